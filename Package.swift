@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Gander",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "gander", targets: ["gander"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "GanderCore", swiftSettings: strict),
+        .target(
+            name: "GanderProviders",
+            dependencies: [
+                "GanderCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(name: "CGanderSystem"),
+        .target(name: "GanderExtensions", dependencies: ["GanderCore", "CGanderSystem"], swiftSettings: strict),
+        .executableTarget(
+            name: "gander",
+            dependencies: [
+                "GanderCore", "GanderProviders", "GanderExtensions",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "GanderTestSupport",
+            dependencies: [
+                "GanderCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "scripted-model-server",
+            dependencies: ["GanderTestSupport", "GanderCore"],
+            path: "Sources/ScriptedModelServer",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
+        .testTarget(
+            name: "GanderProvidersTests",
+            dependencies: ["GanderCore", "GanderProviders", "GanderTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GanderExtensionsTests",
+            dependencies: ["GanderCore", "GanderExtensions", "GanderTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GanderCLITests",
+            dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderTestSupport"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

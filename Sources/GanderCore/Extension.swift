@@ -1,0 +1,53 @@
+import Foundation
+
+/// A source of tools and of instructions for the system prompt. Built-in extensions are Swift types; an MCP
+/// server becomes one through an adapter.
+public protocol Extension: Sendable {
+    /// The namespace of the extension's tools; the model sees `name__tool`.
+    var name: String { get }
+    /// Text for the system prompt telling the model how to use these tools well.
+    var instructions: String { get }
+    /// The tools offered, with names local to the extension.
+    func tools() async throws -> [ToolSpec]
+    /// Runs one tool. Failures the model should see are returned as an error output, not thrown.
+    func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput
+    /// Calls that share a key run one after another in the order the model made them; calls with different keys,
+    /// or none, may run at the same time.
+    func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String?
+}
+
+extension Extension {
+    public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
+        nil
+    }
+}
+
+/// Where a tool runs.
+public struct ToolContext: Sendable {
+    public var workingDirectory: URL
+
+    public init(workingDirectory: URL) {
+        self.workingDirectory = workingDirectory
+    }
+
+    /// Resolves a path the model gave: absolute paths stay, relative ones hang off the working directory.
+    public func resolve(_ path: String) -> URL {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL }
+        return workingDirectory.appendingPathComponent(expanded).standardizedFileURL
+    }
+}
+
+/// What a tool produced.
+public struct ToolOutput: Sendable, Equatable {
+    public var content: [ToolContent]
+    public var isError: Bool
+
+    public init(content: [ToolContent], isError: Bool = false) {
+        self.content = content
+        self.isError = isError
+    }
+
+    public static func text(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)]) }
+    public static func error(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)], isError: true) }
+}

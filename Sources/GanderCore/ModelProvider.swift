@@ -1,0 +1,44 @@
+/// A language model behind one wire format. It knows how to talk to its server and nothing about tools or sessions.
+public protocol ModelProvider: Sendable {
+    /// The provider's name as users type it (`openai`, `anthropic`, `ollama`).
+    var name: String { get }
+    /// The model this provider asks for.
+    var model: String { get }
+    /// Streams the model's reply to one request. The stream throws a `ProviderError` when the call fails.
+    func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error>
+}
+
+/// Everything a provider needs for one call.
+public struct ModelRequest: Sendable {
+    public var systemPrompt: String
+    public var messages: [Message]
+    public var tools: [ToolSpec]
+
+    public init(systemPrompt: String, messages: [Message], tools: [ToolSpec]) {
+        self.systemPrompt = systemPrompt
+        self.messages = messages
+        self.tools = tools
+    }
+}
+
+/// One piece of a streamed reply. Tool calls arrive as a start and argument fragments keyed by the provider's index.
+public enum ProviderEvent: Sendable, Equatable {
+    case textDelta(String)
+    case reasoningDelta(String)
+    case reasoningSignature(String)
+    case redactedReasoning(String)
+    case toolCallStarted(index: Int, id: String, name: String)
+    case toolCallArgumentsDelta(index: Int, fragment: String)
+    case usage(Usage)
+    /// The provider is about to try the call again after a failure it may recover from.
+    case retrying(attempt: Int, delaySeconds: Double, reason: String)
+    case stop(StopReason)
+
+    /// Why the model stopped talking.
+    public enum StopReason: String, Sendable, Codable {
+        case endTurn = "end_turn"
+        case toolUse = "tool_use"
+        case maxTokens = "max_tokens"
+        case other
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Assembles the system prompt: Gander's own instructions, then each extension's, then the project hints.
+public enum SystemPrompt {
+    /// Gander's standing instructions to the model.
+    public static let base = """
+        You are Gander, an AI agent for software developers. You carry out the user's instruction on their machine \
+        with the tools you are given: read and edit files, run commands, search the code. Work step by step until \
+        the task is done, then reply with a short summary of what you did and anything the user should check.
+
+        - Look before you change: read the relevant files and run the relevant commands first.
+        - Make the smallest change that does the job, in the style of the surrounding code.
+        - When a tool fails, read the error and adjust; do not repeat the same call unchanged.
+        - Never invent file contents or command output; use the tools to find out.
+        """
+
+    public static func compose(extensions: [any Extension], hints: Hints, workingDirectory: URL,
+                               date: Date = Date()) -> String {
+        var sections = [base]
+        sections.append("The working directory is \(workingDirectory.path). Today is \(dayFormatter.string(from: date)).")
+        for ext in extensions where !ext.instructions.isEmpty {
+            sections.append("# Extension \(ext.name)\n\n\(ext.instructions)")
+        }
+        let hintSection = hints.promptSection
+        if !hintSection.isEmpty { sections.append(hintSection) }
+        return sections.joined(separator: "\n\n")
+    }
+
+    private static var dayFormatter: ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter
+    }
+}

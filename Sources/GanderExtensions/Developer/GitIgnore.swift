@@ -1,0 +1,87 @@
+import Foundation
+
+/// The ignore rules in force at one directory: its own `.gitignore`, its parents' up to the git root, and the
+/// repository's `.git/info/exclude`. The last rule that matches decides, as in git.
+struct GitIgnore: Sendable {
+    struct Rule: Sendable {
+        let pattern: GlobPattern
+        let negated: Bool
+        let directoryOnly: Bool
+        /// A pattern with a slash in it matches the path from its file's directory, not any name at any depth.
+        let anchored: Bool
+        /// The absolute directory the rule's file sits in, with a trailing slash.
+        let base: String
+    }
+
+    private(set) var rules: [Rule] = []
+
+    static let empty = GitIgnore()
+
+    /// The rules that apply at `directory` before its own `.gitignore` is read: those of its parents up to the git
+    /// root, so a search that starts deep in a repository still honours the root's rules.
+    static func inherited(at directory: URL) -> GitIgnore {
+        var rules = GitIgnore()
+        var chain: [URL] = []
+        var current = directory.standardizedFileURL.deletingLastPathComponent()
+        var root: URL?
+        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) {
+            root = directory
+        } else {
+            while current.path != "/" {
+                chain.append(current)
+                if FileManager.default.fileExists(atPath: current.appendingPathComponent(".git").path) {
+                    root = current
+                    break
+                }
+                current = current.deletingLastPathComponent()
+            }
+        }
+        guard let root else { return rules }
+        rules = rules.adding(file: root.appendingPathComponent(".git/info/exclude"), base: root.path)
+        for parent in chain.reversed() {
+            rules = rules.adding(file: parent.appendingPathComponent(".gitignore"), base: parent.path)
+        }
+        return rules
+    }
+
+    /// These rules plus those in `file`, whose patterns are relative to `base`.
+    func adding(file: URL, base: String) -> GitIgnore {
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return self }
+        var copy = self
+        let basePath = base.hasSuffix("/") ? base : base + "/"
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            var line = String(rawLine)
+            while line.hasSuffix(" "), !line.hasSuffix("\\ ") { line.removeLast() }
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            var negated = false
+            if line.hasPrefix("!") {
+                negated = true
+                line.removeFirst()
+            } else if line.hasPrefix("\\!") || line.hasPrefix("\\#") {
+                line.removeFirst()
+            }
+            var directoryOnly = false
+            if line.hasSuffix("/") {
+                directoryOnly = true
+                line.removeLast()
+            }
+            guard !line.isEmpty else { continue }
+            let anchored = line.contains("/")
+            if line.hasPrefix("/") { line.removeFirst() }
+            copy.rules.append(Rule(pattern: GlobPattern(line), negated: negated, directoryOnly: directoryOnly,
+                                   anchored: anchored, base: basePath))
+        }
+        return copy
+    }
+
+    /// Whether git would ignore the entry at `path` (absolute).
+    func ignores(_ path: String, name: String, isDirectory: Bool) -> Bool {
+        for rule in rules.reversed() {
+            if rule.directoryOnly, !isDirectory { continue }
+            guard path.hasPrefix(rule.base) else { continue }
+            let subject = rule.anchored ? String(path.dropFirst(rule.base.count)) : name
+            if rule.pattern.matches(subject) { return !rule.negated }
+        }
+        return false
+    }
+}

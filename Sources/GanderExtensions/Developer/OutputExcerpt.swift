@@ -1,0 +1,95 @@
+import Foundation
+
+/// Limits on how much of a long output reaches the model.
+public struct OutputLimits: Sendable {
+    public var maxLines: Int
+    public var maxBytes: Int
+
+    public init(maxLines: Int = 2000, maxBytes: Int = 100 * 1024) {
+        self.maxLines = maxLines
+        self.maxBytes = maxBytes
+    }
+}
+
+/// The part of an output file the model sees: all of it when it fits, else its head and its tail with a note of what
+/// was cut. Reads the file in blocks, so a huge output costs disk, not memory.
+struct OutputExcerpt {
+    let text: String
+    let truncated: Bool
+
+    init(file: URL, limits: OutputLimits) throws {
+        let handle = try FileHandle(forReadingFrom: file)
+        defer { try? handle.close() }
+        let size = Int(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+
+        if size <= limits.maxBytes {
+            let data = try handle.readToEnd() ?? Data()
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let lineCount = data.last == UInt8(ascii: "\n") ? lines.count - 1 : lines.count
+            if lineCount <= limits.maxLines {
+                text = String(decoding: data, as: UTF8.self)
+                truncated = false
+                return
+            }
+        }
+
+        let totalLines = try Self.countLines(handle, size: size)
+        let headBudget = (lines: limits.maxLines / 2, bytes: limits.maxBytes / 2)
+        try handle.seek(toOffset: 0)
+        let headData = try handle.read(upToCount: headBudget.bytes) ?? Data()
+        let head = Self.firstLines(of: headData, count: headBudget.lines)
+
+        let tailStart = max(0, size - headBudget.bytes)
+        try handle.seek(toOffset: UInt64(tailStart))
+        let tailData = try handle.readToEnd() ?? Data()
+        let tail = Self.lastLines(of: tailData, count: headBudget.lines, startsMidLine: tailStart > 0)
+
+        let keptBytes = head.bytes + tail.bytes
+        let cutLines = max(0, totalLines - head.lines - tail.lines)
+        let note = "[… \(cutLines) lines (\(Self.formatBytes(size - keptBytes))) cut; the whole output, "
+            + "\(totalLines) lines and \(Self.formatBytes(size)), is in \(file.path) …]"
+        text = head.text + (head.text.hasSuffix("\n") ? "" : "\n") + note + "\n" + tail.text
+        truncated = true
+    }
+
+    private static func countLines(_ handle: FileHandle, size: Int) throws -> Int {
+        try handle.seek(toOffset: 0)
+        var count = 0
+        var lastByte: UInt8 = UInt8(ascii: "\n")
+        while let block = try handle.read(upToCount: 1 << 20), !block.isEmpty {
+            block.withUnsafeBytes { raw in
+                for byte in raw where byte == UInt8(ascii: "\n") { count += 1 }
+            }
+            lastByte = block.last!
+        }
+        return lastByte == UInt8(ascii: "\n") || size == 0 ? count : count + 1
+    }
+
+    private static func firstLines(of data: Data, count: Int) -> (text: String, lines: Int, bytes: Int) {
+        var end = data.startIndex
+        var lines = 0
+        while lines < count, let newline = data[end...].firstIndex(of: UInt8(ascii: "\n")) {
+            end = data.index(after: newline)
+            lines += 1
+        }
+        if lines == 0 { end = data.endIndex }  // one enormous line: keep what fits in the byte budget
+        let kept = data[data.startIndex..<end]
+        return (String(decoding: kept, as: UTF8.self), max(lines, 1), kept.count)
+    }
+
+    private static func lastLines(of data: Data, count: Int, startsMidLine: Bool) -> (text: String, lines: Int, bytes: Int) {
+        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        if data.last == UInt8(ascii: "\n") { lines.removeLast() }
+        if startsMidLine, lines.count > 1 { lines.removeFirst() }  // the first piece is the end of a cut line
+        let kept = lines.suffix(count)
+        let text = kept.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n"
+        return (text, kept.count, kept.reduce(0) { $0 + $1.count + 1 })
+    }
+
+    static func formatBytes(_ bytes: Int) -> String {
+        if bytes < 1024 { return "\(bytes) bytes" }
+        if bytes < 1024 * 1024 { return String(format: "%.1f KB", Double(bytes) / 1024) }
+        return String(format: "%.1f MB", Double(bytes) / (1024 * 1024))
+    }
+}

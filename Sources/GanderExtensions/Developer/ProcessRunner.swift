@@ -1,0 +1,152 @@
+import CGanderSystem
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How a command ended.
+struct ProcessOutcome: Sendable {
+    enum Termination: Sendable, Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    let termination: Termination
+    /// The command ran past its timeout and its process group was killed.
+    let timedOut: Bool
+    /// The command wrote more than Gander keeps and its process group was killed.
+    let outputLimitHit: Bool
+    let stdoutFile: URL
+    let stderrFile: URL
+}
+
+/// Runs `bash -c` in its own process group with stdin closed and stdout and stderr going straight to files, so a
+/// command can print any amount without growing Gander's memory, and a timeout or interruption can kill the whole
+/// group, children included.
+struct ProcessRunner: Sendable {
+    /// A command that writes more than this in all is stopped; a runaway `yes` must not fill the disk.
+    var maxSavedOutputBytes: Int64 = 1 << 30
+
+    func run(_ command: String, in directory: URL, timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
+        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        let stdoutFile = outputDirectory.appendingPathComponent("stdout")
+        let stderrFile = outputDirectory.appendingPathComponent("stderr")
+        let pid = try spawn(command, in: directory, stdout: stdoutFile.path, stderr: stderrFile.path)
+        let watchdog = Watchdog(pid: pid)
+
+        let monitor = Task {
+            let deadline = ContinuousClock.now + timeout
+            while !Task.isCancelled {
+                if ContinuousClock.now >= deadline { return watchdog.kill(reason: .timeout) }
+                if Self.size(of: stdoutFile) + Self.size(of: stderrFile) > maxSavedOutputBytes {
+                    return watchdog.kill(reason: .outputLimit)
+                }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let status = await withTaskCancellationHandler {
+            await Self.waitForExit(pid)
+        } onCancel: {
+            watchdog.kill(reason: .cancelled)
+        }
+        monitor.cancel()
+        try Task.checkCancellation()
+
+        let termination: ProcessOutcome.Termination =
+            status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+        return ProcessOutcome(termination: termination, timedOut: watchdog.reason == .timeout,
+                              outputLimitHit: watchdog.reason == .outputLimit,
+                              stdoutFile: stdoutFile, stderrFile: stderrFile)
+    }
+
+    private func spawn(_ command: String, in directory: URL, stdout: String, stderr: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        gander_spawn_file_actions_addchdir(&actions, directory.path)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A new process group, so one kill reaches every child; default signal handling and an empty mask, so the
+        // command does not inherit what Gander set up for Ctrl-C.
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        guard FileManager.default.fileExists(atPath: directory.path) else {
+            throw ShellError.missingDirectory(directory.path)
+        }
+        let arguments = ["/bin/bash", "-c", command]
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, environ)
+        guard result == 0 else { throw ShellError.spawnFailed(String(cString: strerror(result))) }
+        return pid
+    }
+
+    /// Waits on a thread of its own: `waitpid` blocks, and Swift's shared pool has only as many threads as cores.
+    private static func waitForExit(_ pid: pid_t) async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var status: Int32 = 0
+                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+                continuation.resume(returning: status)
+            }
+            thread.stackSize = 64 * 1024
+            thread.start()
+        }
+    }
+
+    private static func size(of file: URL) -> Int64 {
+        var info = stat()
+        return stat(file.path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+}
+
+/// Kills a command's process group once, remembering why.
+private final class Watchdog: @unchecked Sendable {
+    enum Reason { case timeout, outputLimit, cancelled }
+
+    private let pid: pid_t
+    private let lock = NSLock()
+    private var recorded: Reason?
+
+    init(pid: pid_t) {
+        self.pid = pid
+    }
+
+    var reason: Reason? { lock.withLock { recorded } }
+
+    func kill(reason: Reason) {
+        lock.withLock {
+            guard recorded == nil else { return }
+            recorded = reason
+            _ = Glibc.kill(-pid, SIGKILL)
+        }
+    }
+}
+
+enum ShellError: Error, CustomStringConvertible {
+    case missingDirectory(String)
+    case spawnFailed(String)
+
+    var description: String {
+        switch self {
+        case .missingDirectory(let path): "the working directory \(path) does not exist"
+        case .spawnFailed(let reason): "bash could not be started: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import GanderCore
+
+/// `developer__shell`: runs a command with bash in the working directory.
+struct ShellTool: Sendable {
+    static let defaultTimeoutSeconds = 300
+
+    let limits: OutputLimits
+    let runner = ProcessRunner()
+    /// Where outputs are written while a command runs; a cut output stays there for the model to read.
+    let outputRoot: URL
+
+    static let spec = ToolSpec(
+        name: "shell",
+        description: """
+            Run a bash command in the working directory and return its exit code, stdout and stderr. Stdin is closed, \
+            so interactive commands fail: pass flags like -y. Commands time out after \(defaultTimeoutSeconds) s unless \
+            you pass `timeout` (seconds); the whole process group is then killed. Long output keeps its head and tail \
+            and says where the full output was saved. Independent commands may run at the same time.
+            """,
+        inputSchema: [
+            "type": "object",
+            "properties": [
+                "command": ["type": "string", "description": "The bash command to run."],
+                "timeout": ["type": "integer", "minimum": 1, "description": "Seconds before the command is killed."],
+            ],
+            "required": ["command"],
+            "additionalProperties": false,
+        ])
+
+    func call(_ arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
+        guard let command = arguments["command"]?.stringValue,
+              !command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        else { return .error("`command` is empty; pass the bash command to run.") }
+        let timeout = arguments["timeout"]?.intValue ?? Self.defaultTimeoutSeconds
+
+        let outputDirectory = outputRoot.appendingPathComponent(UUID().uuidString)
+        let outcome: ProcessOutcome
+        do {
+            outcome = try await runner.run(command, in: context.workingDirectory, timeout: .seconds(timeout),
+                                           outputDirectory: outputDirectory)
+        } catch is CancellationError {
+            try? FileManager.default.removeItem(at: outputDirectory)
+            return .error("The command was interrupted by the user and killed.")
+        } catch {
+            try? FileManager.default.removeItem(at: outputDirectory)
+            return .error("The command could not run: \(error).")
+        }
+
+        do {
+            let stdout = try OutputExcerpt(file: outcome.stdoutFile, limits: limits)
+            let stderr = try OutputExcerpt(file: outcome.stderrFile, limits: limits)
+            if !stdout.truncated { try? FileManager.default.removeItem(at: outcome.stdoutFile) }
+            if !stderr.truncated { try? FileManager.default.removeItem(at: outcome.stderrFile) }
+            if !stdout.truncated, !stderr.truncated { try? FileManager.default.removeItem(at: outputDirectory) }
+            return render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text)
+        } catch {
+            return .error("The command ran, but its output could not be read back: \(error).")
+        }
+    }
+
+    private func render(_ outcome: ProcessOutcome, timeout: Int, stdout: String, stderr: String) -> ToolOutput {
+        var lines: [String] = []
+        var failed = true
+        if outcome.timedOut {
+            lines.append("Timed out after \(timeout) s; the command and its children were killed.")
+        } else if outcome.outputLimitHit {
+            lines.append("Stopped: the command wrote more than \(OutputExcerpt.formatBytes(Int(runner.maxSavedOutputBytes))).")
+        }
+        switch outcome.termination {
+        case .exited(let code):
+            lines.append("exit code: \(code)")
+            failed = code != 0 || outcome.timedOut || outcome.outputLimitHit
+        case .signaled(let signal):
+            lines.append("killed by signal \(signal)")
+        }
+        lines.append(stdout.isEmpty ? "stdout: (empty)" : "stdout:\n\(stdout)")
+        if !stderr.isEmpty { lines.append("stderr:\n\(stderr)") }
+        return ToolOutput(content: [.text(lines.joined(separator: "\n"))], isError: failed)
+    }
+}

@@ -1,0 +1,53 @@
+import AsyncHTTPClient
+import GanderCore
+import NIOCore
+
+/// A provider that speaks one wire format over HTTP. The format knows the bytes; this type streams them.
+struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
+    let name: String
+    let model: String
+    let format: Format
+    let transport: HTTPTransport
+
+    func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ProviderEvent.self)
+        let task = Task {
+            do {
+                let httpRequest = try await format.makeRequest(request, transport: transport)
+                let response = try await transport.open(httpRequest) { attempt, delay, reason in
+                    continuation.yield(.retrying(attempt: attempt, delaySeconds: delay, reason: reason))
+                }
+                var decoder = format.makeDecoder()
+                do {
+                    for try await buffer in response.body {
+                        for event in try decoder.feed(Array(buffer.readableBytesView)) { continuation.yield(event) }
+                    }
+                } catch let error as ProviderError {
+                    throw error
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    throw ProviderError.interrupted(provider: name, reason: HTTPTransport.describe(error))
+                }
+                for event in try decoder.finish() { continuation.yield(event) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+}
+
+extension HTTPClientRequest {
+    /// A JSON POST with the given headers.
+    static func jsonPost(url: String, body: JSONValue, headers: [(String, String)]) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        request.headers.add(name: "accept", value: "text/event-stream, application/x-ndjson, application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body.canonicalText))
+        return request
+    }
+}

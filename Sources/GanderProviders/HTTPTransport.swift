@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import GanderCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Sends model requests over HTTP, retrying what may pass (see `RetryPolicy`) and turning every failure into one
+/// `ProviderError` line. The only place in Gander that retries.
+struct HTTPTransport: Sendable {
+    /// The provider's name and the environment variable that holds its key, for error messages.
+    let provider: String
+    let keyVariable: String?
+    let retryPolicy: RetryPolicy
+    let client: HTTPClient
+
+    init(provider: String, keyVariable: String?, retryPolicy: RetryPolicy, timeouts: Timeouts) {
+        self.provider = provider
+        self.keyVariable = keyVariable
+        self.retryPolicy = retryPolicy
+        self.client = SharedHTTPClients.client(for: timeouts)
+    }
+
+    /// Opens a request and returns the response once it has a success status. `onRetry` hears about each retry.
+    func open(_ request: HTTPClientRequest, onRetry: (Int, Double, String) -> Void) async throws -> HTTPClientResponse {
+        var attempt = 1
+        while true {
+            try Task.checkCancellation()
+            let failure: (reason: String, retryAfter: String?, error: ProviderError)
+            do {
+                let response = try await client.execute(request, deadline: .distantFuture)
+                if (200..<300).contains(Int(response.status.code)) { return response }
+                let status = Int(response.status.code)
+                let message = await Self.errorMessage(in: response)
+                let error = ProviderError.http(provider: provider, status: status, message: message, advice: advice(for: status))
+                guard RetryPolicy.retryableStatuses.contains(status) else { throw error }
+                failure = ("HTTP \(status)", response.headers.first(name: "retry-after"), error)
+            } catch let error as ProviderError {
+                throw error
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                let reason = Self.describe(error)
+                if let clientError = error as? HTTPClientError, clientError == .readTimeout {
+                    throw ProviderError.interrupted(provider: provider, reason: reason)
+                }
+                guard Self.isConnectionDrop(error) else {
+                    throw ProviderError.unreachable(provider: provider, url: request.url, reason: reason)
+                }
+                failure = (reason, nil, .interrupted(provider: provider, reason: reason))
+            }
+            guard attempt < retryPolicy.maxAttempts else { throw failure.error }
+            let delay = retryPolicy.delay(afterAttempt: attempt, retryAfter: failure.retryAfter)
+            attempt += 1
+            onRetry(attempt, delay, failure.reason)
+            try await Task.sleep(for: .seconds(delay))
+        }
+    }
+
+    /// What the user should do about an error status.
+    func advice(for status: Int) -> String {
+        switch status {
+        case 401, 403:
+            let key = keyVariable.map { "Check \($0) (export it, or pass the right key)" } ?? "Check the credentials"
+            return "\(key); the server refused it."
+        case 404: return "Check the model name (--model) and the base URL (--base-url)."
+        case 400, 422: return "The server rejected the request; check the model name and its options."
+        case 408, 429: return "The server is busy or rate-limiting; wait a moment and try again."
+        default: return "The server is having trouble; try again later."
+        }
+    }
+
+    /// The provider's own words from an error body: `error.message`, `message`, `error` or `detail`.
+    static func errorMessage(in response: HTTPClientResponse) async -> String {
+        guard let body = try? await response.body.collect(upTo: 64 * 1024) else { return "" }
+        let text = String(buffer: body).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let json = try? JSONValue(parsing: text) else { return String(text.prefix(300)) }
+        let candidates = [json["error"]?["message"], json["message"], json["error"], json["detail"]]
+        for candidate in candidates {
+            if let message = candidate?.stringValue, !message.isEmpty { return message }
+        }
+        return String(text.prefix(300))
+    }
+
+    /// A connection that closed or reset before any answer: worth another try, unlike a refused connection.
+    static func isConnectionDrop(_ error: any Error) -> Bool {
+        if let clientError = error as? HTTPClientError {
+            return clientError == .remoteConnectionClosed
+        }
+        let text = String(describing: error)
+        return text.contains("reset by peer") || text.contains("ECONNRESET") || text.contains("Broken pipe")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let clientError = error as? HTTPClientError {
+            switch clientError {
+            case .remoteConnectionClosed: return "the server closed the connection"
+            case .readTimeout: return "no data within the read timeout"
+            case .connectTimeout: return "connect timed out"
+            default: return String(describing: clientError)
+            }
+        }
+        let text = String(describing: error)
+        if text.contains("refused") { return "connection refused" }
+        return text
+    }
+}
+
+/// The connect and idle-read timeouts of model calls.
+struct Timeouts: Hashable, Sendable {
+    var connect: Double = 10
+    /// The longest the server may stay silent mid-answer before the call fails.
+    var idleRead: Double = 300
+}
+
+/// One HTTP client per set of timeouts for the whole process. They live as long as the process does, which is what
+/// AsyncHTTPClient asks of a client that is never shut down.
+enum SharedHTTPClients {
+    private static let clients = Mutex<[Timeouts: HTTPClient]>([:])
+
+    static func client(for timeouts: Timeouts) -> HTTPClient {
+        clients.withLock { clients in
+            if let existing = clients[timeouts] { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(
+                connect: .milliseconds(Int64(timeouts.connect * 1000)),
+                read: .milliseconds(Int64(timeouts.idleRead * 1000)))
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[timeouts] = client
+            return client
+        }
+    }
+}

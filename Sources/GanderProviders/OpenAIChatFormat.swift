@@ -1,0 +1,125 @@
+import AsyncHTTPClient
+import GanderCore
+
+/// OpenAI's Chat Completions API, streamed. Also spoken by vLLM, llama.cpp's server, LM Studio, OpenRouter and Groq.
+struct OpenAIChatFormat: WireFormat {
+    let model: String
+    let baseURL: String
+    let apiKey: String?
+
+    func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
+        var body: [String: JSONValue] = [
+            "model": .string(model),
+            "messages": .array(Self.messages(request)),
+            "stream": true,
+            "stream_options": ["include_usage": true],
+        ]
+        if !request.tools.isEmpty {
+            body["tools"] = .array(request.tools.map { tool in
+                ["type": "function",
+                 "function": ["name": .string(tool.name), "description": .string(tool.description),
+                              "parameters": tool.inputSchema]]
+            })
+        }
+        let headers = apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
+        return .jsonPost(url: baseURL + "/chat/completions", body: .object(body), headers: headers)
+    }
+
+    static func messages(_ request: ModelRequest) -> [JSONValue] {
+        var wire: [JSONValue] = [["role": "system", "content": .string(request.systemPrompt)]]
+        for message in request.messages {
+            switch message.role {
+            case .user:
+                // Tool results must directly follow the assistant message that asked for them.
+                for result in message.toolResults {
+                    wire.append(["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
+                }
+                let text = message.text
+                if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
+            case .assistant:
+                var entry: [String: JSONValue] = ["role": "assistant"]
+                let text = message.text
+                entry["content"] = text.isEmpty ? .null : .string(text)
+                let calls = message.toolCalls
+                if !calls.isEmpty {
+                    entry["tool_calls"] = .array(calls.map { call in
+                        ["id": .string(call.id), "type": "function",
+                         "function": ["name": .string(call.name),
+                                      "arguments": .string(call.arguments.isEmpty ? "{}" : call.arguments)]]
+                    })
+                }
+                wire.append(.object(entry))
+            }
+        }
+        return wire
+    }
+
+    func makeDecoder() -> Decoder { Decoder() }
+
+    /// Reads `data:` chunks until `[DONE]`.
+    struct Decoder: StreamDecoder {
+        private var parser = ServerSentEventParser()
+        private var finished = false
+
+        mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
+            try parser.feed(bytes).flatMap { try events(from: $0) }
+        }
+
+        mutating func finish() throws -> [ProviderEvent] {
+            let tail = try parser.finish().flatMap { try events(from: $0) }
+            guard finished else {
+                throw ProviderError.interrupted(provider: "openai", reason: "the stream ended before [DONE]")
+            }
+            return tail
+        }
+
+        private mutating func events(from event: ServerSentEvent) throws -> [ProviderEvent] {
+            if event.data == "[DONE]" {
+                finished = true
+                return []
+            }
+            guard let chunk = try? JSONValue(parsing: event.data) else {
+                throw ProviderError.malformed(provider: "openai", detail: "a stream chunk is not JSON")
+            }
+            if let error = chunk["error"] {
+                throw ProviderError.streamError(provider: "openai", message: error["message"]?.stringValue ?? error.canonicalText)
+            }
+            var events: [ProviderEvent] = []
+            if let choice = chunk["choices"]?.arrayValue?.first {
+                let delta = choice["delta"] ?? [:]
+                if let reasoning = (delta["reasoning_content"] ?? delta["reasoning"])?.stringValue, !reasoning.isEmpty {
+                    events.append(.reasoningDelta(reasoning))
+                }
+                if let text = delta["content"]?.stringValue, !text.isEmpty { events.append(.textDelta(text)) }
+                for (position, call) in (delta["tool_calls"]?.arrayValue ?? []).enumerated() {
+                    let index = call["index"]?.intValue ?? position
+                    let id = call["id"]?.stringValue
+                    let name = call["function"]?["name"]?.stringValue
+                    if id != nil || name != nil { events.append(.toolCallStarted(index: index, id: id ?? "", name: name ?? "")) }
+                    if let fragment = call["function"]?["arguments"]?.stringValue, !fragment.isEmpty {
+                        events.append(.toolCallArgumentsDelta(index: index, fragment: fragment))
+                    }
+                }
+                if let reason = choice["finish_reason"]?.stringValue {
+                    events.append(.stop(Self.stopReason(reason)))
+                }
+            }
+            if let usage = chunk["usage"], usage != .null {
+                events.append(.usage(Usage(
+                    inputTokens: usage["prompt_tokens"]?.intValue ?? 0,
+                    outputTokens: usage["completion_tokens"]?.intValue ?? 0,
+                    cacheReadTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0)))
+            }
+            return events
+        }
+
+        private static func stopReason(_ reason: String) -> ProviderEvent.StopReason {
+            switch reason {
+            case "stop": .endTurn
+            case "tool_calls", "function_call": .toolUse
+            case "length": .maxTokens
+            default: .other
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Why a model call failed, in one line that says what to do next.
+public enum ProviderError: Error, CustomStringConvertible, Equatable {
+    /// The server answered with an error status.
+    case http(provider: String, status: Int, message: String, advice: String)
+    /// The server could not be reached.
+    case unreachable(provider: String, url: String, reason: String)
+    /// The connection broke or fell silent.
+    case interrupted(provider: String, reason: String)
+    /// The server sent something that is not its documented wire format.
+    case malformed(provider: String, detail: String)
+    /// The provider reported an error inside the stream.
+    case streamError(provider: String, message: String)
+    /// The provider cannot be set up as configured.
+    case configuration(String)
+
+    public var description: String {
+        switch self {
+        case .http(let provider, let status, let message, let advice):
+            let said = message.isEmpty ? "" : ": \(message)"
+            return "\(provider) returned HTTP \(status)\(said). \(advice)"
+        case .unreachable(let provider, let url, let reason):
+            return "cannot reach \(provider) at \(url) (\(reason)). Check that the server is running and the base URL."
+        case .interrupted(let provider, let reason):
+            return "the connection to \(provider) broke before the answer was complete (\(reason)). Try again."
+        case .malformed(let provider, let detail):
+            return "\(provider) sent a reply Gander cannot read (\(detail)). Check that the base URL points at a \(provider)-compatible server."
+        case .streamError(let provider, let message):
+            return "\(provider) reported an error: \(message)"
+        case .configuration(let message):
+            return message
+        }
+    }
+}

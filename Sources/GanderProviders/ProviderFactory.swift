@@ -1,0 +1,106 @@
+import GanderCore
+
+/// How the user asked for a provider: flags and `GANDER_*` settings, before the environment fills the gaps.
+public struct ProviderSettings: Sendable {
+    public var provider: String
+    public var model: String?
+    public var baseURL: String?
+    /// Overrides the context window the model is asked to use (Ollama's `num_ctx`).
+    public var contextLimit: Int?
+    public var retryPolicy: RetryPolicy
+    public var connectTimeout: Double
+    /// The longest a server may stay silent mid-answer.
+    public var idleReadTimeout: Double
+
+    public init(provider: String, model: String? = nil, baseURL: String? = nil, contextLimit: Int? = nil,
+                retryPolicy: RetryPolicy = RetryPolicy(), connectTimeout: Double = 10, idleReadTimeout: Double = 300) {
+        self.provider = provider
+        self.model = model
+        self.baseURL = baseURL
+        self.contextLimit = contextLimit
+        self.retryPolicy = retryPolicy
+        self.connectTimeout = connectTimeout
+        self.idleReadTimeout = idleReadTimeout
+    }
+}
+
+/// Builds the provider the user named, reading keys and addresses from the environment.
+public enum ProviderFactory {
+    /// Every provider Gander speaks, as users type them.
+    public static let names = ["openai", "anthropic", "ollama"]
+
+    public static let openAIDefaultBaseURL = "https://api.openai.com/v1"
+
+    /// The model each provider uses when the user names none.
+    public static func defaultModel(for provider: String) -> String? {
+        switch provider {
+        case "openai": "gpt-4.1"
+        case "anthropic": "claude-sonnet-4-5"
+        case "ollama": "qwen3"
+        default: nil
+        }
+    }
+
+    /// The provider a user who named none most likely meant: the one whose key is set.
+    public static func inferredProvider(environment: [String: String]) -> String? {
+        if nonEmpty(environment["ANTHROPIC_API_KEY"]) != nil { return "anthropic" }
+        if nonEmpty(environment["OPENAI_API_KEY"]) != nil || nonEmpty(environment["OPENAI_BASE_URL"]) != nil { return "openai" }
+        return nil
+    }
+
+    public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
+        guard let model = settings.model ?? defaultModel(for: settings.provider) else {
+            throw ProviderError.configuration(
+                "unknown provider \"\(settings.provider)\"; choose one of \(names.joined(separator: ", ")) with --provider")
+        }
+        let timeouts = Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout)
+        func transport(_ keyVariable: String?) -> HTTPTransport {
+            HTTPTransport(provider: settings.provider, keyVariable: keyVariable, retryPolicy: settings.retryPolicy,
+                          timeouts: timeouts)
+        }
+
+        switch settings.provider {
+        case "openai":
+            let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["OPENAI_BASE_URL"]) ?? openAIDefaultBaseURL)
+            let key = nonEmpty(environment["OPENAI_API_KEY"])
+            // Local OpenAI-compatible servers need no key; OpenAI itself always does.
+            if key == nil, baseURL == openAIDefaultBaseURL {
+                throw ProviderError.configuration(
+                    "OPENAI_API_KEY is not set; export it, or point --base-url at an OpenAI-compatible server")
+            }
+            let format = OpenAIChatFormat(model: model, baseURL: baseURL, apiKey: key)
+            return HTTPModelProvider(name: "openai", model: model, format: format, transport: transport("OPENAI_API_KEY"))
+        case "anthropic":
+            guard let key = nonEmpty(environment["ANTHROPIC_API_KEY"]) else {
+                throw ProviderError.configuration("ANTHROPIC_API_KEY is not set; export it, or choose another --provider")
+            }
+            let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["ANTHROPIC_BASE_URL"]) ?? "https://api.anthropic.com")
+            let format = AnthropicMessagesFormat(model: model, baseURL: baseURL, apiKey: key,
+                                                 maxTokens: ModelCatalog.maxOutputTokens(for: model))
+            return HTTPModelProvider(name: "anthropic", model: model, format: format, transport: transport("ANTHROPIC_API_KEY"))
+        case "ollama":
+            let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["OLLAMA_HOST"]) ?? "http://localhost:11434")
+            let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
+            return HTTPModelProvider(name: "ollama", model: model, format: format, transport: transport(nil))
+        default:
+            throw ProviderError.configuration(
+                "unknown provider \"\(settings.provider)\"; choose one of \(names.joined(separator: ", ")) with --provider")
+        }
+    }
+
+    /// A base URL with a scheme and without a trailing slash; `localhost:11434` becomes `http://localhost:11434`.
+    static func normalized(_ url: String) throws -> String {
+        var text = url.trimmingCharacters(in: .whitespaces)
+        if !text.contains("://") { text = "http://" + text }
+        while text.hasSuffix("/") { text.removeLast() }
+        guard text.hasPrefix("http://") || text.hasPrefix("https://"), text.count > "https://".count else {
+            throw ProviderError.configuration("\"\(url)\" is not an http(s) URL; pass a base URL like http://localhost:8080/v1")
+        }
+        return text
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return value
+    }
+}
