@@ -1,1 +1,24 @@
-print("x")
+import ArgumentParser
+import Foundation
+
+// Parsing happens here rather than through `@main` so that a usage error exits with 2, as documented, instead of
+// ArgumentParser's 64.
+do {
+    var command = try GanderCommand.parseAsRoot()
+    if var run = command as? RunCommand {
+        exit(await run.execute())
+    }
+    try command.run()
+} catch {
+    let code = GanderCommand.exitCode(for: error)
+    if code == .success {
+        GanderCommand.exit(withError: error)
+    }
+    let message = GanderCommand.message(for: error)
+    FileHandle.standardError.write(Data("gander: \(message)\n".utf8))
+    if code == .validationFailure {
+        FileHandle.standardError.write(Data("Run `gander --help` for usage.\n".utf8))
+        exit(ExitStatus.usage)
+    }
+    exit(ExitStatus.failure)
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GanderCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// A model server on 127.0.0.1 that plays a script: each chat request gets the next scripted reply in the wire
+/// format of a real provider, over real HTTP. Every request is recorded so tests can check what Gander sent.
+public final class ScriptedModelServer: Sendable {
+    /// A request as it arrived.
+    public struct RecordedRequest: Sendable {
+        public let method: String
+        public let path: String
+        public let headers: [String: String]
+        public let body: JSONValue?
+    }
+
+    public let format: ScriptedWireFormat
+    public let port: Int
+    private let channel: any Channel
+    private let state: ScriptState
+
+    /// Starts a server that plays `replies` in order, on a free port.
+    public init(format: ScriptedWireFormat, replies: [ScriptedReply], port: Int = 0) async throws {
+        self.format = format
+        let state = ScriptState(replies: replies.flatMap { Array(repeating: $0, count: max(1, $0.repeat ?? 1)) })
+        self.state = state
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(format: format, state: state))
+                }
+            }
+        channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress?.port ?? 0
+    }
+
+    /// The base URL to give Gander: with `/v1` for OpenAI, bare for the others.
+    public var baseURL: String {
+        "http://127.0.0.1:\(port)" + (format == .openai ? "/v1" : "")
+    }
+
+    /// Every request received so far, in order.
+    public var requests: [RecordedRequest] { state.recorded }
+
+    /// The chat requests only (not Ollama's `/api/show`), in order.
+    public var chatRequests: [RecordedRequest] { state.recorded.filter { !$0.path.hasSuffix("/api/show") } }
+
+    /// Replies not yet played.
+    public var remainingReplies: Int { state.remaining }
+
+    public func shutdown() async {
+        try? await channel.close()
+    }
+}
+
+/// The script and the log, shared by every connection.
+final class ScriptState: Sendable {
+    private let storage: Mutex<(replies: [ScriptedReply], next: Int, recorded: [ScriptedModelServer.RecordedRequest])>
+
+    init(replies: [ScriptedReply]) {
+        storage = Mutex((replies, 0, []))
+    }
+
+    var recorded: [ScriptedModelServer.RecordedRequest] { storage.withLock { $0.recorded } }
+    var remaining: Int { storage.withLock { $0.replies.count - $0.next } }
+
+    func record(_ request: ScriptedModelServer.RecordedRequest) {
+        storage.withLock { $0.recorded.append(request) }
+    }
+
+    /// The next reply and its turn number, or nil when the script is over.
+    func nextReply() -> (ScriptedReply, Int)? {
+        storage.withLock { state in
+            guard state.next < state.replies.count else { return nil }
+            defer { state.next += 1 }
+            return (state.replies[state.next], state.next + 1)
+        }
+    }
+}
+
+private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let format: ScriptedWireFormat
+    let state: ScriptState
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+
+    init(format: ScriptedWireFormat, state: ScriptState) {
+        self.format = format
+        self.state = state
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body.clear()
+        case .body(var part):
+            body.writeBuffer(&part)
+        case .end:
+            guard let head else { return }
+            respond(to: head, body: String(buffer: body), context: context)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, body: String, context: ChannelHandlerContext) {
+        var headers: [String: String] = [:]
+        for (name, value) in head.headers { headers[name.lowercased()] = value }
+        state.record(.init(method: "\(head.method)", path: head.uri, headers: headers, body: try? JSONValue(parsing: body)))
+
+        if head.uri.hasSuffix("/api/show") {
+            return send(status: .ok, contentType: "application/json",
+                        chunks: [#"{"model_info":{"general.architecture":"qwen3","qwen3.context_length":32768}}"#],
+                        context: context)
+        }
+        guard let (reply, turn) = state.nextReply() else {
+            return send(status: .badRequest, contentType: "application/json",
+                        chunks: [#"{"error":{"message":"the scripted server has no more replies"}}"#], context: context)
+        }
+        if reply.drop == true {
+            context.close(promise: nil)
+            return
+        }
+        if let status = reply.status {
+            return send(status: HTTPResponseStatus(statusCode: status), contentType: "application/json",
+                        chunks: [reply.body ?? ""], extraHeaders: reply.headers ?? [:], context: context)
+        }
+        let encoder = ScriptedStreamEncoder(format: format, turn: turn)
+        var chunks = encoder.chunks(for: reply)
+        if let limit = reply.breakAfterChunks ?? reply.stallAfterChunks { chunks = Array(chunks.prefix(limit)) }
+        let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall : .complete
+        send(status: .ok, contentType: encoder.contentType, chunks: chunks, ending: ending, context: context)
+    }
+
+    private enum Ending { case complete, close, stall }
+
+    private func send(status: HTTPResponseStatus, contentType: String, chunks: [String], extraHeaders: [String: String] = [:],
+                      ending: Ending = .complete, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders([("content-type", contentType)])
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        if ending == .complete, chunks.count == 1 {
+            headers.add(name: "content-length", value: String(chunks[0].utf8.count))
+        }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        for chunk in chunks {
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: chunk)))), promise: nil)
+        }
+        switch ending {
+        case .complete: context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        case .close: context.close(promise: nil)
+        case .stall: break
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// One scripted answer of the model server: a streamed reply, an error status, or a misbehaving connection.
+public struct ScriptedReply: Codable, Sendable {
+    /// Text of the reply, streamed in pieces of `chunkSize` characters.
+    public var text: String?
+    /// Visible reasoning, sent before the text (Anthropic thinking blocks with a signature, others as they allow).
+    public var thinking: String?
+    /// Tool calls, their arguments streamed in pieces of `chunkSize` characters.
+    public var toolCalls: [ScriptedToolCall]?
+    /// An error status instead of a stream, with this body and these headers (e.g. Retry-After).
+    public var status: Int?
+    public var body: String?
+    public var headers: [String: String]?
+    /// Close the connection as soon as the request has arrived, before any byte of answer.
+    public var drop: Bool?
+    /// Send only the first this-many stream chunks, then close the connection: a stream broken mid-answer.
+    public var breakAfterChunks: Int?
+    /// Send only the first this-many stream chunks, then stay silent with the connection open.
+    public var stallAfterChunks: Int?
+    /// Characters per streamed piece; default 4, so every reply arrives in many pieces.
+    public var chunkSize: Int?
+    /// In script files: serve this reply to this many requests in a row.
+    public var `repeat`: Int?
+
+    public init(text: String? = nil, thinking: String? = nil, toolCalls: [ScriptedToolCall]? = nil, status: Int? = nil,
+                body: String? = nil, headers: [String: String]? = nil, drop: Bool? = nil, breakAfterChunks: Int? = nil,
+                stallAfterChunks: Int? = nil, chunkSize: Int? = nil) {
+        self.text = text
+        self.thinking = thinking
+        self.toolCalls = toolCalls
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.drop = drop
+        self.breakAfterChunks = breakAfterChunks
+        self.stallAfterChunks = stallAfterChunks
+        self.chunkSize = chunkSize
+    }
+
+    public static func text(_ text: String) -> ScriptedReply { ScriptedReply(text: text) }
+
+    public static func tools(_ calls: ScriptedToolCall...) -> ScriptedReply { ScriptedReply(toolCalls: calls) }
+
+    public static func status(_ status: Int, body: String, headers: [String: String] = [:]) -> ScriptedReply {
+        ScriptedReply(status: status, body: body, headers: headers)
+    }
+
+    public static let drop = ScriptedReply(drop: true)
+
+    enum CodingKeys: String, CodingKey {
+        case text, thinking, toolCalls = "tool_calls", status, body, headers, drop
+        case breakAfterChunks = "break_after_chunks", stallAfterChunks = "stall_after_chunks"
+        case chunkSize = "chunk_size", `repeat`
+    }
+}
+
+/// A tool call the scripted model makes. `arguments` is sent as is, so tests can send malformed JSON.
+public struct ScriptedToolCall: Codable, Sendable {
+    public var name: String
+    public var arguments: String
+
+    public init(_ name: String, _ arguments: String) {
+        self.name = name
+        self.arguments = arguments
+    }
+}
+
+/// Which wire format a scripted server speaks.
+public enum ScriptedWireFormat: String, Codable, Sendable, CaseIterable {
+    case openai
+    case anthropic
+    case ollama
+}

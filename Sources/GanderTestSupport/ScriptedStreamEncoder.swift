@@ -1,0 +1,135 @@
+import GanderCore
+
+/// Writes a scripted reply in a provider's exact streaming wire format, one string per network write.
+struct ScriptedStreamEncoder {
+    let format: ScriptedWireFormat
+    /// Which request this is, for unique ids.
+    let turn: Int
+
+    var contentType: String {
+        format == .ollama ? "application/x-ndjson" : "text/event-stream"
+    }
+
+    func chunks(for reply: ScriptedReply) -> [String] {
+        switch format {
+        case .openai: openAI(reply)
+        case .anthropic: anthropic(reply)
+        case .ollama: ollama(reply)
+        }
+    }
+
+    private func pieces(_ text: String, _ reply: ScriptedReply) -> [String] {
+        let size = max(1, reply.chunkSize ?? 4)
+        var result: [String] = []
+        var current = text[...]
+        while !current.isEmpty {
+            result.append(String(current.prefix(size)))
+            current = current.dropFirst(size)
+        }
+        return result
+    }
+
+    private func sse(_ payload: JSONValue, event: String? = nil) -> String {
+        (event.map { "event: \($0)\n" } ?? "") + "data: \(payload.canonicalText)\n\n"
+    }
+
+    // MARK: OpenAI Chat Completions
+
+    private func openAI(_ reply: ScriptedReply) -> [String] {
+        func chunk(_ delta: JSONValue, finish: String? = nil) -> String {
+            sse(["id": .string("chatcmpl-\(turn)"), "object": "chat.completion.chunk", "created": 1_700_000_000,
+                 "model": "scripted", "choices": [["index": 0, "delta": delta,
+                                                   "finish_reason": finish.map(JSONValue.string) ?? .null]]])
+        }
+        var out = [chunk(["role": "assistant", "content": ""])]
+        if let thinking = reply.thinking {
+            out += pieces(thinking, reply).map { chunk(["reasoning_content": .string($0)]) }
+        }
+        if let text = reply.text { out += pieces(text, reply).map { chunk(["content": .string($0)]) } }
+        for (index, call) in (reply.toolCalls ?? []).enumerated() {
+            out.append(chunk(["tool_calls": [["index": .number(Double(index)), "id": .string("call_\(turn)_\(index)"),
+                                              "type": "function",
+                                              "function": ["name": .string(call.name), "arguments": ""]]]]))
+            out += pieces(call.arguments, reply).map { fragment in
+                chunk(["tool_calls": [["index": .number(Double(index)), "function": ["arguments": .string(fragment)]]]])
+            }
+        }
+        out.append(chunk([:], finish: reply.toolCalls?.isEmpty == false ? "tool_calls" : "stop"))
+        out.append(sse(["id": .string("chatcmpl-\(turn)"), "object": "chat.completion.chunk", "created": 1_700_000_000,
+                        "model": "scripted", "choices": [],
+                        "usage": ["prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
+                                  "prompt_tokens_details": ["cached_tokens": 40]]]))
+        out.append("data: [DONE]\n\n")
+        return out
+    }
+
+    // MARK: Anthropic Messages
+
+    private func anthropic(_ reply: ScriptedReply) -> [String] {
+        var out = [sse(["type": "message_start",
+                        "message": ["id": .string("msg_\(turn)"), "type": "message", "role": "assistant",
+                                    "model": "scripted", "content": [], "stop_reason": .null,
+                                    "usage": ["input_tokens": 100, "output_tokens": 1, "cache_read_input_tokens": 40,
+                                              "cache_creation_input_tokens": 0]]], event: "message_start")]
+        out.append(sse(["type": "ping"], event: "ping"))
+        var index = 0
+        func block(_ start: JSONValue, _ deltas: [JSONValue]) {
+            out.append(sse(["type": "content_block_start", "index": .number(Double(index)), "content_block": start],
+                           event: "content_block_start"))
+            for delta in deltas {
+                out.append(sse(["type": "content_block_delta", "index": .number(Double(index)), "delta": delta],
+                               event: "content_block_delta"))
+            }
+            out.append(sse(["type": "content_block_stop", "index": .number(Double(index))], event: "content_block_stop"))
+            index += 1
+        }
+        if let thinking = reply.thinking {
+            block(["type": "thinking", "thinking": ""],
+                  pieces(thinking, reply).map { ["type": "thinking_delta", "thinking": .string($0)] }
+                      + [["type": "signature_delta", "signature": .string("sig-\(turn)")]])
+        }
+        if let text = reply.text {
+            block(["type": "text", "text": ""], pieces(text, reply).map { ["type": "text_delta", "text": .string($0)] })
+        }
+        for (position, call) in (reply.toolCalls ?? []).enumerated() {
+            block(["type": "tool_use", "id": .string("toolu_\(turn)_\(position)"), "name": .string(call.name), "input": [:]],
+                  pieces(call.arguments, reply).map { ["type": "input_json_delta", "partial_json": .string($0)] })
+        }
+        let stop = reply.toolCalls?.isEmpty == false ? "tool_use" : "end_turn"
+        out.append(sse(["type": "message_delta", "delta": ["stop_reason": .string(stop), "stop_sequence": .null],
+                        "usage": ["output_tokens": 20]], event: "message_delta"))
+        out.append(sse(["type": "message_stop"], event: "message_stop"))
+        return out
+    }
+
+    // MARK: Ollama
+
+    private func ollama(_ reply: ScriptedReply) -> [String] {
+        func line(_ message: JSONValue, done: Bool = false) -> String {
+            var object: [String: JSONValue] = ["model": "scripted", "created_at": "2026-11-23T00:00:00Z",
+                                               "message": message, "done": .bool(done)]
+            if done {
+                object["done_reason"] = "stop"
+                object["prompt_eval_count"] = 100
+                object["eval_count"] = 20
+            }
+            return JSONValue.object(object).canonicalText + "\n"
+        }
+        var out: [String] = []
+        if let thinking = reply.thinking {
+            out += pieces(thinking, reply).map { line(["role": "assistant", "content": "", "thinking": .string($0)]) }
+        }
+        if let text = reply.text {
+            out += pieces(text, reply).map { line(["role": "assistant", "content": .string($0)]) }
+        }
+        if let calls = reply.toolCalls, !calls.isEmpty {
+            let wireCalls: [JSONValue] = calls.map { call in
+                ["function": ["name": .string(call.name),
+                              "arguments": (try? JSONValue(parsing: call.arguments)) ?? .string(call.arguments)]]
+            }
+            out.append(line(["role": "assistant", "content": "", "tool_calls": .array(wireCalls)]))
+        }
+        out.append(line(["role": "assistant", "content": ""], done: true))
+        return out
+    }
+}

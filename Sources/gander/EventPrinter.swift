@@ -1,0 +1,113 @@
+import Foundation
+import GanderCore
+
+/// Shows a headless run's events in the chosen output format. Answers and JSON go to stdout; progress goes to stderr,
+/// and only when stderr is a terminal, so pipelines get clean output.
+final class EventPrinter {
+    private let format: OutputFormat
+    private let showsProgress: Bool
+    private let encoder: JSONEncoder
+    private var messages: [Message] = []
+    private var errors: [String] = []
+    private var outcome: AgentOutcome?
+
+    init(format: OutputFormat, quiet: Bool) {
+        self.format = format
+        showsProgress = !quiet && isatty(STDERR_FILENO) == 1
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    }
+
+    func show(_ event: AgentEvent) {
+        switch event {
+        case .messageFinished(let message): messages.append(message)
+        case .error(let message):
+            errors.append(message)
+            writeError(message)
+        case .finished(let finished): outcome = finished
+        default: break
+        }
+        switch format {
+        case .streamJSON:
+            if let data = try? encoder.encode(event) { writeOut(data + Data("\n".utf8)) }
+        case .text, .json:
+            if showsProgress { progress(event) }
+        }
+    }
+
+    /// Prints what the format owes at the end of a run.
+    func finish() {
+        guard let outcome else { return }
+        switch format {
+        case .text:
+            if !outcome.finalText.isEmpty, outcome.stopReason != .error {
+                writeOut(Data((outcome.finalText.hasSuffix("\n") ? outcome.finalText : outcome.finalText + "\n").utf8))
+            }
+        case .json:
+            let summary = RunSummary(stopReason: outcome.stopReason, finalText: outcome.finalText, messages: messages,
+                                     usage: outcome.usage, turns: outcome.turns, error: errors.last)
+            if let data = try? encoder.encode(summary) { writeOut(data + Data("\n".utf8)) }
+        case .streamJSON:
+            break
+        }
+    }
+
+    /// Reports a failure before the run could start.
+    func fail(_ message: String) {
+        writeError(message)
+    }
+
+    private func progress(_ event: AgentEvent) {
+        switch event {
+        case .toolCallRequested(let call):
+            writeErr("▸ \(call.name) \(Self.summary(of: call.arguments))\n")
+        case .toolResult(let result):
+            let firstLine = result.text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+            writeErr("  \(result.isError ? "✗" : "✓") \(firstLine.prefix(120))\n")
+        case .retrying(let attempt, let delay, let reason):
+            writeErr(String(format: "  … %@; try %d in %.1f s\n", reason, attempt, delay))
+        case .notice(let text):
+            writeErr("  note: \(text)\n")
+        default:
+            break
+        }
+    }
+
+    /// The arguments of a call in one short line.
+    private static func summary(of arguments: String) -> String {
+        guard let object = (try? JSONValue(parsing: arguments))?.objectValue else { return String(arguments.prefix(100)) }
+        let parts = object.keys.sorted().compactMap { key -> String? in
+            guard let value = object[key] else { return nil }
+            let text = value.stringValue ?? value.canonicalText
+            let line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+            return "\(key)=\(line.prefix(80))\(line.count > 80 || text.contains("\n") ? "…" : "")"
+        }
+        return parts.joined(separator: " ")
+    }
+
+    private func writeError(_ message: String) {
+        writeErr("gander: error: \(message)\n")
+    }
+
+    private func writeOut(_ data: Data) {
+        FileHandle.standardOutput.write(data)
+    }
+
+    private func writeErr(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
+
+/// The single object `--output-format json` prints.
+private struct RunSummary: Encodable {
+    let stopReason: AgentStopReason
+    let finalText: String
+    let messages: [Message]
+    let usage: Usage
+    let turns: Int
+    let error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case stopReason = "stop_reason", finalText = "final_text", messages, usage, turns, error
+    }
+}

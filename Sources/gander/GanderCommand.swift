@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// The exit statuses scripts can rely on.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    /// 128 + SIGINT, as shells report an interrupted command.
+    static let interrupted: Int32 = 130
+}
+
+struct GanderCommand: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "gander",
+        abstract: "An open-source AI agent for developers: one instruction in, the work done on your machine.",
+        discussion: """
+            Gander reads and edits files, runs commands and searches code with the model you choose: OpenAI, \
+            Anthropic, Ollama, or any OpenAI-compatible server.
+
+            Exit status: 0 done, 1 error, 2 usage error, 130 interrupted.
+            """,
+        version: version,
+        subcommands: [RunCommand.self])
+}
