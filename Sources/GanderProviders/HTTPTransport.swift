@@ -125,6 +125,8 @@ enum SharedHTTPClients {
                 connect: .milliseconds(Int64(timeouts.connect * 1000)),
                 read: .milliseconds(Int64(timeouts.idleRead * 1000)))
             configuration.decompression = .disabled
+            // Gander's own retry policy decides about failed connections; a refused one should fail at once.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[timeouts] = client
             return client

@@ -1,0 +1,88 @@
+import Foundation
+import GanderCore
+import GanderTestSupport
+
+/// A scripted model server, an empty project directory and a private HOME: one headless run's whole world.
+struct Scenario {
+    let server: ScriptedModelServer
+    let workspace: TemporaryDirectory
+    let home: TemporaryDirectory
+
+    init(_ format: ScriptedWireFormat = .openai, _ replies: [ScriptedReply]) async throws {
+        server = try await ScriptedModelServer(format: format, replies: replies)
+        workspace = try TemporaryDirectory(prefix: "gander-workspace")
+        home = try TemporaryDirectory(prefix: "gander-home")
+    }
+
+    /// The flags that point Gander at the scripted server.
+    var providerArguments: [String] {
+        ["--provider", server.format.rawValue, "--model", "scripted-model", "--base-url", server.baseURL]
+    }
+
+    var environment: [String: String] {
+        GanderProcess.isolatedEnvironment(home: home.url, extra: ["ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key"])
+    }
+
+    /// Runs `gander run` with the provider flags and `arguments`.
+    func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil,
+             afterLaunch: (@Sendable (Int32) async -> Void)? = nil) async throws -> GanderProcess.Result {
+        try await GanderProcess.run(["run"] + providerArguments + arguments, in: workspace.url,
+                                    environment: environment.merging(extra) { $1 }, stdin: stdin,
+                                    afterLaunch: afterLaunch)
+    }
+
+    func finish() async {
+        await server.shutdown()
+        workspace.remove()
+        home.remove()
+    }
+
+    /// The tool results Gander sent back in chat request `index`, as (call id or tool name, content text) pairs in
+    /// wire order.
+    func toolResultsSent(inRequest index: Int) -> [(id: String, text: String)] {
+        guard let body = server.chatRequests[index].body else { return [] }
+        switch server.format {
+        case .openai:
+            return (body["messages"]?.arrayValue ?? []).filter { $0["role"] == "tool" }.map {
+                ($0["tool_call_id"]?.stringValue ?? "", $0["content"]?.stringValue ?? "")
+            }
+        case .anthropic:
+            let blocks: [JSONValue] = (body["messages"]?.arrayValue ?? []).flatMap { $0["content"]?.arrayValue ?? [] }
+            return blocks.filter { $0["type"] == "tool_result" }.map { block in
+                let parts: [JSONValue] = block["content"]?.arrayValue ?? []
+                let text: String = parts.compactMap { $0["text"]?.stringValue }.joined()
+                return (block["tool_use_id"]?.stringValue ?? "", text)
+            }
+        case .ollama:
+            return (body["messages"]?.arrayValue ?? []).filter { $0["role"] == "tool" }.map {
+                ($0["tool_name"]?.stringValue ?? "", $0["content"]?.stringValue ?? "")
+            }
+        }
+    }
+
+    /// The system prompt of chat request `index`.
+    func systemPrompt(inRequest index: Int) -> String {
+        guard let body = server.chatRequests[index].body else { return "" }
+        if server.format == .anthropic { return body["system"]?.stringValue ?? "" }
+        return body["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+    }
+}
+
+/// The id a scripted server gives the `position`th call of its `turn`th reply, as the model would.
+func scriptedCallID(_ format: ScriptedWireFormat, turn: Int, position: Int) -> String {
+    switch format {
+    case .openai: "call_\(turn)_\(position)"
+    case .anthropic: "toolu_\(turn)_\(position)"
+    case .ollama: "developer__shell"
+    }
+}
+
+func shell(_ command: String, timeout: Int? = nil) -> ScriptedToolCall {
+    var arguments: [String: JSONValue] = ["command": .string(command)]
+    if let timeout { arguments["timeout"] = .number(Double(timeout)) }
+    return ScriptedToolCall("developer__shell", JSONValue.object(arguments).canonicalText)
+}
+
+func editor(_ arguments: JSONValue) -> ScriptedToolCall {
+    ScriptedToolCall("developer__text_editor", arguments.canonicalText)
+}
