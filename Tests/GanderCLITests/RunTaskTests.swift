@@ -8,19 +8,19 @@ struct RunTaskTests {
     @Test("creates a file, runs a command, edits the file and finishes", arguments: ScriptedWireFormat.allCases)
     func multiTurnTask(format: ScriptedWireFormat) async throws {
         let scenario = try await Scenario(format, [
-            .tools(editor(["command": "create", "path": "greet.py", "file_text": "print('hello')\n"])),
-            .tools(shell("python3 greet.py")),
-            .tools(editor(["command": "str_replace", "path": "greet.py", "old_str": "hello", "new_str": "hello, world"])),
-            .tools(shell("python3 greet.py")),
-            .text("greet.py now prints hello, world."),
+            .tools(editor(["command": "create", "path": "greet.sh", "file_text": "echo 'hello'\n"])),
+            .tools(shell("sh greet.sh")),
+            .tools(editor(["command": "str_replace", "path": "greet.sh", "old_str": "hello", "new_str": "hello, world"])),
+            .tools(shell("sh greet.sh")),
+            .text("greet.sh now prints hello, world."),
         ])
         defer { Task { await scenario.finish() } }
 
-        let result = try await scenario.run(["-t", "write greet.py"])
+        let result = try await scenario.run(["-t", "write greet.sh"])
 
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(result.stdout == "greet.py now prints hello, world.\n")
-        #expect(try scenario.workspace.read("greet.py") == "print('hello, world')\n")
+        #expect(result.stdout == "greet.sh now prints hello, world.\n")
+        #expect(try scenario.workspace.read("greet.sh") == "echo 'hello, world'\n")
         #expect(scenario.server.chatRequests.count == 5)
         for turn in 1...4 {
             let sent = scenario.toolResultsSent(inRequest: turn)

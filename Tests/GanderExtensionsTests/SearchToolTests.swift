@@ -1,0 +1,99 @@
+import Foundation
+import GanderCore
+@testable import GanderExtensions
+import Testing
+
+@Suite("developer__search")
+struct SearchToolTests {
+    func project() throws -> DeveloperFixture {
+        let fixture = try DeveloperFixture()
+        try fixture.directory.write(".gitignore", "build/\n*.log\n!keep.log\n/rootonly.txt\n")
+        try FileManager.default.createDirectory(at: fixture.directory.file(".git"), withIntermediateDirectories: true)
+        try fixture.directory.write("Sources/App/main.swift", "let greeting = \"hello\"\nprint(greeting)\n")
+        try fixture.directory.write("Sources/App/util.swift", "func helper() {}\n// TODO: hello again\n")
+        try fixture.directory.write("Sources/rootonly.txt", "hello from a nested rootonly\n")
+        try fixture.directory.write("rootonly.txt", "hello ignored at the root\n")
+        try fixture.directory.write("build/out.swift", "hello from build\n")
+        try fixture.directory.write("debug.log", "hello log\n")
+        try fixture.directory.write("keep.log", "hello kept log\n")
+        try fixture.directory.write(".hidden/secret.txt", "hello hidden\n")
+        try Data("hello\u{0}binary".utf8).write(to: fixture.directory.file("blob.dat"))
+        return fixture
+    }
+
+    @Test("grep finds lines, honouring .gitignore and skipping hidden and binary files")
+    func grep() async throws {
+        let fixture = try project()
+        defer { fixture.remove() }
+
+        let output = await fixture.call("search", ["pattern": "hello"])
+
+        #expect(output.text.split(separator: "\n").sorted() == [
+            "Sources/App/main.swift:1:let greeting = \"hello\"",
+            "Sources/App/util.swift:2:// TODO: hello again",
+            "Sources/rootonly.txt:1:hello from a nested rootonly",
+            "keep.log:1:hello kept log",
+        ])
+    }
+
+    @Test("grep takes regular expressions, case folding and an include glob")
+    func grepRegex() async throws {
+        let fixture = try project()
+        defer { fixture.remove() }
+
+        let regex = await fixture.call("search", ["pattern": "^(let|func) \\w+", "include": "*.swift"])
+        let folded = await fixture.call("search", ["pattern": "TODO: HELLO", "case_insensitive": true])
+        let invalid = await fixture.call("search", ["pattern": "(unclosed"])
+
+        #expect(regex.text == "Sources/App/main.swift:1:let greeting = \"hello\"\nSources/App/util.swift:1:func helper() {}")
+        #expect(folded.text == "Sources/App/util.swift:2:// TODO: hello again")
+        #expect(invalid.isError && invalid.text.contains("not a valid regular expression"))
+    }
+
+    @Test("glob finds files by name at any depth, or by path")
+    func glob() async throws {
+        let fixture = try project()
+        defer { fixture.remove() }
+
+        let byName = await fixture.call("search", ["pattern": "*.swift", "mode": "glob"])
+        let byPath = await fixture.call("search", ["pattern": "Sources/**/m*.swift", "mode": "glob"])
+        let none = await fixture.call("search", ["pattern": "*.rs", "mode": "glob"])
+
+        #expect(byName.text == "Sources/App/main.swift\nSources/App/util.swift")
+        #expect(byPath.text == "Sources/App/main.swift")
+        #expect(none.text.hasPrefix("No files match"))
+    }
+
+    @Test("results are capped, with a count of what was left out")
+    func cap() async throws {
+        let fixture = try DeveloperFixture()
+        defer { fixture.remove() }
+        try fixture.directory.write("many.txt", (1...50).map { "match \($0)" }.joined(separator: "\n"))
+
+        let output = await fixture.call("search", ["pattern": "match", "max_results": 10])
+
+        #expect(output.text.split(separator: "\n").count == 11)
+        #expect(output.text.hasSuffix("[40 more matching lines not shown (1 files matched); narrow the pattern, pass `include`, or raise max_results]"))
+    }
+
+    @Test("a path that is not a directory is refused")
+    func badPath() async throws {
+        let fixture = try DeveloperFixture()
+        defer { fixture.remove() }
+        let output = await fixture.call("search", ["pattern": "x", "path": "missing"])
+        #expect(output.isError && output.text.contains("is not a directory"))
+    }
+}
+
+@Suite("gitignore patterns")
+struct GlobPatternTests {
+    @Test("wildcards, classes and double stars", arguments: [
+        ("*.swift", "main.swift", true), ("*.swift", "dir/main.swift", false), ("a?c", "abc", true),
+        ("[a-c]x", "bx", true), ("[!a-c]x", "bx", false), ("**/foo", "a/b/foo", true), ("**/foo", "foo", true),
+        ("a/**/b", "a/b", true), ("a/**/b", "a/x/y/b", true), ("a/**", "a/x/y", true), ("foo", "foobar", false),
+        ("\\*lit", "*lit", true), ("\\*lit", "xlit", false),
+    ])
+    func matches(pattern: String, path: String, expected: Bool) {
+        #expect(GlobPattern(pattern).matches(path) == expected)
+    }
+}
