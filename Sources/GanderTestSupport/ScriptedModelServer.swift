@@ -13,7 +13,11 @@ public final class ScriptedModelServer: Sendable {
         public let method: String
         public let path: String
         public let headers: [String: String]
-        public let body: JSONValue?
+        /// The body as sent.
+        public let rawBody: String
+
+        /// The body as JSON; parsed on demand so that serving a long session stays cheap.
+        public var body: JSONValue? { try? JSONValue(parsing: rawBody) }
     }
 
     public let format: ScriptedWireFormat
@@ -113,7 +117,7 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
     private func respond(to head: HTTPRequestHead, body: String, context: ChannelHandlerContext) {
         var headers: [String: String] = [:]
         for (name, value) in head.headers { headers[name.lowercased()] = value }
-        state.record(.init(method: "\(head.method)", path: head.uri, headers: headers, body: try? JSONValue(parsing: body)))
+        state.record(.init(method: "\(head.method)", path: head.uri, headers: headers, rawBody: body))
 
         if head.uri.hasSuffix("/api/show") {
             return send(status: .ok, contentType: "application/json",
