@@ -1,7 +1,7 @@
 # Gander's everyday commands. `make test` is what CI runs.
 SWIFT ?= swift
 
-.PHONY: build release test bench clean
+.PHONY: build release test bench demo runtime clean
 
 build:
 	$(SWIFT) build
@@ -9,8 +9,16 @@ build:
 release:
 	$(SWIFT) build -c release
 
-## Build everything and run every test (offline; the model servers are scripted).
-test:
+## Set everything up and run a task on the embedded model, offline.
+demo:
+	bash scripts/demo.sh
+
+## Install the embedded runtime (llama.cpp and the default model) that the local-model tests use.
+runtime: build
+	"$$($(SWIFT) build --show-bin-path)/gander" local install
+
+## Build everything and run every test (offline: scripted model servers and the real embedded runtime).
+test: runtime
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

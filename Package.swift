@@ -28,12 +28,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(name: "GanderLocal", dependencies: ["GanderCore"], swiftSettings: strict),
         .target(name: "CGanderSystem"),
         .target(name: "GanderExtensions", dependencies: ["GanderCore", "CGanderSystem"], swiftSettings: strict),
         .executableTarget(
             name: "gander",
             dependencies: [
-                "GanderCore", "GanderProviders", "GanderExtensions",
+                "GanderCore", "GanderProviders", "GanderExtensions", "GanderLocal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict

@@ -32,6 +32,8 @@ public enum ProviderEvent: Sendable, Equatable {
     case usage(Usage)
     /// The provider is about to try the call again after a failure it may recover from.
     case retrying(attempt: Int, delaySeconds: Double, reason: String)
+    /// Something the user should know about this call, e.g. that older turns were dropped to fit the context.
+    case notice(String)
     case stop(StopReason)
 
     /// Why the model stopped talking.

@@ -53,6 +53,8 @@ struct ReplyAssembler {
             return .usage(usage)
         case .retrying(let attempt, let delay, let reason):
             return .retrying(attempt: attempt, delaySeconds: delay, reason: reason)
+        case .notice(let text):
+            return .notice(text)
         case .stop(let reason):
             stopReason = reason
             return nil
@@ -70,7 +72,7 @@ struct ReplyAssembler {
         return Message(role: .assistant, content: content)
     }
 
-    /// What was said before an interruption: text and reasoning only, since half a tool call cannot be run.
+    /// What was said before an interruption: its text only, since half a tool call cannot be run.
     var partialMessage: Message? {
         let kept = parts.filter { if case .text = $0 { true } else { false } }
         return kept.isEmpty ? nil : Message(role: .assistant, content: kept)

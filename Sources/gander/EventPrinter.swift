@@ -11,9 +11,9 @@ final class EventPrinter {
     private var errors: [String] = []
     private var outcome: AgentOutcome?
 
-    init(format: OutputFormat, quiet: Bool) {
+    init(format: OutputFormat, quiet: Bool, verbose: Bool) {
         self.format = format
-        showsProgress = !quiet && isatty(STDERR_FILENO) == 1
+        showsProgress = !quiet && (verbose || isatty(STDERR_FILENO) == 1)
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     }

@@ -22,5 +22,5 @@ struct GanderCommand: ParsableCommand {
             Exit status: 0 done, 1 error, 2 usage error, 130 interrupted.
             """,
         version: version,
-        subcommands: [RunCommand.self])
+        subcommands: [RunCommand.self, LocalCommand.self, InfoCommand.self])
 }

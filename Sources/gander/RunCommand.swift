@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GanderCore
 import GanderExtensions
-import GanderProviders
+import GanderLocal
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +16,8 @@ struct RunCommand: ParsableCommand {
               gander run -t "fix the failing test" --provider openai --base-url http://localhost:8080/v1 --model qwen
 
             The provider comes from --provider, else GANDER_PROVIDER, else whichever of ANTHROPIC_API_KEY or \
-            OPENAI_API_KEY is set. The model comes from --model, else GANDER_MODEL, else the provider's default.
+            OPENAI_API_KEY is set, else the embedded local model (install it with `gander local install`). The model \
+            comes from --model, else GANDER_MODEL, else the provider's default. `gander info` shows the choice.
 
             Exit status: 0 done, 1 error (including --max-turns reached), 2 usage error, 130 interrupted.
             """)
@@ -27,11 +28,20 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Read the instruction from a file, or - for stdin.", valueName: "file"))
     var instructions: String?
 
-    @Option(help: ArgumentHelp("openai, anthropic or ollama.", valueName: "name"))
+    @Option(help: ArgumentHelp("local (the default: an embedded open model), openai, anthropic or ollama.", valueName: "name"))
     var provider: String?
 
-    @Option(help: "The model to ask, e.g. gpt-4.1, claude-sonnet-4-5, qwen3.")
+    @Option(help: "The model to ask, e.g. gpt-4.1, claude-sonnet-4-5, qwen3; for local, a name from `gander local list` or a .gguf path.")
     var model: String?
+
+    @Option(help: "Local model: sampling temperature (0 picks the likeliest token every time).")
+    var temperature: Float = 0.2
+
+    @Option(help: "Local model: nucleus sampling threshold.")
+    var topP: Float = 0.95
+
+    @Option(help: "Local model: random seed; the same seed and input give the same output.")
+    var seed: UInt32 = 42
 
     @Option(help: ArgumentHelp("The server's base URL, e.g. http://localhost:8080/v1 for an OpenAI-compatible server.", valueName: "url"))
     var baseURL: String?
@@ -51,6 +61,9 @@ struct RunCommand: ParsableCommand {
     @Flag(name: [.customShort("q"), .long], help: "Print nothing but the answer and errors.")
     var quiet = false
 
+    @Flag(name: [.customShort("v"), .long], help: "Show each tool call and its result on stderr even when it is not a terminal.")
+    var verbose = false
+
     mutating func validate() throws {
         if text == nil, instructions == nil {
             throw ValidationError("give the instruction with -t TEXT, -i FILE or -i - (stdin)")
@@ -65,7 +78,7 @@ struct RunCommand: ParsableCommand {
     /// Runs the instruction and returns the process's exit status.
     mutating func execute() async -> Int32 {
         let environment = ProcessInfo.processInfo.environment
-        let printer = EventPrinter(format: outputFormat, quiet: quiet)
+        let printer = EventPrinter(format: outputFormat, quiet: quiet, verbose: verbose)
         let agent: Agent
         let instruction: String
         do {
@@ -119,19 +132,9 @@ struct RunCommand: ParsableCommand {
     }
 
     private func makeAgent(environment: [String: String]) throws -> Agent {
-        let providerName = provider ?? environment["GANDER_PROVIDER"] ?? ProviderFactory.inferredProvider(environment: environment)
-        guard let providerName else {
-            throw InputError(
-                "no provider chosen: pass --provider \(ProviderFactory.names.joined(separator: "|")) "
-                    + "(or set GANDER_PROVIDER, or export ANTHROPIC_API_KEY or OPENAI_API_KEY)")
-        }
-        var settings = ProviderSettings(
-            provider: providerName, model: model ?? environment["GANDER_MODEL"], baseURL: baseURL,
-            retryPolicy: RetryPolicy(maxAttempts: maxRetries))
-        if let seconds = environment["GANDER_CONNECT_TIMEOUT"].flatMap(Double.init) { settings.connectTimeout = seconds }
-        if let seconds = environment["GANDER_READ_TIMEOUT"].flatMap(Double.init) { settings.idleReadTimeout = seconds }
-        if let tokens = environment["GANDER_CONTEXT_LIMIT"].flatMap(Int.init) { settings.contextLimit = tokens }
-        let modelProvider = try ProviderFactory.make(settings, environment: environment)
+        let choice = ProviderChoice(providerFlag: provider, modelFlag: model, environment: environment)
+        let sampling = SamplingSettings(temperature: temperature, topP: topP, seed: seed)
+        let modelProvider = try choice.make(baseURL: baseURL, retries: maxRetries, sampling: sampling, environment: environment)
 
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let extensions: [any Extension] = [DeveloperExtension()]

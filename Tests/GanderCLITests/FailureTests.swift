@@ -247,12 +247,12 @@ struct BadInputTests {
         #expect(result.stderr.contains("cannot reach openai at http://127.0.0.1:9/v1"))
     }
 
-    @Test("no provider and no key: one line saying what to set")
-    func noProvider() async throws {
+    @Test("no provider and no key means the local model; without its runtime, one line says how to install it")
+    func noProviderNoRuntime() async throws {
         let result = try await gander(["run", "-t", "hi"])
-        #expect(result.status == 2)
+        #expect(result.status == 1)
         #expect(result.stderrLines.count == 1)
-        #expect(result.stderr.contains("--provider"))
+        #expect(result.stderr.contains("gander local install"))
     }
 
     @Test("a missing key: one line naming the variable")

@@ -22,7 +22,8 @@ struct ShellTool: Sendable {
             "type": "object",
             "properties": [
                 "command": ["type": "string", "description": "The bash command to run."],
-                "timeout": ["type": "integer", "minimum": 1, "description": "Seconds before the command is killed."],
+                "timeout": ["type": "integer", "minimum": 1, "maximum": 86400,
+                            "description": "Seconds before the command is killed."],
             ],
             "required": ["command"],
             "additionalProperties": false,

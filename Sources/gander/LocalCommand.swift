@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import GanderLocal
+
+struct LocalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local",
+        abstract: "Manage the embedded model runtime (llama.cpp) and the models it runs.",
+        subcommands: [Install.self, List.self, Add.self])
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.")
+
+        func run() throws {
+            let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
+            try LocalInstaller(runtime: runtime) { line in
+                FileHandle.standardError.write(Data("gander: \(line)\n".utf8))
+            }.install()
+            print("The local runtime is ready in \(runtime.directory.path).")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the local models Gander can run.")
+
+        func run() throws {
+            let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
+            let models = runtime.models()
+            if models.isEmpty {
+                throw LocalModelError.runtimeMissing
+            }
+            for model in models { print("\(model.name)\t\(model.path)") }
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a GGUF file so --model can name it.")
+
+        @Argument(help: "The .gguf file.")
+        var path: String
+
+        func run() throws {
+            let model = try LocalRuntime(environment: ProcessInfo.processInfo.environment).register(path)
+            print("Added \(model.name) (\(model.path)); use it with --provider local --model \(model.name).")
+        }
+    }
+}
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show the active provider and model, where that choice came from, and where files live.")
+
+    @Option(help: "Show the choice as if this provider were passed.")
+    var provider: String?
+
+    @Option(help: "Show the choice as if this model were passed.")
+    var model: String?
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let choice = ProviderChoice(providerFlag: provider, modelFlag: model, environment: environment)
+        let runtime = LocalRuntime(environment: environment)
+        let paths = GanderPaths(environment: environment)
+        print("""
+            gander \(GanderCommand.version)
+            provider:      \(choice.provider)  (\(choice.providerSource))
+            model:         \(choice.model ?? "none")  (\(choice.modelSource))
+            global hints:  \(paths.globalHints.path)
+            data:          \(LocalRuntime.dataDirectory(environment: environment).path)
+            local runtime: \(runtime.directory.path) (\(runtime.llamaLibrary == nil ? "not installed; run `gander local install`" : "installed"))
+            """)
+    }
+}

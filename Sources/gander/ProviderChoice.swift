@@ -1,0 +1,55 @@
+import Foundation
+import GanderCore
+import GanderLocal
+import GanderProviders
+
+/// Which provider and model a run uses, and where each choice came from — what `gander info` shows.
+struct ProviderChoice {
+    let provider: String
+    let providerSource: String
+    let model: String?
+    let modelSource: String
+
+    /// Every provider name Gander accepts.
+    static var names: [String] { ["local"] + ProviderFactory.names }
+
+    /// Flags first, then `GANDER_*`, then a provider whose key is set, then the embedded `local` model.
+    init(providerFlag: String?, modelFlag: String?, environment: [String: String]) {
+        if let providerFlag {
+            (provider, providerSource) = (providerFlag, "--provider")
+        } else if let value = environment["GANDER_PROVIDER"], !value.isEmpty {
+            (provider, providerSource) = (value, "GANDER_PROVIDER")
+        } else if let inferred = ProviderFactory.inferredProvider(environment: environment) {
+            (provider, providerSource) = (inferred, inferred == "anthropic" ? "ANTHROPIC_API_KEY is set" : "OPENAI_API_KEY is set")
+        } else {
+            (provider, providerSource) = ("local", "default: no provider configured and no provider key set")
+        }
+        if let modelFlag {
+            (model, modelSource) = (modelFlag, "--model")
+        } else if let value = environment["GANDER_MODEL"], !value.isEmpty {
+            (model, modelSource) = (value, "GANDER_MODEL")
+        } else {
+            let fallback = provider == "local" ? LocalRuntime.defaultModelName : ProviderFactory.defaultModel(for: provider)
+            (model, modelSource) = (fallback, "the provider's default")
+        }
+    }
+
+    /// The provider, ready to use.
+    func make(baseURL: String?, retries: Int, sampling: SamplingSettings, environment: [String: String]) throws -> any ModelProvider {
+        let contextLimit = environment["GANDER_CONTEXT_LIMIT"].flatMap(Int.init)
+        if provider == "local" {
+            return try LocalProvider(runtime: LocalRuntime(environment: environment), model: model,
+                                     contextLimit: contextLimit, sampling: sampling)
+        }
+        var settings = ProviderSettings(provider: provider, model: model, baseURL: baseURL, contextLimit: contextLimit,
+                                        retryPolicy: RetryPolicy(maxAttempts: retries))
+        if let seconds = environment["GANDER_CONNECT_TIMEOUT"].flatMap(Double.init) { settings.connectTimeout = seconds }
+        if let seconds = environment["GANDER_READ_TIMEOUT"].flatMap(Double.init) { settings.idleReadTimeout = seconds }
+        do {
+            return try ProviderFactory.make(settings, environment: environment)
+        } catch ProviderError.configuration(let message) where message.hasPrefix("unknown provider") {
+            throw ProviderError.configuration(
+                "unknown provider \"\(provider)\"; choose one of \(Self.names.joined(separator: ", ")) with --provider")
+        }
+    }
+}
