@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Builds Gander in release mode and measures it; the table goes to stdout and bench/results/latest.md.
+# Builds Gander in release mode and measures it; the tables go to stdout and bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product gander
 swift build -c release --product scripted-model-server
-python3 bench/measure.py "$(swift build -c release --show-bin-path)" bench/results/latest.md
+bin="$(swift build -c release --show-bin-path)"
+"$bin/gander" local install
+python3 bench/measure.py "$bin" bench/results/latest.md
+
+runtime="${GANDER_RUNTIME_DIR:-${GANDER_DATA_DIR:-$HOME/.local/share/gander}/runtime}"
+model="$("$bin/gander" local list | awk -F'\t' '$1 == "smollm2-135m-instruct" { print $2 }')"
+python3 bench/local_model.py "$bin/gander" "$runtime/venv/bin/python" "$model" | tee -a bench/results/latest.md
+python3 bench/tool_calls.py "$bin/gander" | tee -a bench/results/latest.md

@@ -35,6 +35,10 @@ public final class LocalProvider: ModelProvider, Sendable {
         _ = try loadedEngine()
     }
 
+    var samplingSettings: SamplingSettings { sampling }
+
+    func loadedEngineForBenchmark() throws -> LlamaEngine { try loadedEngine() }
+
     private func loadedEngine() throws -> LlamaEngine {
         try engine.withLock { engine in
             if let engine { return engine }

@@ -6,7 +6,7 @@ struct LocalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Manage the embedded model runtime (llama.cpp) and the models it runs.",
-        subcommands: [Install.self, List.self, Add.self])
+        subcommands: [Install.self, List.self, Add.self, Bench.self])
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,6 +43,38 @@ struct LocalCommand: ParsableCommand {
         func run() throws {
             let model = try LocalRuntime(environment: ProcessInfo.processInfo.environment).register(path)
             print("Added \(model.name) (\(model.path)); use it with --provider local --model \(model.name).")
+        }
+    }
+}
+
+extension LocalCommand {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time a local model on this machine: load, time to first token, tokens per second (JSON).")
+
+        @Option(help: "A model name from `gander local list` or a .gguf path.")
+        var model: String?
+
+        @Option(help: "The user message to answer.")
+        var prompt = "Explain in a few sentences what a compiler does."
+
+        @Option(help: "The most tokens to generate.")
+        var maxTokens = 128
+
+        @Option(help: "The context window.")
+        var contextLimit = 2048
+
+        @Option(help: "Threads for llama.cpp.")
+        var threads = ProcessInfo.processInfo.activeProcessorCount
+
+        func run() throws {
+            let provider = try LocalProvider(
+                runtime: LocalRuntime(environment: ProcessInfo.processInfo.environment), model: model,
+                contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads)
+            let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     }
 }

@@ -1,0 +1,51 @@
+import Foundation
+
+/// How fast a local model runs on this machine: `gander local bench`.
+public struct LocalBenchmark: Codable, Sendable {
+    public let loadSeconds: Double
+    public let promptTokens: Int
+    public let timeToFirstTokenSeconds: Double
+    public let generatedTokens: Int
+    /// Generated tokens after the first, per second of decoding after the first.
+    public let tokensPerSecond: Double
+    public let text: String
+
+    enum CodingKeys: String, CodingKey {
+        case loadSeconds = "load_s", promptTokens = "prompt_tokens", timeToFirstTokenSeconds = "ttft_s"
+        case generatedTokens = "generated_tokens", tokensPerSecond = "tokens_per_s", text
+    }
+}
+
+extension LocalProvider {
+    /// Loads the model and generates an answer to `user`, timing each phase the way llama.cpp's users measure them.
+    public func benchmark(system: String, user: String) throws -> LocalBenchmark {
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let engine = try loadedEngineForBenchmark()
+        let loaded = clock.now
+        let prompt = engine.tokenize(engine.applyTemplate([("system", system), ("user", user)]))
+        var firstToken: ContinuousClock.Instant?
+        var decoder = UTF8Accumulator()
+        var text = ""
+        let start = clock.now
+        let generated = try engine.generate(prompt: prompt, grammar: nil, sampling: samplingSettings) { bytes in
+            if firstToken == nil { firstToken = clock.now }
+            text += decoder.append(bytes)
+            return true
+        }
+        let end = clock.now
+        let first = firstToken ?? end
+        let decoding = (end - first).seconds
+        return LocalBenchmark(
+            loadSeconds: (loaded - loadStart).seconds, promptTokens: prompt.count,
+            timeToFirstTokenSeconds: (first - start).seconds, generatedTokens: generated,
+            tokensPerSecond: generated > 1 && decoding > 0 ? Double(generated - 1) / decoding : 0, text: text)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
