@@ -15,6 +15,7 @@ demo:
 
 ## Install the embedded runtime (llama.cpp and the default model) that the local-model tests use.
 runtime: build
+	bash scripts/install-system-deps.sh
 	"$$($(SWIFT) build --show-bin-path)/gander" local install
 
 ## Build everything and run every test (offline: scripted model servers and the real embedded runtime).

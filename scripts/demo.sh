@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 
+bash scripts/install-system-deps.sh
 echo "== Building Gander (release)"
 swift build -c release --product gander 2>&1 | tail -n 1
 gander="$(swift build -c release --show-bin-path)/gander"

@@ -9,13 +9,13 @@ struct AnthropicMessagesFormat: WireFormat {
     let baseURL: String
     let apiKey: String
     let maxTokens: Int
+    let encodedMessages = MessageEncodingCache()
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         var body: [String: JSONValue] = [
             "model": .string(model),
             "max_tokens": .number(Double(maxTokens)),
             "system": .string(request.systemPrompt),
-            "messages": .array(request.messages.compactMap(Self.message)),
             "stream": true,
         ]
         if !request.tools.isEmpty {
@@ -24,7 +24,10 @@ struct AnthropicMessagesFormat: WireFormat {
             })
         }
         let headers = [("x-api-key", apiKey), ("anthropic-version", Self.apiVersion)]
-        return .jsonPost(url: baseURL + "/v1/messages", body: .object(body), headers: headers)
+        let messages = encodedMessages.encodedArray(prefix: [], messages: request.messages) { message in
+            Self.message(message).map { [$0] } ?? []
+        }
+        return .jsonPost(url: baseURL + "/v1/messages", body: body, messagesJSON: messages, headers: headers)
     }
 
     /// One message as content blocks. Reasoning goes back exactly as it came, signature and all.

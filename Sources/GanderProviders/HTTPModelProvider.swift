@@ -40,6 +40,15 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
 }
 
 extension HTTPClientRequest {
+    /// A JSON POST of `body` with its `messages` member given as ready JSON text, from `MessageEncodingCache`.
+    static func jsonPost(url: String, body: [String: JSONValue], messagesJSON: String,
+                         headers: [(String, String)]) -> HTTPClientRequest {
+        var request = jsonPost(url: url, body: .object(body), headers: headers)
+        let rest = JSONValue.object(body).canonicalText.dropFirst()
+        request.body = .bytes(ByteBuffer(string: "{\"messages\":" + messagesJSON + (rest == "}" ? "" : ",") + rest))
+        return request
+    }
+
     /// A JSON POST with the given headers.
     static func jsonPost(url: String, body: JSONValue, headers: [(String, String)]) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)

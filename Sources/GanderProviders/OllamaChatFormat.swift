@@ -9,6 +9,7 @@ struct OllamaChatFormat: WireFormat {
     /// The context window to ask for; when nil it is read from the model itself through `/api/show`.
     let contextLimit: Int?
     let contextLimits = ContextLimitCache()
+    let encodedMessages = MessageEncodingCache()
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         // Ollama's default window is small and it truncates silently past it, so the window is always set.
@@ -20,7 +21,6 @@ struct OllamaChatFormat: WireFormat {
         }
         var body: [String: JSONValue] = [
             "model": .string(model),
-            "messages": .array(Self.messages(request)),
             "stream": true,
             "options": ["num_ctx": .number(Double(numCtx))],
         ]
@@ -31,7 +31,10 @@ struct OllamaChatFormat: WireFormat {
                               "parameters": tool.inputSchema]]
             })
         }
-        return .jsonPost(url: baseURL + "/api/chat", body: .object(body), headers: [])
+        let messages = encodedMessages.encodedArray(
+            prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,
+            encode: Self.wireEntries)
+        return .jsonPost(url: baseURL + "/api/chat", body: body, messagesJSON: messages, headers: [])
     }
 
     /// The model's trained context length from `/api/show`, or the catalogue's figure when Ollama does not say.
@@ -46,27 +49,26 @@ struct OllamaChatFormat: WireFormat {
         return ModelCatalog.contextLimit(for: model)
     }
 
-    static func messages(_ request: ModelRequest) -> [JSONValue] {
-        var wire: [JSONValue] = [["role": "system", "content": .string(request.systemPrompt)]]
-        for message in request.messages {
-            switch message.role {
-            case .user:
-                for result in message.toolResults {
-                    wire.append(["role": "tool", "tool_name": .string(result.toolName), "content": .string(result.text)])
-                }
-                let text = message.text
-                if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
-            case .assistant:
-                var entry: [String: JSONValue] = ["role": "assistant", "content": .string(message.text)]
-                let calls = message.toolCalls
-                if !calls.isEmpty {
-                    entry["tool_calls"] = .array(calls.map { call in
-                        let arguments = (try? JSONValue(parsing: call.arguments)) ?? [:]
-                        return ["function": ["name": .string(call.name), "arguments": arguments]]
-                    })
-                }
-                wire.append(.object(entry))
+    /// One message as Ollama chat messages: tool results become `tool` messages.
+    static func wireEntries(_ message: Message) -> [JSONValue] {
+        var wire: [JSONValue] = []
+        switch message.role {
+        case .user:
+            for result in message.toolResults {
+                wire.append(["role": "tool", "tool_name": .string(result.toolName), "content": .string(result.text)])
             }
+            let text = message.text
+            if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
+        case .assistant:
+            var entry: [String: JSONValue] = ["role": "assistant", "content": .string(message.text)]
+            let calls = message.toolCalls
+            if !calls.isEmpty {
+                entry["tool_calls"] = .array(calls.map { call in
+                    let arguments = (try? JSONValue(parsing: call.arguments)) ?? [:]
+                    return ["function": ["name": .string(call.name), "arguments": arguments]]
+                })
+            }
+            wire.append(.object(entry))
         }
         return wire
     }

@@ -6,11 +6,11 @@ struct OpenAIChatFormat: WireFormat {
     let model: String
     let baseURL: String
     let apiKey: String?
+    let encodedMessages = MessageEncodingCache()
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         var body: [String: JSONValue] = [
             "model": .string(model),
-            "messages": .array(Self.messages(request)),
             "stream": true,
             "stream_options": ["include_usage": true],
         ]
@@ -22,34 +22,36 @@ struct OpenAIChatFormat: WireFormat {
             })
         }
         let headers = apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
-        return .jsonPost(url: baseURL + "/chat/completions", body: .object(body), headers: headers)
+        let messages = encodedMessages.encodedArray(
+            prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,
+            encode: Self.wireEntries)
+        return .jsonPost(url: baseURL + "/chat/completions", body: body, messagesJSON: messages, headers: headers)
     }
 
-    static func messages(_ request: ModelRequest) -> [JSONValue] {
-        var wire: [JSONValue] = [["role": "system", "content": .string(request.systemPrompt)]]
-        for message in request.messages {
-            switch message.role {
-            case .user:
-                // Tool results must directly follow the assistant message that asked for them.
-                for result in message.toolResults {
-                    wire.append(["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
-                }
-                let text = message.text
-                if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
-            case .assistant:
-                var entry: [String: JSONValue] = ["role": "assistant"]
-                let text = message.text
-                entry["content"] = text.isEmpty ? .null : .string(text)
-                let calls = message.toolCalls
-                if !calls.isEmpty {
-                    entry["tool_calls"] = .array(calls.map { call in
-                        ["id": .string(call.id), "type": "function",
-                         "function": ["name": .string(call.name),
-                                      "arguments": .string(call.arguments.isEmpty ? "{}" : call.arguments)]]
-                    })
-                }
-                wire.append(.object(entry))
+    /// One message as Chat Completions messages: tool results become `tool` messages.
+    static func wireEntries(_ message: Message) -> [JSONValue] {
+        var wire: [JSONValue] = []
+        switch message.role {
+        case .user:
+            // Tool results must directly follow the assistant message that asked for them.
+            for result in message.toolResults {
+                wire.append(["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
             }
+            let text = message.text
+            if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
+        case .assistant:
+            var entry: [String: JSONValue] = ["role": "assistant"]
+            let text = message.text
+            entry["content"] = text.isEmpty ? .null : .string(text)
+            let calls = message.toolCalls
+            if !calls.isEmpty {
+                entry["tool_calls"] = .array(calls.map { call in
+                    ["id": .string(call.id), "type": "function",
+                     "function": ["name": .string(call.name),
+                                  "arguments": .string(call.arguments.isEmpty ? "{}" : call.arguments)]]
+                })
+            }
+            wire.append(.object(entry))
         }
         return wire
     }

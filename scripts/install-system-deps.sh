@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Makes sure the system tools the embedded runtime needs are present: python3 with venv, a C/C++ toolchain (pip
+# builds llama.cpp from source) and git. Installs missing ones with apt-get when it can; does nothing when all are
+# there, so it is cheap to run every time.
+set -euo pipefail
+missing=()
+command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
+command -v cc >/dev/null 2>&1 && command -v c++ >/dev/null 2>&1 && command -v make >/dev/null 2>&1 || missing+=(build-essential)
+command -v git >/dev/null 2>&1 || missing+=(git)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  echo "gander: installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; }
+else
+  echo "gander: please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
