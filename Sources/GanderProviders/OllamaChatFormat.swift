@@ -25,11 +25,7 @@ struct OllamaChatFormat: WireFormat {
             "options": ["num_ctx": .number(Double(numCtx))],
         ]
         if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { tool in
-                ["type": "function",
-                 "function": ["name": .string(tool.name), "description": .string(tool.description),
-                              "parameters": tool.inputSchema]]
-            })
+            body["tools"] = .array(request.tools.map(\.functionDefinition))
         }
         let messages = encodedMessages.encodedArray(
             prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,

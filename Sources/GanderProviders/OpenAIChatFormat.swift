@@ -15,11 +15,7 @@ struct OpenAIChatFormat: WireFormat {
             "stream_options": ["include_usage": true],
         ]
         if !request.tools.isEmpty {
-            body["tools"] = .array(request.tools.map { tool in
-                ["type": "function",
-                 "function": ["name": .string(tool.name), "description": .string(tool.description),
-                              "parameters": tool.inputSchema]]
-            })
+            body["tools"] = .array(request.tools.map(\.functionDefinition))
         }
         let headers = apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
         let messages = encodedMessages.encodedArray(

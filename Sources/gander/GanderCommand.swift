@@ -16,8 +16,9 @@ struct GanderCommand: ParsableCommand {
         commandName: "gander",
         abstract: "An open-source AI agent for developers: one instruction in, the work done on your machine.",
         discussion: """
-            Gander reads and edits files, runs commands and searches code with the model you choose: OpenAI, \
-            Anthropic, Ollama, or any OpenAI-compatible server.
+            Gander reads and edits files, runs commands and searches code with the model you choose: by default an \
+            open model that runs offline on this machine (`gander local install`), or OpenAI, Anthropic, Ollama and \
+            any OpenAI-compatible server.
 
             Exit status: 0 done, 1 error, 2 usage error, 130 interrupted.
             """,
