@@ -64,7 +64,7 @@ def main():
     rows = [("tokens per second", "tokens_per_s", "{:.1f}"), ("time to first token", "ttft_s", "{:.3f} s"),
             ("model load", "load_s", "{:.3f} s"), ("peak RSS", "rss_mib", "{:.1f} MiB"),
             ("prompt tokens", "prompt_tokens", "{:.0f}"), ("generated tokens", "generated_tokens", "{:.0f}")]
-    lines = [f"## Embedded model: Gander vs llama-cpp-python ({RUNS} alternating runs each, medians)", "",
+    lines = ["", f"## Embedded model: Gander vs llama-cpp-python ({RUNS} alternating runs each, medians)", "",
              f"SmolLM2-135M-Instruct Q4_1, context {CONTEXT}, {THREADS} threads, batch 512, greedy, {MAX_TOKENS} tokens at most.", "",
              "| figure | gander | llama-cpp-python | gander / python |", "| --- | ---: | ---: | ---: |"]
     for name, key, fmt in rows:

@@ -88,7 +88,6 @@ struct AnswerStreamer {
                     case "t": output += "\t"
                     case "r": output += "\r"
                     case "b", "f": break
-                    case "u": continue
                     default: output.append(character)
                     }
                 }
