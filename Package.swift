@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GanderCLITests",
-            dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderTestSupport"],
+            dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderLocal", "GanderTestSupport"],
             swiftSettings: strict
         ),
     ],

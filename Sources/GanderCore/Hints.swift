@@ -40,18 +40,7 @@ public struct Hints: Sendable, Equatable {
     /// The working directory and its parents up to the enclosing git root, root first. Outside a git repository
     /// only the working directory itself counts, so hints from unrelated parents never leak in.
     static func directoriesFromRoot(to workingDirectory: URL) -> [URL] {
-        let start = workingDirectory.standardizedFileURL
-        var chain: [URL] = []
-        var current = start
-        while true {
-            chain.append(current)
-            if FileManager.default.fileExists(atPath: current.appendingPathComponent(".git").path) {
-                return chain.reversed()
-            }
-            let parent = current.deletingLastPathComponent().standardizedFileURL
-            if parent.path == current.path { return [start] }
-            current = parent
-        }
+        GitRoot.chain(from: workingDirectory) ?? [workingDirectory.standardizedFileURL]
     }
 
     private static func read(_ url: URL) -> File? {

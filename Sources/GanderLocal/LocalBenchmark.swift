@@ -21,14 +21,14 @@ extension LocalProvider {
     public func benchmark(system: String, user: String) throws -> LocalBenchmark {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let engine = try loadedEngineForBenchmark()
+        let engine = try loadedEngine()
         let loaded = clock.now
         let prompt = engine.tokenize(engine.applyTemplate([("system", system), ("user", user)]))
         var firstToken: ContinuousClock.Instant?
         var decoder = UTF8Accumulator()
         var text = ""
         let start = clock.now
-        let generated = try engine.generate(prompt: prompt, grammar: nil, sampling: samplingSettings) { bytes in
+        let generated = try engine.generate(prompt: prompt, grammar: nil, sampling: sampling) { bytes in
             if firstToken == nil { firstToken = clock.now }
             text += decoder.append(bytes)
             return true

@@ -10,7 +10,7 @@ public final class LocalProvider: ModelProvider, Sendable {
     private let runtime: LocalRuntime
     private let modelPath: String
     private let contextLimit: Int?
-    private let sampling: SamplingSettings
+    let sampling: SamplingSettings
     private let threads: Int
     /// Loaded on first use and kept for the process's life; generation runs one call at a time.
     private let engine = Mutex<LlamaEngine?>(nil)
@@ -35,11 +35,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         _ = try loadedEngine()
     }
 
-    var samplingSettings: SamplingSettings { sampling }
-
-    func loadedEngineForBenchmark() throws -> LlamaEngine { try loadedEngine() }
-
-    private func loadedEngine() throws -> LlamaEngine {
+    func loadedEngine() throws -> LlamaEngine {
         try engine.withLock { engine in
             if let engine { return engine }
             let library = try runtime.loadLibrary()

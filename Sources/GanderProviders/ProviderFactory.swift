@@ -48,10 +48,14 @@ public enum ProviderFactory {
         return nil
     }
 
+    /// The error for a provider name Gander does not speak, listing `known` names.
+    public static func unknownProvider(_ name: String, known: [String] = names) -> ProviderError {
+        .configuration("unknown provider \"\(name)\"; choose one of \(known.joined(separator: ", ")) with --provider")
+    }
+
     public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
         guard let model = settings.model ?? defaultModel(for: settings.provider) else {
-            throw ProviderError.configuration(
-                "unknown provider \"\(settings.provider)\"; choose one of \(names.joined(separator: ", ")) with --provider")
+            throw unknownProvider(settings.provider)
         }
         let timeouts = Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout)
         func transport(_ keyVariable: String?) -> HTTPTransport {
@@ -83,8 +87,7 @@ public enum ProviderFactory {
             let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
             return HTTPModelProvider(name: "ollama", model: model, format: format, transport: transport(nil))
         default:
-            throw ProviderError.configuration(
-                "unknown provider \"\(settings.provider)\"; choose one of \(names.joined(separator: ", ")) with --provider")
+            throw unknownProvider(settings.provider)
         }
     }
 

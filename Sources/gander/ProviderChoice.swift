@@ -45,11 +45,9 @@ struct ProviderChoice {
                                         retryPolicy: RetryPolicy(maxAttempts: retries))
         if let seconds = environment["GANDER_CONNECT_TIMEOUT"].flatMap(Double.init) { settings.connectTimeout = seconds }
         if let seconds = environment["GANDER_READ_TIMEOUT"].flatMap(Double.init) { settings.idleReadTimeout = seconds }
-        do {
-            return try ProviderFactory.make(settings, environment: environment)
-        } catch ProviderError.configuration(let message) where message.hasPrefix("unknown provider") {
-            throw ProviderError.configuration(
-                "unknown provider \"\(provider)\"; choose one of \(Self.names.joined(separator: ", ")) with --provider")
+        guard ProviderFactory.names.contains(provider) else {
+            throw ProviderFactory.unknownProvider(provider, known: Self.names)
         }
+        return try ProviderFactory.make(settings, environment: environment)
     }
 }

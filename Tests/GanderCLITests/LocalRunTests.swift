@@ -1,17 +1,11 @@
 import Foundation
 import GanderCore
+import GanderLocal
 import GanderTestSupport
 import Testing
 
 /// Where `make test` installed the embedded runtime; runs in a private HOME are pointed at it.
-let runtimeDirectory: String = {
-    let environment = ProcessInfo.processInfo.environment
-    if let explicit = environment["GANDER_RUNTIME_DIR"] { return explicit }
-    let data = environment["GANDER_DATA_DIR"]
-        ?? environment["XDG_DATA_HOME"].map { $0 + "/gander" }
-        ?? NSHomeDirectory() + "/.local/share/gander"
-    return data + "/runtime"
-}()
+let runtimeDirectory = LocalRuntime(environment: ProcessInfo.processInfo.environment).directory.path
 
 @Suite("gander run on the embedded model", .serialized)
 struct LocalRunTests {

@@ -1,4 +1,5 @@
 import Foundation
+import GanderCore
 
 /// The ignore rules in force at one directory: its own `.gitignore`, its parents' up to the git root, and the
 /// repository's `.git/info/exclude`. The last rule that matches decides, as in git.
@@ -20,25 +21,10 @@ struct GitIgnore: Sendable {
     /// The rules that apply at `directory` before its own `.gitignore` is read: those of its parents up to the git
     /// root, so a search that starts deep in a repository still honours the root's rules.
     static func inherited(at directory: URL) -> GitIgnore {
-        var rules = GitIgnore()
-        var chain: [URL] = []
-        var current = directory.standardizedFileURL.deletingLastPathComponent()
-        var root: URL?
-        if FileManager.default.fileExists(atPath: directory.appendingPathComponent(".git").path) {
-            root = directory
-        } else {
-            while current.path != "/" {
-                chain.append(current)
-                if FileManager.default.fileExists(atPath: current.appendingPathComponent(".git").path) {
-                    root = current
-                    break
-                }
-                current = current.deletingLastPathComponent()
-            }
-        }
-        guard let root else { return rules }
-        rules = rules.adding(file: root.appendingPathComponent(".git/info/exclude"), base: root.path)
-        for parent in chain.reversed() {
+        guard let chain = GitRoot.chain(from: directory), let root = chain.first else { return GitIgnore() }
+        var rules = GitIgnore().adding(file: root.appendingPathComponent(".git/info/exclude"), base: root.path)
+        // The directory's own .gitignore is read by the walker as it enters it.
+        for parent in chain.dropLast() {
             rules = rules.adding(file: parent.appendingPathComponent(".gitignore"), base: parent.path)
         }
         return rules
