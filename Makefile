@@ -1,7 +1,7 @@
 # Gander's everyday commands. `make test` is what CI runs.
 SWIFT ?= swift
 
-.PHONY: build release test bench demo runtime clean
+.PHONY: build release test bench demo runtime mcp-test-servers clean
 
 build:
 	$(SWIFT) build
@@ -18,8 +18,12 @@ runtime: build
 	bash scripts/install-system-deps.sh
 	"$$($(SWIFT) build --show-bin-path)/gander" local install
 
-## Build everything and run every test (offline: scripted model servers and the real embedded runtime).
-test: runtime
+## The real MCP servers the tests talk to (pinned, from PyPI, into ~/.cache/gander-dev/mcp-venv).
+mcp-test-servers:
+	bash scripts/install-mcp-test-servers.sh
+
+## Build everything and run every test (offline: scripted model servers, the real embedded runtime, real MCP servers).
+test: runtime mcp-test-servers
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         .target(name: "GanderCore", swiftSettings: strict),
@@ -29,13 +32,29 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "GanderLocal", dependencies: ["GanderCore"], swiftSettings: strict),
+        .target(
+            name: "GanderStore",
+            dependencies: ["GanderCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
         .target(name: "CGanderSystem"),
-        .target(name: "GanderExtensions", dependencies: ["GanderCore", "CGanderSystem"], swiftSettings: strict),
+        .target(
+            name: "GanderExtensions",
+            dependencies: [
+                "GanderCore", "CGanderSystem",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "gander",
             dependencies: [
-                "GanderCore", "GanderProviders", "GanderExtensions", "GanderLocal",
+                "GanderCore", "GanderProviders", "GanderExtensions", "GanderLocal", "GanderStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
@@ -69,6 +88,11 @@ let package = Package(
         .testTarget(
             name: "GanderLocalTests",
             dependencies: ["GanderCore", "GanderLocal", "GanderTestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GanderStoreTests",
+            dependencies: ["GanderCore", "GanderStore", "GanderTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(

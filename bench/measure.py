@@ -56,6 +56,18 @@ class ScriptedServer:
         self.process.wait()
 
 
+def bench_project(prefix, text):
+    """A scratch HOME with a small git project holding a.txt and b.txt; returns (workdir, project, env)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    project = os.path.join(workdir, "project")
+    os.makedirs(os.path.join(project, ".git"))
+    for name in ("a.txt", "b.txt"):
+        with open(os.path.join(project, name), "w") as handle:
+            handle.write(text)
+    env = {"PATH": os.environ["PATH"], "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8"}
+    return workdir, project, env
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -70,13 +82,7 @@ def machine():
 def main():
     bin_dir, output = sys.argv[1], sys.argv[2]
     gander = os.path.join(bin_dir, "gander")
-    workdir = tempfile.mkdtemp(prefix="gander-bench-")
-    project = os.path.join(workdir, "project")
-    os.makedirs(os.path.join(project, ".git"))
-    for name in ("a.txt", "b.txt"):
-        with open(os.path.join(project, name), "w") as handle:
-            handle.write("one\ntwo\nthree\n")
-    env = {"PATH": os.environ["PATH"], "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8"}
+    workdir, project, env = bench_project("gander-bench-", "one\ntwo\nthree\n")
     rows = []
 
     rows.append(("gander --version", measure([gander, "--version"], project, env), "≤ 20 ms, ≤ 30 MiB"))

@@ -2,19 +2,29 @@ import Foundation
 
 /// The agent loop: ask the model, run the tools it asks for, give it the results, until it answers.
 public struct Agent: Sendable {
-    public let provider: any ModelProvider
+    public var provider: any ModelProvider
     public let router: ToolRouter
     public let systemPrompt: String
     public let limits: AgentLimits
     public let context: ToolContext
+    /// Which calls run, which wait for the user and which are refused.
+    public let permissions: Permissions
+    /// Who answers when a call needs approval; nil in headless runs, where such calls are refused.
+    public let approver: (any ToolApprover)?
+    /// Where each finished message is kept as it finishes.
+    public let log: (any ConversationLog)?
 
     public init(provider: any ModelProvider, router: ToolRouter, systemPrompt: String, context: ToolContext,
-                limits: AgentLimits = AgentLimits()) {
+                limits: AgentLimits = AgentLimits(), permissions: Permissions = Permissions(mode: .auto),
+                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil) {
         self.provider = provider
         self.router = router
         self.systemPrompt = systemPrompt
         self.context = context
         self.limits = limits
+        self.permissions = permissions
+        self.approver = approver
+        self.log = log
     }
 
     /// Starts a run on `input` after `history`. Read its events; cancel it to interrupt.
@@ -48,6 +58,8 @@ private final class AgentLoop: @unchecked Sendable {
     private let emit: @Sendable (AgentEvent) -> Void
     private var repetitionGuard: RepetitionGuard
     private var usage = Usage()
+    /// Usage not yet recorded with a message.
+    private var unrecordedUsage = Usage()
     private var turns = 0
 
     init(agent: Agent, messages: [Message], emit: @escaping @Sendable (AgentEvent) -> Void) {
@@ -58,34 +70,59 @@ private final class AgentLoop: @unchecked Sendable {
     }
 
     func run(_ input: Message) async {
-        append(input)
+        do {
+            finish(try await loop(input))
+        } catch {
+            emit(.error(String(describing: error)))
+            finish(.error)
+        }
+    }
+
+    private func loop(_ input: Message) async throws -> AgentStopReason {
+        try append(input)
         while turns < agent.limits.maxTurns {
             turns += 1
-            let catalog = await agent.router.catalog()
+            let catalog = await offeredTools()
             catalog.failures.forEach { emit(.notice($0)) }
 
             let reply: Message
             do {
-                guard let answered = try await askModel(tools: catalog.specs) else { return finish(.interrupted) }
+                guard let answered = try await askModel(tools: catalog.specs) else { return .interrupted }
                 reply = answered
+            } catch let error as LogFailure {
+                throw error
             } catch {
-                if Task.isCancelled { return finish(.interrupted) }
-                emit(.error(String(describing: error)))
-                return finish(.error)
+                if Task.isCancelled { return .interrupted }
+                throw error
             }
-            append(reply)
+            try append(reply)
 
             let calls = reply.toolCalls
-            if calls.isEmpty { return finish(.answered) }
+            if calls.isEmpty { return .answered }
             let results = await runTools(calls, catalog: catalog)
-            append(Message(role: .user, content: results.map(ContentPart.toolResult)))
-            if Task.isCancelled { return finish(.interrupted) }
+            try append(Message(role: .user, content: results.map(ContentPart.toolResult)))
+            if Task.isCancelled { return .interrupted }
         }
         emit(.error("stopped after \(agent.limits.maxTurns) turns without an answer; raise --max-turns to let it go on"))
-        finish(.maxTurns)
+        return .maxTurns
     }
 
-    private func append(_ message: Message) {
+    /// In chat mode the model sees no tools at all.
+    private func offeredTools() async -> ToolCatalog {
+        if await agent.permissions.mode == .chat { return ToolCatalog(entries: [], failures: []) }
+        return await agent.router.catalog()
+    }
+
+    /// Adds a finished message to the conversation, keeps it in the log first, then tells the front ends.
+    private func append(_ message: Message) throws {
+        if let log = agent.log {
+            do {
+                try log.record(message, usage: message.role == .assistant ? unrecordedUsage : Usage())
+            } catch {
+                throw LogFailure(underlying: error)
+            }
+            if message.role == .assistant { unrecordedUsage = Usage() }
+        }
         messages.append(message)
         emit(.messageFinished(message))
     }
@@ -95,20 +132,24 @@ private final class AgentLoop: @unchecked Sendable {
         emit(.finished(AgentOutcome(stopReason: reason, finalText: finalText, usage: usage, turns: turns)))
     }
 
-    /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation.
+    /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
+    /// marked interrupted.
     private func askModel(tools: [ToolSpec]) async throws -> Message? {
         let request = ModelRequest(systemPrompt: agent.systemPrompt, messages: messages, tools: tools)
         var assembler = ReplyAssembler()
         do {
             for try await event in agent.provider.stream(request) {
-                if case .usage(let callUsage) = event { usage = usage + callUsage }
+                if case .usage(let callUsage) = event {
+                    usage = usage + callUsage
+                    unrecordedUsage = unrecordedUsage + callUsage
+                }
                 if let forwarded = assembler.absorb(event) { emit(forwarded) }
             }
         } catch where Task.isCancelled {
             // An interruption surfaces as whatever error the transport raised; it is handled below as one.
         }
         if Task.isCancelled {
-            if let partial = assembler.partialMessage { append(partial) }
+            if let partial = assembler.partialMessage { try append(partial) }
             return nil
         }
         return assembler.message(turn: turns)
@@ -122,7 +163,7 @@ private final class AgentLoop: @unchecked Sendable {
 
         for (index, call) in calls.enumerated() {
             emit(.toolCallRequested(call))
-            switch prepare(call, catalog: catalog) {
+            switch await prepare(call, catalog: catalog) {
             case .refused(let reason):
                 let result = ToolResult(callID: call.id, toolName: call.name, content: [.text(reason)], isError: true)
                 results[index] = result
@@ -160,9 +201,10 @@ private final class AgentLoop: @unchecked Sendable {
         case refused(String)
     }
 
-    /// Checks a call before it runs: the tool exists, its arguments are a JSON object that fits the schema, and it
-    /// is not one more repeat of the same call.
-    private func prepare(_ call: ToolCall, catalog: ToolCatalog) -> Preparation {
+    /// Checks a call before it runs: the tool exists, its arguments are a JSON object that fits the schema, it is
+    /// not one more repeat of the same call, and the permissions let it run — asking the user where they say so.
+    /// Calls are prepared one by one, so the user is asked about them in the order the model made them.
+    private func prepare(_ call: ToolCall, catalog: ToolCatalog) async -> Preparation {
         guard let entry = catalog.entry(named: call.name) else {
             let known = catalog.specs.map(\.name).joined(separator: ", ")
             return .refused("Unknown tool \"\(call.name)\". The tools you can call are: \(known.isEmpty ? "none" : known).")
@@ -190,12 +232,49 @@ private final class AgentLoop: @unchecked Sendable {
                 "Not run: this is the \(streak)th call in a row to \(call.name) with the same arguments (the limit is "
                     + "\(repetitionGuard.limit)). Its result would not change. Try a different approach, or give your answer.")
         }
+        let readOnly = entry.spec.isReadOnly || entry.owner.isReadOnly(tool: entry.localName, arguments: members)
+        if let refusal = await permission(for: call, readOnly: readOnly) { return .refused(refusal) }
         return .ready(PreparedCall(call: call, entry: entry, arguments: members))
+    }
+
+    /// Nil when the call may run; otherwise what the model is told instead.
+    private func permission(for call: ToolCall, readOnly: Bool) async -> String? {
+        switch await agent.permissions.verdict(tool: call.name, readOnly: readOnly) {
+        case .run:
+            return nil
+        case .refuse(let reason):
+            return reason
+        case .ask:
+            let mode = await agent.permissions.mode
+            guard let approver = agent.approver else {
+                return "Not run: \(call.name) needs the user's approval in the `\(mode.rawValue)` permission mode, and "
+                    + "nobody is here to give it in this headless run. Carry on without it, or say what you need and why."
+            }
+            if Task.isCancelled { return "Not run: the user interrupted the turn." }
+            emit(.approvalRequested(call))
+            switch await approver.approve(call) {
+            case .once:
+                return nil
+            case .always:
+                await agent.permissions.grantAlways(call.name)
+                return nil
+            case .deny(let reason):
+                let because = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+                return "The user denied this call to \(call.name)."
+                    + (because.map { " Their reason: \($0)" } ?? " Ask what they would like instead, or try another way.")
+            }
+        }
     }
 
     private static func excerpt(_ text: String) -> String {
         text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
+}
+
+/// The conversation log could not keep a message; the run stops rather than go on losing work.
+private struct LogFailure: Error, CustomStringConvertible {
+    let underlying: any Error
+    var description: String { "could not save the conversation: \(underlying); the run stopped so no work is lost unseen" }
 }
 
 /// A call that passed its checks and is ready to run.

@@ -7,6 +7,8 @@ public enum AgentEvent: Sendable, Equatable {
     case reasoningDelta(String)
     /// The model asked for a tool; the call is about to run (or be refused).
     case toolCallRequested(ToolCall)
+    /// The call needs the user's approval; the front end asks and answers through the agent's `ToolApprover`.
+    case approvalRequested(ToolCall)
     /// A tool call finished.
     case toolResult(ToolResult)
     /// A message joined the conversation: the user's input, a finished reply, or a batch of tool results.
@@ -67,6 +69,7 @@ extension AgentEvent: Codable {
         case "text_delta": self = .textDelta(try container.decode(String.self, forKey: .text))
         case "reasoning_delta": self = .reasoningDelta(try container.decode(String.self, forKey: .text))
         case "tool_call": self = .toolCallRequested(try container.decode(ToolCall.self, forKey: .call))
+        case "approval_requested": self = .approvalRequested(try container.decode(ToolCall.self, forKey: .call))
         case "tool_result": self = .toolResult(try container.decode(ToolResult.self, forKey: .result))
         case "message": self = .messageFinished(try container.decode(Message.self, forKey: .message))
         case "usage": self = .usage(try container.decode(Usage.self, forKey: .usage))
@@ -94,6 +97,9 @@ extension AgentEvent: Codable {
             try container.encode(text, forKey: .text)
         case .toolCallRequested(let call):
             try container.encode("tool_call", forKey: .type)
+            try container.encode(call, forKey: .call)
+        case .approvalRequested(let call):
+            try container.encode("approval_requested", forKey: .type)
             try container.encode(call, forKey: .call)
         case .toolResult(let result):
             try container.encode("tool_result", forKey: .type)

@@ -14,9 +14,22 @@ public protocol Extension: Sendable {
     /// Calls that share a key run one after another in the order the model made them; calls with different keys,
     /// or none, may run at the same time.
     func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String?
+    /// Whether this one call only reads, for tools whose spec cannot say so for every call (an editor that views
+    /// and writes). A spec marked read-only needs no answer here.
+    func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool
+    /// Lines for the user about the extension itself (a server that did not start), each given once.
+    func notices() async -> [String]
 }
 
 extension Extension {
+    public func notices() async -> [String] {
+        []
+    }
+
+    public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
+        false
+    }
+
     public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
         nil
     }

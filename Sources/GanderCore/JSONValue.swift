@@ -11,12 +11,13 @@ public enum JSONValue: Sendable, Hashable {
 
     /// Parses JSON text; throws when it is not one well-formed JSON value.
     public init(parsing text: String) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        var text = text
+        self = try text.withUTF8 { bytes throws(JSONParseError) in try JSONParser.parse(bytes) }
     }
 
     /// Parses JSON bytes; throws when they are not one well-formed JSON value.
     public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        self = try JSONParser.parse(data)
     }
 
     public subscript(key: String) -> JSONValue? {

@@ -10,10 +10,30 @@ public enum Role: String, Codable, Sendable {
 public struct Message: Codable, Sendable, Equatable {
     public var role: Role
     public var content: [ContentPart]
+    /// The user cut this reply off before it finished; what came is kept.
+    public var isInterrupted: Bool
 
-    public init(role: Role, content: [ContentPart]) {
+    public init(role: Role, content: [ContentPart], isInterrupted: Bool = false) {
         self.role = role
         self.content = content
+        self.isInterrupted = isInterrupted
+    }
+
+    enum CodingKeys: String, CodingKey { case role, content, isInterrupted = "interrupted" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        role = try container.decode(Role.self, forKey: .role)
+        content = try container.decode([ContentPart].self, forKey: .content)
+        isInterrupted = try container.decodeIfPresent(Bool.self, forKey: .isInterrupted) ?? false
+    }
+
+    /// `interrupted` appears only on messages that were, which keeps the common case small.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(role, forKey: .role)
+        try container.encode(content, forKey: .content)
+        if isInterrupted { try container.encode(true, forKey: .isInterrupted) }
     }
 
     public static func user(_ text: String) -> Message { Message(role: .user, content: [.text(text)]) }

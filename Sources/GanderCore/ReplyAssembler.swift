@@ -75,6 +75,6 @@ struct ReplyAssembler {
     /// What was said before an interruption: its text only, since half a tool call cannot be run.
     var partialMessage: Message? {
         let kept = parts.filter { if case .text = $0 { true } else { false } }
-        return kept.isEmpty ? nil : Message(role: .assistant, content: kept)
+        return kept.isEmpty ? nil : Message(role: .assistant, content: kept, isInterrupted: true)
     }
 }

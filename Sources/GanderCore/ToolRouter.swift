@@ -23,6 +23,7 @@ public struct ToolRouter: Sendable {
             } catch {
                 failures.append("extension \(ext.name) offers no tools right now: \(error)")
             }
+            failures += await ext.notices()
         }
         return ToolCatalog(entries: entries, failures: failures)
     }

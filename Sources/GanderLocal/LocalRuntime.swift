@@ -1,4 +1,5 @@
 import Foundation
+import GanderCore
 
 /// Where the embedded model runtime lives and what it can run: a Python virtual environment Gander owns, holding
 /// llama-cpp-python's build of llama.cpp and the default model, plus Gander's compiled shim.
@@ -16,17 +17,9 @@ public struct LocalRuntime: Sendable {
 
     public init(environment: [String: String]) {
         self.environment = environment
-        let data = LocalRuntime.dataDirectory(environment: environment)
+        let data = GanderDirectories(environment: environment).data
         directory = environment["GANDER_RUNTIME_DIR"].map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("runtime")
         registryFile = data.appendingPathComponent("models.json")
-    }
-
-    /// `GANDER_DATA_DIR`, else `$XDG_DATA_HOME/gander`, else `~/.local/share/gander`.
-    public static func dataDirectory(environment: [String: String]) -> URL {
-        if let explicit = environment["GANDER_DATA_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-        if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty { return URL(fileURLWithPath: xdg).appendingPathComponent("gander") }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return URL(fileURLWithPath: home).appendingPathComponent(".local/share/gander")
     }
 
     public var virtualEnvironment: URL { directory.appendingPathComponent("venv") }

@@ -57,6 +57,11 @@ public final class ScriptedModelServer: Sendable {
     /// Replies not yet played.
     public var remainingReplies: Int { state.remaining }
 
+    /// Adds replies to the end of the script, for scripts that need what the test made after the server started.
+    public func append(_ replies: [ScriptedReply]) {
+        state.append(replies)
+    }
+
     public func shutdown() async {
         try? await channel.close()
     }
@@ -72,6 +77,10 @@ final class ScriptState: Sendable {
 
     var recorded: [ScriptedModelServer.RecordedRequest] { storage.withLock { $0.recorded } }
     var remaining: Int { storage.withLock { $0.replies.count - $0.next } }
+
+    func append(_ replies: [ScriptedReply]) {
+        storage.withLock { $0.replies += replies }
+    }
 
     func record(_ request: ScriptedModelServer.RecordedRequest) {
         storage.withLock { $0.recorded.append(request) }
@@ -124,6 +133,11 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         chunks: [#"{"model_info":{"general.architecture":"qwen3","qwen3.context_length":32768}}"#],
                         context: context)
         }
+        if format == .openai, !head.uri.hasSuffix("/chat/completions") {
+            // Only chat requests play the script; a client asking for its model list must not use up a reply.
+            return send(status: .notFound, contentType: "application/json",
+                        chunks: [#"{"error":{"message":"the scripted server only answers chat completions"}}"#], context: context)
+        }
         guard let (reply, turn) = state.nextReply() else {
             return send(status: .badRequest, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server has no more replies"}}"#], context: context)
@@ -137,6 +151,11 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         chunks: [reply.body ?? ""], extraHeaders: reply.headers ?? [:], context: context)
         }
         let encoder = ScriptedStreamEncoder(format: format, turn: turn)
+        // A substring test rather than a parse: bodies grow with the conversation, and the bench times this server too.
+        if format == .openai, !body.contains(#""stream":true"#), !body.contains(#""stream": true"#) {
+            // Chat Completions answers in one JSON object unless the client asked for a stream.
+            return send(status: .ok, contentType: "application/json", chunks: [encoder.openAICompletion(reply)], context: context)
+        }
         var chunks = encoder.chunks(for: reply)
         if let limit = reply.breakAfterChunks ?? reply.stallAfterChunks { chunks = Array(chunks.prefix(limit)) }
         let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall : .complete

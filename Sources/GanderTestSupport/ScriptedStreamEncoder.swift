@@ -63,6 +63,24 @@ struct ScriptedStreamEncoder {
         return out
     }
 
+    /// The same reply as one `chat.completion` object, for clients that do not stream.
+    func openAICompletion(_ reply: ScriptedReply) -> String {
+        var message: [String: JSONValue] = ["role": "assistant", "content": reply.text.map(JSONValue.string) ?? .null]
+        if let calls = reply.toolCalls, !calls.isEmpty {
+            message["tool_calls"] = .array(calls.enumerated().map { index, call in
+                ["id": .string("call_\(turn)_\(index)"), "type": "function",
+                 "function": ["name": .string(call.name), "arguments": .string(call.arguments)]]
+            })
+        }
+        let finish = reply.toolCalls?.isEmpty == false ? "tool_calls" : "stop"
+        let completion: JSONValue = [
+            "id": .string("chatcmpl-\(turn)"), "object": "chat.completion", "created": 1_700_000_000, "model": "scripted",
+            "choices": [["index": 0, "message": .object(message), "finish_reason": .string(finish)]],
+            "usage": ["prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120],
+        ]
+        return completion.canonicalText
+    }
+
     // MARK: Anthropic Messages
 
     private func anthropic(_ reply: ScriptedReply) -> [String] {

@@ -10,6 +10,7 @@ final class EventPrinter {
     private var messages: [Message] = []
     private var errors: [String] = []
     private var outcome: AgentOutcome?
+    private var sessionID: String?
 
     init(format: OutputFormat, quiet: Bool, verbose: Bool) {
         self.format = format
@@ -35,6 +36,12 @@ final class EventPrinter {
         }
     }
 
+    /// Names the session the run is kept in.
+    func announce(session id: String) {
+        sessionID = id
+        if showsProgress, format != .streamJSON { writeErr("session \(id)\n") }
+    }
+
     /// Prints what the format owes at the end of a run.
     func finish() {
         guard let outcome else { return }
@@ -45,7 +52,8 @@ final class EventPrinter {
             }
         case .json:
             let summary = RunSummary(stopReason: outcome.stopReason, finalText: outcome.finalText, messages: messages,
-                                     usage: outcome.usage, turns: outcome.turns, error: errors.last)
+                                     usage: outcome.usage, turns: outcome.turns, error: errors.last,
+                                     sessionID: sessionID)
             if let data = try? encoder.encode(summary) { writeOut(data + Data("\n".utf8)) }
         case .streamJSON:
             break
@@ -60,7 +68,7 @@ final class EventPrinter {
     private func progress(_ event: AgentEvent) {
         switch event {
         case .toolCallRequested(let call):
-            writeErr("▸ \(call.name) \(Self.summary(of: call.arguments))\n")
+            writeErr("▸ \(call.name) \(ToolCallSummary.line(call.arguments))\n")
         case .toolResult(let result):
             let firstLine = result.text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
             writeErr("  \(result.isError ? "✗" : "✓") \(firstLine.prefix(120))\n")
@@ -71,18 +79,6 @@ final class EventPrinter {
         default:
             break
         }
-    }
-
-    /// The arguments of a call in one short line.
-    private static func summary(of arguments: String) -> String {
-        guard let object = (try? JSONValue(parsing: arguments))?.objectValue else { return String(arguments.prefix(100)) }
-        let parts = object.keys.sorted().compactMap { key -> String? in
-            guard let value = object[key] else { return nil }
-            let text = value.stringValue ?? value.canonicalText
-            let line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
-            return "\(key)=\(line.prefix(80))\(line.count > 80 || text.contains("\n") ? "…" : "")"
-        }
-        return parts.joined(separator: " ")
     }
 
     private func writeError(_ message: String) {
@@ -106,8 +102,9 @@ private struct RunSummary: Encodable {
     let usage: Usage
     let turns: Int
     let error: String?
+    let sessionID: String?
 
     enum CodingKeys: String, CodingKey {
-        case stopReason = "stop_reason", finalText = "final_text", messages, usage, turns, error
+        case stopReason = "stop_reason", finalText = "final_text", messages, usage, turns, error, sessionID = "session_id"
     }
 }

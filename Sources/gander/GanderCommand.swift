@@ -1,4 +1,5 @@
 import ArgumentParser
+import GanderCore
 
 /// The exit statuses scripts can rely on.
 enum ExitStatus {
@@ -10,7 +11,7 @@ enum ExitStatus {
 }
 
 struct GanderCommand: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = GanderVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "gander",
@@ -23,5 +24,6 @@ struct GanderCommand: ParsableCommand {
             Exit status: 0 done, 1 error, 2 usage error, 130 interrupted.
             """,
         version: version,
-        subcommands: [RunCommand.self, LocalCommand.self, InfoCommand.self])
+        subcommands: [RunCommand.self, SessionCommand.self, SessionsCommand.self, ExtensionsCommand.self, MCPCommand.self,
+                      LocalCommand.self, InfoCommand.self])
 }

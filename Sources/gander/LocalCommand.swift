@@ -78,29 +78,3 @@ extension LocalCommand {
         }
     }
 }
-
-struct InfoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show the active provider and model, where that choice came from, and where files live.")
-
-    @Option(help: "Show the choice as if this provider were passed.")
-    var provider: String?
-
-    @Option(help: "Show the choice as if this model were passed.")
-    var model: String?
-
-    func run() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let choice = ProviderChoice(providerFlag: provider, modelFlag: model, environment: environment)
-        let runtime = LocalRuntime(environment: environment)
-        let paths = GanderPaths(environment: environment)
-        print("""
-            gander \(GanderCommand.version)
-            provider:      \(choice.provider)  (\(choice.providerSource))
-            model:         \(choice.model ?? "none")  (\(choice.modelSource))
-            global hints:  \(paths.globalHints.path)
-            data:          \(LocalRuntime.dataDirectory(environment: environment).path)
-            local runtime: \(runtime.directory.path) (\(runtime.llamaLibrary == nil ? "not installed; run `gander local install`" : "installed"))
-            """)
-    }
-}

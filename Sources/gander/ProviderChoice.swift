@@ -13,12 +13,15 @@ struct ProviderChoice {
     /// Every provider name Gander accepts.
     static var names: [String] { ["local"] + ProviderFactory.names }
 
-    /// Flags first, then `GANDER_*`, then a provider whose key is set, then the embedded `local` model.
-    init(providerFlag: String?, modelFlag: String?, environment: [String: String]) {
+    /// Flags first, then `GANDER_*`, then config.yaml, then a provider whose key is set, then the embedded `local`
+    /// model.
+    init(providerFlag: String?, modelFlag: String?, config: GanderConfig, environment: [String: String]) {
         if let providerFlag {
             (provider, providerSource) = (providerFlag, "--provider")
         } else if let value = environment["GANDER_PROVIDER"], !value.isEmpty {
             (provider, providerSource) = (value, "GANDER_PROVIDER")
+        } else if let value = config.provider {
+            (provider, providerSource) = (value, "config.yaml")
         } else if let inferred = ProviderFactory.inferredProvider(environment: environment) {
             (provider, providerSource) = (inferred, inferred == "anthropic" ? "ANTHROPIC_API_KEY is set" : "OPENAI_API_KEY is set")
         } else {
@@ -28,6 +31,8 @@ struct ProviderChoice {
             (model, modelSource) = (modelFlag, "--model")
         } else if let value = environment["GANDER_MODEL"], !value.isEmpty {
             (model, modelSource) = (value, "GANDER_MODEL")
+        } else if let value = config.model, config.provider == nil || config.provider == provider {
+            (model, modelSource) = (value, "config.yaml")
         } else {
             let fallback = provider == "local" ? LocalRuntime.defaultModelName : ProviderFactory.defaultModel(for: provider)
             (model, modelSource) = (fallback, "the provider's default")

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 import GanderCore
-import GanderExtensions
-import GanderLocal
+import GanderStore
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,10 +13,15 @@ struct RunCommand: ParsableCommand {
               gander run -i task.md --provider anthropic --model claude-sonnet-4-5
               git diff | gander run -i - -t "review this diff" --output-format json
               gander run -t "fix the failing test" --provider openai --base-url http://localhost:8080/v1 --model qwen
+              gander run --resume -t "now add tests for it"
 
             The provider comes from --provider, else GANDER_PROVIDER, else whichever of ANTHROPIC_API_KEY or \
             OPENAI_API_KEY is set, else the embedded local model (install it with `gander local install`). The model \
             comes from --model, else GANDER_MODEL, else the provider's default. `gander info` shows the choice.
+
+            Every run is kept as a session (`gander sessions list`); `--resume [SESSION]` goes on with one, \
+            `--no-session` keeps no record. The permission mode defaults to auto here; in smart or approve mode a tool \
+            call that needs the user's yes is refused, and the model is told why.
 
             Exit status: 0 done, 1 error (including --max-turns reached), 2 usage error, 130 interrupted.
             """)
@@ -28,32 +32,20 @@ struct RunCommand: ParsableCommand {
     @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Read the instruction from a file, or - for stdin.", valueName: "file"))
     var instructions: String?
 
-    @Option(help: ArgumentHelp("local (the default: an embedded open model), openai, anthropic or ollama.", valueName: "name"))
-    var provider: String?
+    @OptionGroup(title: "Model")
+    var modelOptions: ModelOptions
 
-    @Option(help: "The model to ask, e.g. gpt-4.1, claude-sonnet-4-5, qwen3; for local, a name from `gander local list` or a .gguf path.")
-    var model: String?
+    @OptionGroup(title: "Agent")
+    var agentOptions: AgentOptions
 
-    @Option(help: "Local model: sampling temperature (0 picks the likeliest token every time).")
-    var temperature: Float = 0.2
+    @OptionGroup(title: "Session")
+    var sessionOptions: SessionOptions
 
-    @Option(help: "Local model: nucleus sampling threshold.")
-    var topP: Float = 0.95
+    @OptionGroup(title: "Extensions")
+    var extensionOptions: ExtensionOptions
 
-    @Option(help: "Local model: random seed; the same seed and input give the same output.")
-    var seed: UInt32 = 42
-
-    @Option(help: ArgumentHelp("The server's base URL, e.g. http://localhost:8080/v1 for an OpenAI-compatible server.", valueName: "url"))
-    var baseURL: String?
-
-    @Option(help: "Stop after this many model calls.")
-    var maxTurns: Int = 1000
-
-    @Option(help: "Refuse a tool call repeated with the same arguments more than this many times in a row.")
-    var maxToolRepetitions: Int = 3
-
-    @Option(help: "Tries per model call when the server is busy or the connection drops.")
-    var maxRetries: Int = 5
+    @Flag(help: "Keep no record of this run in the session database.")
+    var noSession = false
 
     @Option(help: ArgumentHelp("text (the answer), json (one object at the end) or stream-json (one event per line).", valueName: "format"))
     var outputFormat: OutputFormat = .text
@@ -68,22 +60,19 @@ struct RunCommand: ParsableCommand {
         if text == nil, instructions == nil {
             throw ValidationError("give the instruction with -t TEXT, -i FILE or -i - (stdin)")
         }
-        if maxTurns < 1 { throw ValidationError("--max-turns must be at least 1") }
-        if maxToolRepetitions < 1 { throw ValidationError("--max-tool-repetitions must be at least 1") }
-        if maxRetries < 1 { throw ValidationError("--max-retries must be at least 1") }
+        if noSession, sessionOptions.resume || sessionOptions.name != nil {
+            throw ValidationError("--no-session keeps no record, so it cannot be used with --resume or --name")
+        }
     }
 
     func run() throws {}
 
     /// Runs the instruction and returns the process's exit status.
     mutating func execute() async -> Int32 {
-        let environment = ProcessInfo.processInfo.environment
         let printer = EventPrinter(format: outputFormat, quiet: quiet, verbose: verbose)
-        let agent: Agent
-        let instruction: String
+        let prepared: PreparedRun
         do {
-            instruction = try readInstruction()
-            agent = try makeAgent(environment: environment)
+            prepared = try prepare()
         } catch let error as InputError {
             printer.fail(error.description)
             return ExitStatus.usage
@@ -91,8 +80,12 @@ struct RunCommand: ParsableCommand {
             printer.fail(String(describing: error))
             return ExitStatus.failure
         }
+        if let session = prepared.session { printer.announce(session: session.id) }
+        let servers = prepared.assembly.mcp
+        await servers.start(workingDirectory: prepared.assembly.workingDirectory,
+                            logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName())
 
-        let run = agent.run(.user(instruction))
+        let run = prepared.agent.run(.user(prepared.instruction), history: prepared.history)
         let interrupts = InterruptHandler { run.cancel() }
         defer { interrupts.stop() }
         var outcome: AgentOutcome?
@@ -101,11 +94,47 @@ struct RunCommand: ParsableCommand {
             if case .finished(let finished) = event { outcome = finished }
         }
         printer.finish()
+        await servers.stop()
         switch outcome?.stopReason {
         case .answered: return ExitStatus.success
         case .interrupted: return ExitStatus.interrupted
         case .error, .maxTurns, nil: return ExitStatus.failure
         }
+    }
+
+    /// What a run needs before it starts; anything wrong here ends the run before the model is asked.
+    private struct PreparedRun {
+        let agent: Agent
+        let instruction: String
+        let history: [Message]
+        let session: SessionInfo?
+        let assembly: AgentAssembly
+    }
+
+    private func prepare() throws -> PreparedRun {
+        let instruction = try readInstruction()
+        let settings = try Settings()
+        let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
+        let provider = try modelOptions.makeProvider(choice, settings: settings)
+        let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
+        let assembly = try AgentAssembly(settings: settings, extensionOptions: extensionOptions)
+
+        var session: SessionInfo?
+        var history: [Message] = []
+        var log: (any ConversationLog)?
+        if !noSession {
+            let store = try SessionStore(url: settings.directories.sessionDatabase)
+            let opened = try sessionOptions.session(
+                in: store, workingDirectory: assembly.workingDirectory.path, provider: choice.provider,
+                model: choice.model ?? "")
+            session = opened
+            history = sessionOptions.resume ? try store.currentConversation(of: opened) : []
+            log = store.log(for: opened.id)
+        }
+        let agent = assembly.agent(
+            provider: provider, limits: agentOptions.limits,
+            permissions: Permissions(mode: mode, rules: settings.config.permissions), log: log)
+        return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly)
     }
 
     private func readInstruction() throws -> String {
@@ -129,21 +158,6 @@ struct RunCommand: ParsableCommand {
         let instruction = parts.joined(separator: "\n\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !instruction.isEmpty else { throw InputError("the instruction is empty; say what Gander should do") }
         return instruction
-    }
-
-    private func makeAgent(environment: [String: String]) throws -> Agent {
-        let choice = ProviderChoice(providerFlag: provider, modelFlag: model, environment: environment)
-        let sampling = SamplingSettings(temperature: temperature, topP: topP, seed: seed)
-        let modelProvider = try choice.make(baseURL: baseURL, retries: maxRetries, sampling: sampling, environment: environment)
-
-        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let extensions: [any Extension] = [DeveloperExtension()]
-        let hints = Hints.load(workingDirectory: workingDirectory, globalFile: GanderPaths(environment: environment).globalHints)
-        let prompt = SystemPrompt.compose(extensions: extensions, hints: hints, workingDirectory: workingDirectory)
-        return Agent(
-            provider: modelProvider, router: ToolRouter(extensions: extensions), systemPrompt: prompt,
-            context: ToolContext(workingDirectory: workingDirectory),
-            limits: AgentLimits(maxTurns: maxTurns, maxToolRepetitions: maxToolRepetitions))
     }
 }
 

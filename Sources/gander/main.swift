@@ -1,12 +1,21 @@
 import ArgumentParser
 import Foundation
 
+// A server or client that goes away mid-write must turn into an error on that pipe, not end Gander.
+signal(SIGPIPE, SIG_IGN)
+
 // Parsing happens here rather than through `@main` so that a usage error exits with 2, as documented, instead of
 // ArgumentParser's 64.
 do {
     var command = try GanderCommand.parseAsRoot()
     if var run = command as? RunCommand {
         exit(await run.execute())
+    }
+    if let session = command as? SessionCommand {
+        exit(await session.execute())
+    }
+    if let serve = command as? MCPCommand.Serve {
+        exit(await serve.execute())
     }
     try command.run()
 } catch {

@@ -31,6 +31,29 @@ struct Scenario {
                                     afterLaunch: afterLaunch)
     }
 
+    /// Runs any other `gander` command in the same world, e.g. `sessions list`.
+    func gander(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> GanderProcess.Result {
+        try await GanderProcess.run(arguments, in: workspace.url, environment: environment.merging(extra) { $1 })
+    }
+
+    /// The sessions `gander sessions list --format json` reports.
+    func sessions() async throws -> [JSONValue] {
+        let result = try await gander(["sessions", "list", "--format", "json"])
+        return try JSONValue(parsing: result.stdout).arrayValue ?? []
+    }
+
+    /// A session's messages, through `gander sessions export --format json`.
+    func messages(ofSession id: String) async throws -> [Message] {
+        let result = try await gander(["sessions", "export", id, "--format", "json"])
+        let export = try JSONValue(parsing: result.stdout)
+        return try (export["messages"]?.arrayValue ?? []).map { stored in
+            try JSONDecoder().decode(Message.self, from: Data((stored["message"] ?? .null).canonicalText.utf8))
+        }
+    }
+
+    /// The session database of this world.
+    var sessionDatabase: URL { home.file(".local/share/gander/gander.sqlite") }
+
     func finish() async {
         await server.shutdown()
         workspace.remove()

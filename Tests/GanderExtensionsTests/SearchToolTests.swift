@@ -64,6 +64,34 @@ struct SearchToolTests {
         #expect(none.text.hasPrefix("No files match"))
     }
 
+    @Test("a regular expression finds the same lines whether or not its required text narrows the search first",
+          arguments: [#"swift_(retain|release)_n\b"#, #"greet\w+"#, "print\\(greet", "colou?r", "(ab)?cd|swift"])
+    func requiredTextPrefilter(pattern: String) throws {
+        let text = (0..<400).map { index in
+            ["let swift_retain_n = 1", "swift_release_n()", "swift_retain_nx", "print(greeting)", "greetings", "color",
+             "colour", "abcd", "cd", "nothing"][index % 10]
+        }.joined(separator: "\n")
+        let bytes = Array(text.utf8)
+        let regex = try NSRegularExpression(pattern: pattern, options: [.anchorsMatchLines])
+        var expected: [Int] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = String(line)
+            if regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil { expected.append(index + 1) }
+        }
+        var found: [Int] = []
+        try LineMatcher(pattern: pattern, caseInsensitive: false).forEachMatchingLine(in: bytes) { number, _ in found.append(number) }
+        #expect(found == expected)
+        #expect(!expected.isEmpty)
+    }
+
+    @Test("the text a pattern cannot match without", arguments: [
+        (#"swift_(retain|release)_n\b"#, ["swift_", "_n"]), ("a|b", []), (#"foo\.bar"#, ["foo.bar"]), ("colou?r", ["colo"]),
+        ("x[abc]yz", ["yz"]), ("(ab)?cd", ["cd"]), ("ab*c", []), (#"print\(greet"#, ["print(greet"]), ("[]x]yz{2}", []),
+    ])
+    func requiredText(pattern: String, expected: [String]) {
+        #expect(RequiredText.of(pattern) == expected)
+    }
+
     @Test("results are capped, with a count of what was left out")
     func cap() async throws {
         let fixture = try DeveloperFixture()

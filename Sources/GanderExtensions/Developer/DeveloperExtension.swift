@@ -42,6 +42,11 @@ public struct DeveloperExtension: Extension {
         }
     }
 
+    /// The editor's `view` only reads; its other commands write.
+    public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
+        tool == "text_editor" && arguments["command"]?.stringValue == "view"
+    }
+
     public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
         tool == "text_editor" ? editor.serializationKey(arguments, context: context) : nil
     }

@@ -1,6 +1,7 @@
 import CGanderSystem
 import Foundation
 import GanderCore
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -79,26 +80,23 @@ struct SearchTool: Sendable {
 
     private func grep(_ matcher: LineMatcher, include: GlobPattern?, under root: URL, maxResults: Int,
                       display: PathDisplay) -> ToolOutput {
-        var lines: [String] = []
-        var leftOut = 0
-        var filesMatched = 0
+        var paths: [String] = []
         FileWalker(root: root).forEachFile { path in
             if let include, !include.matches(String(path[path.index(after: path.lastIndex(of: "/")!)...])) { return true }
-            guard let contents = SearchableFile(path: path) else { return true }
-            var matchedHere = false
-            matcher.forEachMatchingLine(in: contents.bytes) { number, line in
-                matchedHere = true
-                if lines.count < maxResults {
-                    var text = String(decoding: line, as: UTF8.self)
-                    if text.count > Self.maxLineLength { text = String(text.prefix(Self.maxLineLength)) + "…" }
-                    lines.append("\(display.show(path)):\(number):\(text)")
-                } else {
-                    leftOut += 1
-                }
-            }
-            if matchedHere { filesMatched += 1 }
+            paths.append(path)
             return true
         }
+        let found = Self.search(paths, with: matcher, keepingPerFile: maxResults)
+
+        var lines: [String] = []
+        var filesMatched = 0
+        for (path, matches) in zip(paths, found) where matches.total > 0 {
+            filesMatched += 1
+            for (number, text) in matches.kept where lines.count < maxResults {
+                lines.append("\(display.show(path)):\(number):\(text)")
+            }
+        }
+        let leftOut = found.reduce(0) { $0 + $1.total } - lines.count
         if lines.isEmpty { return .text("No matches for \(matcher.pattern) under \(display.show(root.path)).") }
         var text = lines.joined(separator: "\n")
         if leftOut > 0 {
@@ -106,6 +104,102 @@ struct SearchTool: Sendable {
                 + "pass `include`, or raise max_results]"
         }
         return .text(text)
+    }
+
+    /// What one file held: its first matching lines and how many matched in all.
+    struct FileMatches: Sendable {
+        var kept: [(Int, String)] = []
+        var total = 0
+    }
+
+    /// Searches the files on every core, each worker taking the next file as it finishes one, so a few large files
+    /// do not hold up the rest. Results come back in the order of `paths`.
+    static func search(_ paths: [String], with matcher: LineMatcher, keepingPerFile limit: Int) -> [FileMatches] {
+        let results = UnsafeMutableBufferPointer<FileMatches>.allocate(capacity: paths.count)
+        results.initialize(repeating: FileMatches())
+        defer { results.deallocate() }
+        let next = Atomic<Int>(0)
+        let slots = SendableSlots(results)
+        let workers = min(max(1, ProcessInfo.processInfo.activeProcessorCount), 8, max(1, paths.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < paths.count else { return }
+                guard let contents = SearchableFile(path: paths[index]) else { continue }
+                var matches = FileMatches()
+                matcher.forEachMatchingLine(in: contents.bytes) { number, line in
+                    matches.total += 1
+                    guard matches.kept.count < limit else { return }
+                    var text = String(decoding: line, as: UTF8.self)
+                    if text.count > maxLineLength { text = String(text.prefix(maxLineLength)) + "…" }
+                    matches.kept.append((number, text))
+                }
+                // Each index is written by exactly one worker.
+                slots.buffer[index] = matches
+            }
+        }
+        return Array(results)
+    }
+}
+
+/// The runs of plain text a regular expression cannot match without: characters outside groups, classes and
+/// alternations that no quantifier makes optional. Conservative: a pattern it cannot reason about yields none.
+enum RequiredText {
+    static func of(_ pattern: String) -> [String] {
+        var runs: [String] = []
+        var current = ""
+        var depth = 0
+        var characters = Array(pattern)[...]
+        func flush() {
+            if current.count >= 2 { runs.append(current) }
+            current = ""
+        }
+        while let character = characters.popFirst() {
+            switch character {
+            case "\\":
+                guard let escaped = characters.popFirst() else { return [] }
+                // An escaped punctuation mark is itself; \b, \d, \w and the like are not plain text.
+                if depth == 0, !escaped.isLetter, !escaped.isNumber { current.append(escaped) } else { flush() }
+            case "[":
+                flush()
+                // Skips the class, whose first `]` and escaped characters are part of it.
+                if characters.first == "^" { characters.removeFirst() }
+                if characters.first == "]" { characters.removeFirst() }
+                while let inside = characters.popFirst(), inside != "]" {
+                    if inside == "\\" { _ = characters.popFirst() }
+                }
+            case "(":
+                flush()
+                depth += 1
+            case ")":
+                flush()
+                depth -= 1
+            case "|":
+                // An alternation at the top makes every run optional.
+                if depth == 0 { return [] }
+                flush()
+            case "*", "?", "{":
+                // The quantifier applies to the character before it, which is then not required.
+                if !current.isEmpty { current.removeLast() }
+                flush()
+                if character == "{" { while let inside = characters.popFirst(), inside != "}" {} }
+            case "+", ".", "^", "$":
+                flush()
+            default:
+                if depth == 0 { current.append(character) } else { flush() }
+            }
+        }
+        flush()
+        return runs.sorted { $0.utf8.count > $1.utf8.count }
+    }
+}
+
+/// Lets concurrent workers write distinct elements of one buffer.
+private struct SendableSlots: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<SearchTool.FileMatches>
+
+    init(_ buffer: UnsafeMutableBufferPointer<SearchTool.FileMatches>) {
+        self.buffer = buffer
     }
 }
 
@@ -124,6 +218,9 @@ struct PathDisplay {
 
 /// A file's bytes, or nil for files that are binary or cannot be read.
 struct SearchableFile {
+    /// As git and ripgrep do: a NUL byte in the first this many bytes marks a binary file.
+    static let sniffLength = 8192
+
     let bytes: [UInt8]
 
     init?(path: String) {
@@ -133,22 +230,32 @@ struct SearchableFile {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { return nil }
         let size = Int(info.st_size)
-        var buffer = [UInt8](repeating: 0, count: size)
-        var filled = 0
+        var buffer = [UInt8](repeating: 0, count: min(size, Self.sniffLength))
+        // The head first: a binary file (most of the bytes of a typical tree) is refused after one small read.
+        guard let head = Self.fill(&buffer, from: descriptor, start: 0), !buffer[..<head].contains(0) else { return nil }
+        guard head == buffer.count, size > buffer.count else {
+            bytes = Array(buffer[..<head])
+            return
+        }
+        buffer.append(contentsOf: repeatElement(0, count: size - buffer.count))
+        guard let filled = Self.fill(&buffer, from: descriptor, start: head) else { return nil }
+        if filled < size { buffer.removeLast(size - filled) }
+        bytes = buffer
+    }
+
+    /// Reads into `buffer` from `start` until it is full or the file ends; the bytes filled, or nil on an error.
+    private static func fill(_ buffer: inout [UInt8], from descriptor: Int32, start: Int) -> Int? {
+        var filled = start
         let ok = buffer.withUnsafeMutableBytes { raw -> Bool in
-            while filled < size {
-                let count = read(descriptor, raw.baseAddress! + filled, size - filled)
+            while filled < raw.count {
+                let count = read(descriptor, raw.baseAddress! + filled, raw.count - filled)
                 if count < 0, errno == EINTR { continue }
                 if count <= 0 { return count == 0 }
                 filled += count
             }
             return true
         }
-        guard ok else { return nil }
-        if filled < size { buffer.removeLast(size - filled) }
-        // As git and ripgrep do: a NUL byte near the start marks a binary file.
-        if buffer.prefix(8192).contains(0) { return nil }
-        bytes = buffer
+        return ok ? filled : nil
     }
 }
 
@@ -158,6 +265,9 @@ struct LineMatcher {
     let pattern: String
     private let literal: [UInt8]?
     private let regex: NSRegularExpression?
+    /// Plain text every match of `regex` must contain, longest first: only lines holding all of it reach the
+    /// regular expression, as in ripgrep, because running it over every line costs far more than finding them.
+    private let required: [[UInt8]]
 
     init(pattern: String, caseInsensitive: Bool) throws {
         self.pattern = pattern
@@ -165,9 +275,11 @@ struct LineMatcher {
         if !caseInsensitive, pattern.unicodeScalars.allSatisfy({ !special.contains($0) }) {
             literal = Array(pattern.utf8)
             regex = nil
+            required = []
         } else {
             literal = nil
             regex = try NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive, .anchorsMatchLines] : [.anchorsMatchLines])
+            required = caseInsensitive ? [] : RequiredText.of(pattern).map { Array($0.utf8) }
         }
     }
 
@@ -175,6 +287,19 @@ struct LineMatcher {
     func forEachMatchingLine(in bytes: [UInt8], _ found: (Int, ArraySlice<UInt8>) -> Void) {
         if let literal {
             forEachLiteralMatch(literal, in: bytes, found)
+        } else if let regex, let first = required.first {
+            forEachLiteralMatch(first, in: bytes) { number, line in
+                let holdsTheRest = required.dropFirst().allSatisfy { needle in
+                    line.withUnsafeBytes { raw in
+                        needle.withUnsafeBytes { gander_memmem(raw.baseAddress, raw.count, $0.baseAddress!, needle.count) != nil }
+                    }
+                }
+                guard holdsTheRest else { return }
+                let lineText = String(decoding: line, as: UTF8.self)
+                if regex.firstMatch(in: lineText, range: NSRange(lineText.startIndex..., in: lineText)) != nil {
+                    found(number, line)
+                }
+            }
         } else if let regex {
             let text = String(decoding: bytes, as: UTF8.self)
             guard regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil else { return }

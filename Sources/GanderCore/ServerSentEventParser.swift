@@ -1,17 +1,27 @@
 /// One server-sent event: its `event:` name, if any, and its `data:` lines joined by newlines.
-struct ServerSentEvent: Equatable {
-    var name: String?
-    var data: String
+public struct ServerSentEvent: Equatable, Sendable {
+    public var name: String?
+    public var data: String
+
+    public init(name: String?, data: String) {
+        self.name = name
+        self.data = data
+    }
 }
 
 /// Splits a byte stream into server-sent events as the bytes arrive, in whatever pieces the network delivers them.
-struct ServerSentEventParser {
-    private var lines = LineSplitter()
-    private var name: String?
-    private var data: [String] = []
+/// Its methods are inlinable so that each caller's byte sequence is specialized: a generic loop over bytes across a
+/// module boundary costs several times as much.
+public struct ServerSentEventParser: Sendable {
+    @usableFromInline var lines = LineSplitter()
+    @usableFromInline var name: String?
+    @usableFromInline var data: [String] = []
+
+    public init() {}
 
     /// Feeds bytes in; returns the events they completed.
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
+    @inlinable
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         for line in lines.feed(bytes) {
             if let event = take(line: line) { events.append(event) }
@@ -20,7 +30,8 @@ struct ServerSentEventParser {
     }
 
     /// Ends the stream; an event without its closing blank line still counts.
-    mutating func finish() -> [ServerSentEvent] {
+    @inlinable
+    public mutating func finish() -> [ServerSentEvent] {
         var events: [ServerSentEvent] = []
         for line in lines.finish() {
             if let event = take(line: line) { events.append(event) }
@@ -29,7 +40,8 @@ struct ServerSentEventParser {
         return events
     }
 
-    private mutating func take(line: String) -> ServerSentEvent? {
+    @usableFromInline
+    mutating func take(line: String) -> ServerSentEvent? {
         if line.isEmpty {
             defer { name = nil; data = [] }
             return data.isEmpty ? nil : ServerSentEvent(name: name, data: data.joined(separator: "\n"))
@@ -55,10 +67,13 @@ struct ServerSentEventParser {
 }
 
 /// Splits bytes into UTF-8 lines ending in `\n` or `\r\n`, keeping a partial line until its end arrives.
-struct LineSplitter {
-    private var pending: [UInt8] = []
+public struct LineSplitter: Sendable {
+    @usableFromInline var pending: [UInt8] = []
 
-    mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
+    public init() {}
+
+    @inlinable
+    public mutating func feed(_ bytes: some Sequence<UInt8>) -> [String] {
         var lines: [String] = []
         for byte in bytes {
             if byte == UInt8(ascii: "\n") {
@@ -73,7 +88,8 @@ struct LineSplitter {
     }
 
     /// The last line when the stream ended without a newline.
-    mutating func finish() -> [String] {
+    @inlinable
+    public mutating func finish() -> [String] {
         defer { pending = [] }
         if pending.last == UInt8(ascii: "\r") { pending.removeLast() }
         return pending.isEmpty ? [] : [String(decoding: pending, as: UTF8.self)]

@@ -1,0 +1,109 @@
+/// How much the agent may do without asking.
+public enum PermissionMode: String, Codable, Sendable, CaseIterable {
+    /// Every tool runs.
+    case auto
+    /// Every tool call waits for the user's yes.
+    case approve
+    /// Read-only calls run; anything that may change something waits for the user's yes.
+    case smart
+    /// No tools are offered: the model can only talk.
+    case chat
+
+    /// One line for `/mode` and `gander info`.
+    public var summary: String {
+        switch self {
+        case .auto: "run every tool without asking"
+        case .approve: "ask before every tool call"
+        case .smart: "run read-only tools, ask before anything that may change something"
+        case .chat: "offer no tools; the model can only talk"
+        }
+    }
+}
+
+/// A user's standing rule for one tool, from config.yaml; it outranks the mode.
+public enum ToolRule: String, Codable, Sendable, CaseIterable {
+    case always
+    case ask
+    case never
+}
+
+/// What happens to one tool call before it runs.
+public enum PermissionVerdict: Sendable, Equatable {
+    case run
+    case ask
+    case refuse(String)
+}
+
+/// The mode and the rules, and the grants the user gave in this session ("always for this tool"). Shared by every run
+/// of a session, so a `/mode` change or a grant applies from the next tool call on.
+public actor Permissions {
+    public private(set) var mode: PermissionMode
+    /// Rules keyed by the tool's full name (`developer__shell`) or by an extension's name (`developer`).
+    public let rules: [String: ToolRule]
+    private var grants: Set<String> = []
+
+    public init(mode: PermissionMode, rules: [String: ToolRule] = [:]) {
+        self.mode = mode
+        self.rules = rules
+    }
+
+    public func setMode(_ mode: PermissionMode) {
+        self.mode = mode
+    }
+
+    /// Lets `tool` run without asking for the rest of the session.
+    public func grantAlways(_ tool: String) {
+        grants.insert(tool)
+    }
+
+    /// The verdict for a call to `tool`; `readOnly` says whether this call only reads.
+    public func verdict(tool: String, readOnly: Bool) -> PermissionVerdict {
+        switch rule(for: tool) {
+        case .never:
+            return .refuse("Not run: the user's configuration never allows \(tool). Do without it, or explain what you need.")
+        case .always:
+            return .run
+        case .ask:
+            return grants.contains(tool) ? .run : .ask
+        case nil:
+            break
+        }
+        if grants.contains(tool) { return .run }
+        switch mode {
+        case .auto: return .run
+        case .approve: return .ask
+        case .smart: return readOnly ? .run : .ask
+        case .chat: return .refuse("Not run: tools are off in chat mode. Answer in words.")
+        }
+    }
+
+    /// The tool's own rule wins over its extension's.
+    private func rule(for tool: String) -> ToolRule? {
+        if let rule = rules[tool] { return rule }
+        guard let separator = tool.range(of: ToolRouter.separator) else { return nil }
+        return rules[String(tool[..<separator.lowerBound])]
+    }
+}
+
+/// The user's answer to "may this tool run?".
+public enum ApprovalAnswer: Sendable, Equatable {
+    /// Run this call.
+    case once
+    /// Run this call and every later call to the same tool in this session.
+    case always
+    /// Do not run it; the reason, if given, goes to the model.
+    case deny(reason: String?)
+}
+
+/// Someone who can be asked: the interactive session. Headless runs have none, and calls that need approval are
+/// refused there.
+public protocol ToolApprover: Sendable {
+    func approve(_ call: ToolCall) async -> ApprovalAnswer
+}
+
+/// Where finished messages are kept as they finish: the session store. A failure to keep one ends the run, because
+/// going on would lose work silently.
+public protocol ConversationLog: Sendable {
+    /// Keeps one finished message; `usage` is what the model call that produced it consumed (zero for the user's).
+    func record(_ message: Message, usage: Usage) throws
+}

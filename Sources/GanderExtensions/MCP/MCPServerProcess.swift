@@ -1,0 +1,131 @@
+import CGanderSystem
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A stdio MCP server Gander started: its own process group (so one signal reaches every child it forks), pipes for
+/// stdin and stdout, and stderr appended to a log file, never the terminal.
+final class MCPServerProcess: Sendable {
+    let pid: pid_t
+    /// Messages to and from the server.
+    let transport: LineTransport
+    let logFile: URL
+    private let exit: ExitRecord
+
+    /// Starts `command` (looked up on PATH) in `directory`. `onEnd` hears once why its stdout ended.
+    init(command: String, arguments: [String], environment: [String: String], directory: URL, logFile: URL,
+         onEnd: @escaping @Sendable (MCPTransportEnd) -> Void) throws(MCPStartError) {
+        var toServer: [Int32] = [0, 0]
+        var fromServer: [Int32] = [0, 0]
+        guard pipe(&toServer) == 0, pipe(&fromServer) == 0 else { throw .spawnFailed(String(cString: strerror(errno))) }
+        // Gander's ends must not leak into this or any later child.
+        for fd in [toServer[1], fromServer[0]] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+
+        try? FileManager.default.createDirectory(at: logFile.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toServer[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromServer[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, logFile.path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addclose(&actions, toServer[0])
+        posix_spawn_file_actions_addclose(&actions, fromServer[1])
+        gander_spawn_file_actions_addchdir(&actions, directory.path)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let resolved = Self.resolve(command, path: environment["PATH"] ?? "/usr/bin:/bin")
+        var cArguments = ([command] + arguments).map { strdup($0) } + [nil]
+        var cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, resolved, &actions, &attributes, &cArguments, &cEnvironment)
+        close(toServer[0])
+        close(fromServer[1])
+        guard result == 0 else {
+            close(toServer[1])
+            close(fromServer[0])
+            throw result == ENOENT ? .commandNotFound(command) : .spawnFailed("\(command): \(String(cString: strerror(result)))")
+        }
+        self.pid = pid
+        self.logFile = logFile
+        self.exit = ExitRecord()
+        self.transport = LineTransport(input: fromServer[0], output: toServer[1], onEnd: onEnd)
+        Self.reap(pid, into: exit)
+    }
+
+    /// How the process ended, waiting up to `patience` for it to end.
+    func termination(waiting patience: Duration) async -> String? {
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
+            if let status = exit.status { return Self.describe(status) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return exit.status.map(Self.describe)
+    }
+
+    var hasExited: Bool { exit.status != nil }
+
+    /// Ends the server and every process it started: SIGTERM to the group, SIGKILL after `grace` if any remain.
+    func terminate(grace: Duration = .seconds(2)) async {
+        guard !hasExited else { return }
+        _ = Glibc.kill(-pid, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if !hasExited { _ = Glibc.kill(-pid, SIGKILL) }
+    }
+
+    private static func describe(_ status: Int32) -> String {
+        status & 0x7f == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+    }
+
+    /// The program's path: as given when it has a slash, else the first executable of that name on `path`, which is
+    /// the PATH the server itself gets.
+    private static func resolve(_ command: String, path: String) -> String {
+        if command.contains("/") { return command }
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(command)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return command
+    }
+
+    /// Waits on a thread of its own: `waitpid` blocks, and Swift's shared pool has only as many threads as cores.
+    private static func reap(_ pid: pid_t, into record: ExitRecord) {
+        let thread = Thread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+            record.status = status
+        }
+        thread.stackSize = 64 * 1024
+        thread.start()
+    }
+}
+
+/// The wait status once the process has ended.
+private final class ExitRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: Int32?
+
+    var status: Int32? {
+        get { lock.withLock { recorded } }
+        set { lock.withLock { recorded = newValue } }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import GanderCore
+import Yams
+
+/// Reads config.yaml into a `GanderConfig`, with one clear line for anything it cannot use.
+enum ConfigFile {
+    static func load(from url: URL) throws -> GanderConfig {
+        guard FileManager.default.fileExists(atPath: url.path) else { return GanderConfig() }
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ConfigError(url, "cannot be read as UTF-8 text")
+        }
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigError(url, "is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        guard let document else { return GanderConfig() }
+        guard let root = document as? [String: Any] else { throw ConfigError(url, "must be a mapping of keys to values") }
+
+        if let unknown = root.keys.sorted().first(where: { !GanderConfig.keys.contains($0) }) {
+            throw ConfigError(url, "has an unknown key \"\(unknown)\"; the keys are \(GanderConfig.keys.joined(separator: ", "))")
+        }
+        var config = GanderConfig()
+        config.provider = try string(root["provider"], key: "provider", url)
+        config.model = try string(root["model"], key: "model", url)
+        if let mode = try string(root["mode"], key: "mode", url) {
+            guard let parsed = PermissionMode(rawValue: mode) else {
+                throw ConfigError(url, "mode \"\(mode)\" is not one of \(PermissionMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            config.mode = parsed
+        }
+        if let permissions = root["permissions"] {
+            guard let table = permissions as? [String: Any] else {
+                throw ConfigError(url, "permissions must map tool names to always, ask or never")
+            }
+            for (tool, value) in table {
+                guard let word = value as? String, let rule = ToolRule(rawValue: word) else {
+                    throw ConfigError(url, "permissions.\(tool) must be always, ask or never, not \(value)")
+                }
+                config.permissions[tool] = rule
+            }
+        }
+        if let extensions = root["extensions"] {
+            guard let table = extensions as? [String: Any] else {
+                throw ConfigError(url, "extensions must map names to extension entries")
+            }
+            config.extensions = try table.keys.sorted().map { try ExtensionEntries.parse(name: $0, table[$0]!, file: url) }
+        }
+        return config
+    }
+
+    /// Rewrites config.yaml with `change` applied to its `extensions:` mapping, keeping every other key.
+    static func updateExtensions(in url: URL, _ change: (inout [String: Any]) throws -> Void) throws {
+        var root: [String: Any] = [:]
+        if FileManager.default.fileExists(atPath: url.path) {
+            _ = try load(from: url)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            root = (try Yams.load(yaml: text) as? [String: Any]) ?? [:]
+        }
+        var extensions = root["extensions"] as? [String: Any] ?? [:]
+        try change(&extensions)
+        root["extensions"] = extensions.isEmpty ? nil : extensions
+        let text = try Yams.dump(object: root, sortKeys: true)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+        } catch {
+            throw ConfigError(url, "cannot be written: \(error.localizedDescription)")
+        }
+    }
+
+    private static func string(_ value: Any?, key: String, _ url: URL) throws -> String? {
+        guard let value else { return nil }
+        guard let text = value as? String else { throw ConfigError(url, "\(key) must be a string") }
+        return text
+    }
+}
+
+/// config.yaml says something Gander cannot use.
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ url: URL, _ problem: String) {
+        description = "\(url.path) \(problem); fix it or move it aside"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import GanderCore
+import GanderExtensions
+
+/// The MCP servers of one run: the enabled entries of config.yaml and those the flags add. They start together in
+/// the background and stop together when the run ends.
+struct ExtensionSet: Sendable {
+    let servers: [MCPExtension]
+    private let directories: GanderDirectories
+    private let environment: [String: String]
+
+    init(settings: Settings, options: ExtensionOptions) throws {
+        let configured = settings.config.extensions.filter(\.enabled)
+        let cache = MCPToolCache(directory: settings.directories.data.appendingPathComponent("mcp"))
+        servers = (configured + (try options.configs(besides: settings.config.extensions)))
+            .map { MCPExtension(config: $0, cache: cache) }
+        directories = settings.directories
+        environment = settings.environment
+    }
+
+    /// Starts every server at once, without waiting for any; each one's stderr goes to a log named after the session.
+    func start(workingDirectory: URL, logName: String) async {
+        let context = MCPLaunchContext(workingDirectory: workingDirectory, environment: environment,
+                                       logDirectory: directories.data.appendingPathComponent("logs/\(logName)"))
+        for server in servers { await server.start(in: context) }
+    }
+
+    /// Stops every server, together.
+    func stop() async {
+        await withTaskGroup(of: Void.self) { group in
+            for server in servers { group.addTask { await server.shutdown() } }
+        }
+    }
+
+    /// A log name for a run kept in no session.
+    static func unsavedRunLogName() -> String {
+        "run-\(Int(Date().timeIntervalSince1970))-\(getpid())"
+    }
+}

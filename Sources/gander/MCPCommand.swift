@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import GanderCore
+import GanderExtensions
+
+/// `gander mcp …`: Gander on the other side of MCP.
+struct MCPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Offer Gander's built-in tools to any MCP client.",
+        subcommands: [Serve.self])
+
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve built-in extensions over MCP on stdin and stdout.",
+            discussion: """
+                The tools run in the current directory with the same timeouts and output limits as in Gander's own
+                runs; a client's cancellation stops a running command and everything it started.
+
+                Example, in an MCP client's config: {"command": "gander", "args": ["mcp", "serve", "developer"]}
+                """)
+
+        @Argument(help: "The extensions to serve: developer.")
+        var extensions: [String] = ["developer"]
+
+        static let builtIn: [String: @Sendable () -> any Extension] = ["developer": { DeveloperExtension() }]
+
+        func validate() throws {
+            for name in extensions where Self.builtIn[name] == nil {
+                throw ValidationError("there is no built-in extension \(name); choose from \(Self.builtIn.keys.sorted().joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {}
+
+        /// Serves until the client closes stdin.
+        func execute() async -> Int32 {
+            var seen: Set<String> = []
+            let chosen = extensions.filter { seen.insert($0).inserted }.compactMap { Self.builtIn[$0]?() }
+            let server = MCPToolServer(extensions: chosen,
+                                       workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                       version: GanderVersion.current)
+            do {
+                try await server.run()
+                return ExitStatus.success
+            } catch {
+                FileHandle.standardError.write(Data("gander: the MCP server stopped: \(error)\n".utf8))
+                return ExitStatus.failure
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import GanderCore
+import GanderLocal
+
+/// The flags that choose and tune the model, shared by `run` and `session`.
+struct ModelOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("local (the default: an embedded open model), openai, anthropic or ollama.", valueName: "name"))
+    var provider: String?
+
+    @Option(help: "The model to ask, e.g. gpt-4.1, claude-sonnet-4-5, qwen3; for local, a name from `gander local list` or a .gguf path.")
+    var model: String?
+
+    @Option(help: ArgumentHelp("The server's base URL, e.g. http://localhost:8080/v1 for an OpenAI-compatible server.", valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: "Local model: sampling temperature (0 picks the likeliest token every time).")
+    var temperature: Float = 0.2
+
+    @Option(help: "Local model: nucleus sampling threshold.")
+    var topP: Float = 0.95
+
+    @Option(help: "Local model: random seed; the same seed and input give the same output.")
+    var seed: UInt32 = 42
+
+    @Option(help: "Tries per model call when the server is busy or the connection drops.")
+    var maxRetries: Int = 5
+
+    func validate() throws {
+        if maxRetries < 1 { throw ValidationError("--max-retries must be at least 1") }
+    }
+
+    var sampling: SamplingSettings { SamplingSettings(temperature: temperature, topP: topP, seed: seed) }
+
+    /// The provider `choice` names, configured by these flags.
+    func makeProvider(_ choice: ProviderChoice, settings: Settings) throws -> any ModelProvider {
+        try choice.make(baseURL: baseURL, retries: maxRetries, sampling: sampling, environment: settings.environment)
+    }
+}
+
+/// The flags that bound the agent, shared by `run` and `session`.
+struct AgentOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("auto (run every tool), approve (ask before each), smart (ask before anything that may change something) or chat (no tools).", valueName: "mode"))
+    var mode: PermissionMode?
+
+    @Option(help: "Stop after this many model calls.")
+    var maxTurns: Int = 1000
+
+    @Option(help: "Refuse a tool call repeated with the same arguments more than this many times in a row.")
+    var maxToolRepetitions: Int = 3
+
+    func validate() throws {
+        if maxTurns < 1 { throw ValidationError("--max-turns must be at least 1") }
+        if maxToolRepetitions < 1 { throw ValidationError("--max-tool-repetitions must be at least 1") }
+    }
+
+    var limits: AgentLimits { AgentLimits(maxTurns: maxTurns, maxToolRepetitions: maxToolRepetitions) }
+}
+
+/// MCP servers for this run only, beside the enabled ones of config.yaml.
+struct ExtensionOptions: ParsableArguments {
+    @Option(name: .customLong("with-extension"),
+            help: ArgumentHelp("Add a stdio MCP server for this run: \"ENV=value command args\", e.g. \"uvx mcp-server-time\".",
+                               valueName: "command"))
+    var commands: [String] = []
+
+    @Option(name: .customLong("with-remote-extension"),
+            help: ArgumentHelp("Add a streamable-HTTP MCP server for this run, e.g. http://localhost:8000/mcp.", valueName: "url"))
+    var urls: [String] = []
+
+    /// The extensions the flags describe; names are made unique against `existing`.
+    func configs(besides existing: [ExtensionConfig]) throws -> [ExtensionConfig] {
+        var taken = Set(existing.map(\.name))
+        return try (commands.map(ExtensionEntries.fromCommandLine) + urls.map(ExtensionEntries.fromURL)).map { config in
+            var unique = config
+            var suffix = 2
+            while taken.contains(unique.name) {
+                unique.name = "\(config.name)-\(suffix)"
+                suffix += 1
+            }
+            taken.insert(unique.name)
+            return unique
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import GanderCore
+import GanderStore
+
+struct SessionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "Work with Gander interactively; every message is saved as it finishes.",
+        discussion: """
+            Examples:
+              gander session
+              gander s --resume                 # the latest session in this directory
+              gander session --resume refactor  # by name, id or the start of an id
+              gander session --mode auto --provider anthropic
+
+            Keys: Enter sends; Ctrl-J or a line ending in \\ starts a new line; Up/Down recall earlier input; \
+            Ctrl-C stops the turn under way (what came so far is kept) or clears the line; Ctrl-C twice on an empty \
+            line, Ctrl-D, /exit or exit leave. /help lists the commands.
+
+            The permission mode defaults to smart: read-only tools run, anything else waits for your yes.
+            """,
+        aliases: ["s"])
+
+    @OptionGroup(title: "Model")
+    var modelOptions: ModelOptions
+
+    @OptionGroup(title: "Agent")
+    var agentOptions: AgentOptions
+
+    @OptionGroup(title: "Session")
+    var sessionOptions: SessionOptions
+
+    @OptionGroup(title: "Extensions")
+    var extensionOptions: ExtensionOptions
+
+    func run() throws {}
+
+    /// Runs the session and returns the process's exit status.
+    func execute() async -> Int32 {
+        let session: InteractiveSession
+        do {
+            session = try InteractiveSession(modelOptions: modelOptions, agentOptions: agentOptions,
+                                             sessionOptions: sessionOptions, extensionOptions: extensionOptions)
+        } catch {
+            FileHandle.standardError.write(Data("gander: \(error)\n".utf8))
+            return error is InputError ? ExitStatus.usage : ExitStatus.failure
+        }
+        return await session.run()
+    }
+}

@@ -1,0 +1,44 @@
+/// The commands the session understands; `/help` lists exactly these.
+enum SlashCommand: String, CaseIterable {
+    case help, exit, mode, model, provider, clear, tools, extensions, sessions, r, usage
+
+    var usage: String {
+        switch self {
+        case .help: "/help"
+        case .exit: "/exit"
+        case .mode: "/mode [auto|approve|smart|chat]"
+        case .model: "/model [NAME]"
+        case .provider: "/provider [NAME [MODEL]]"
+        case .clear: "/clear"
+        case .tools: "/tools"
+        case .extensions: "/extensions"
+        case .sessions: "/sessions"
+        case .r: "/r"
+        case .usage: "/usage"
+        }
+    }
+
+    var summary: String {
+        switch self {
+        case .help: "this list"
+        case .exit: "leave (so do exit, Ctrl-D, and Ctrl-C twice on an empty line)"
+        case .mode: "show or change the permission mode"
+        case .model: "show or change the model"
+        case .provider: "show or change the provider (and model)"
+        case .clear: "start a new conversation in this session"
+        case .tools: "the tools on offer and whether each asks first"
+        case .extensions: "the MCP servers, whether each is up, and how many tools each offers"
+        case .sessions: "the most recent sessions"
+        case .r: "show tool output in full, or one line per call (toggle)"
+        case .usage: "tokens used in this session"
+        }
+    }
+
+    /// Splits `/name args…`; nil when the input is not a command.
+    static func parse(_ input: String) -> (command: SlashCommand?, name: String, arguments: [String])? {
+        guard input.hasPrefix("/") else { return nil }
+        let words = input.dropFirst().split(whereSeparator: \.isWhitespace).map(String.init)
+        guard let name = words.first else { return (nil, "", []) }
+        return (SlashCommand(rawValue: name.lowercased()), name, Array(words.dropFirst()))
+    }
+}
