@@ -122,11 +122,12 @@ actor MCPConnection {
         }
     }
 
-    /// Ends the session and the server with it.
+    /// Ends the session and the server with it. Disconnecting closes a stdio server's input, which is how MCP asks it
+    /// to exit; a second is enough for any server that is still reading.
     func close() async {
         ending.fire(.closed)
         await client.disconnect()
-        await process?.terminate()
+        await process?.terminate(patience: .seconds(1))
     }
 
     private enum Race<T: Sendable>: Sendable {

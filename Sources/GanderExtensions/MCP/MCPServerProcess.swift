@@ -73,23 +73,27 @@ final class MCPServerProcess: Sendable {
 
     /// How the process ended, waiting up to `patience` for it to end.
     func termination(waiting patience: Duration) async -> String? {
-        let deadline = ContinuousClock.now + patience
-        while ContinuousClock.now < deadline {
-            if let status = exit.status { return Self.describe(status) }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
+        await waitForExit(upTo: patience)
         return exit.status.map(Self.describe)
     }
 
     var hasExited: Bool { exit.status != nil }
 
-    /// Ends the server and every process it started: SIGTERM to the group, SIGKILL after `grace` if any remain.
-    func terminate(grace: Duration = .seconds(2)) async {
-        guard !hasExited else { return }
+    /// Ends the server and every process it started, the way MCP's stdio transport asks: with its input closed, the
+    /// server gets `patience` to finish what it was reading (a `notifications/cancelled`, say) and exit on its own;
+    /// then SIGTERM goes to its group, and SIGKILL after `grace` if the server is still there.
+    func terminate(patience: Duration = .zero, grace: Duration = .seconds(2)) async {
+        await waitForExit(upTo: patience)
+        // Sent even when the server has exited: children it left in its group end with it.
         _ = Glibc.kill(-pid, SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        guard !hasExited else { return }
+        await waitForExit(upTo: grace)
         if !hasExited { _ = Glibc.kill(-pid, SIGKILL) }
+    }
+
+    private func waitForExit(upTo patience: Duration) async {
+        let deadline = ContinuousClock.now + patience
+        while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     private static func describe(_ status: Int32) -> String {
