@@ -28,10 +28,29 @@ public final class SessionStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             database = try DatabaseQueue(path: url.path, configuration: configuration)
-            try SessionSchema.migrator.migrate(database)
+            try Self.migrate(database, in: url.deletingLastPathComponent(), busyTimeout: busyTimeout)
         } catch {
             throw StoreError.from(error, path: url.path)
         }
+    }
+
+    /// Brings the schema up to date with the database's directory locked. GRDB's migrator reads which migrations are
+    /// applied before it takes SQLite's write lock, so processes opening a new database at the same moment would
+    /// each try to create it; the lock makes them take turns, and each later one finds the work done.
+    private static func migrate(_ database: DatabaseQueue, in directory: URL, busyTimeout: TimeInterval) throws {
+        // The directory, not the database file: closing any descriptor of a file drops the POSIX locks SQLite holds
+        // on it, and SQLite never locks the directory.
+        let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw StoreError.unwritable(path: directory.path, detail: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        let deadline = Date(timeIntervalSinceNow: busyTimeout)
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else { throw StoreError.locked(path: database.path) }
+            usleep(10_000)
+        }
+        try SessionSchema.migrator.migrate(database)
     }
 
     // MARK: Sessions

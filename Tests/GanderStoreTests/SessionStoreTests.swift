@@ -217,4 +217,23 @@ struct SessionStoreTests {
         #expect(try fixture.store.messages(of: first.id).map(\.message.text) == (0..<200).map { "a\($0)" })
         #expect(try fixture.store.messages(of: second.id).map(\.message.text) == (0..<200).map { "b\($0)" })
     }
+
+    @Test("connections that open one new database at the same moment all get a usable store")
+    func concurrentFirstOpen() async throws {
+        let directory = try TemporaryDirectory(prefix: "gander-store")
+        defer { directory.remove() }
+        // Each round a new database, opened by eight connections at once: the first-time schema set-up races.
+        for round in 0..<20 {
+            let url = directory.file("round-\(round).sqlite")
+            let opened = await withTaskGroup(of: Result<SessionStore, any Error>.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { await Task.detached { Result { try SessionStore(url: url) } }.value }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let stores = try opened.map { try $0.get() }
+            let session = try stores[0].create(SessionDraft(name: nil, workingDirectory: "/w", provider: "openai", model: "m"))
+            #expect(try stores[7].sessions().map(\.id) == [session.id])
+        }
+    }
 }
