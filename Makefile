@@ -6,8 +6,10 @@ SWIFT ?= swift
 build:
 	$(SWIFT) build
 
+## An optimised gander with Swift's runtime linked in (scripts/release-build.sh says why).
 release:
-	$(SWIFT) build -c release
+	bash scripts/install-system-deps.sh
+	bash scripts/release-build.sh gander
 
 ## Set everything up and run a task on the embedded model, offline.
 demo:
@@ -27,8 +29,9 @@ test: runtime mcp-test-servers
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## Measure start-up, one headless turn and the per-tool-round-trip harness time (release build).
-bench: release
+## Measure Gander (release build) side by side with peer agents; writes bench/results/latest.md.
+bench:
+	bash scripts/install-system-deps.sh
 	bash bench/run.sh
 
 clean:

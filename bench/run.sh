@@ -2,12 +2,10 @@
 # Builds Gander in release mode and measures it; the tables go to stdout and bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product gander
-swift build -c release --product scripted-model-server
+bin="$(bash scripts/release-build.sh gander scripted-model-server)"
 # ripgrep is the reference for the search figure.
 command -v rg >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 &&
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q ripgrep >/dev/null; } || echo "bench: install ripgrep for the search figure" >&2
-bin="$(swift build -c release --show-bin-path)"
 "$bin/gander" local install
 python3 bench/measure.py "$bin" bench/results/latest.md
 

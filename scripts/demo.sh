@@ -8,8 +8,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 bash scripts/install-system-deps.sh
 echo "== Building Gander (release)"
-swift build -c release --product gander 2>&1 | tail -n 1
-gander="$(swift build -c release --show-bin-path)/gander"
+gander="$(bash scripts/release-build.sh gander)/gander"
 
 echo "== Installing the embedded runtime (skipped when present)"
 "$gander" local install

@@ -159,25 +159,24 @@ public final class SessionStore: Sendable {
     /// Appends one finished message to the session, with the tokens its model call used, in one transaction.
     public func append(_ message: Message, usage: Usage = Usage(), to sessionID: String) throws {
         let content = try SessionSchema.encode(message.content)
+        // Cached statements: this runs for every message, and compiling SQL cost as much as the write itself.
         try write { db in
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT message_count, conversation FROM session WHERE id = ?", arguments: [sessionID])
+                db.cachedStatement(sql: "SELECT message_count, conversation FROM session WHERE id = ?"),
+                arguments: [sessionID])
             else { throw StoreError.sessionNotFound(sessionID) }
             let sequence: Int = row[0] + 1
             let conversation: Int = row[1]
             let now = Date().timeIntervalSince1970
-            try db.execute(
-                sql: """
-                    INSERT INTO message (session_id, sequence, conversation, role, content, interrupted, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
+            try db.cachedStatement(sql: """
+                INSERT INTO message (session_id, sequence, conversation, role, content, interrupted, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(
                 arguments: [sessionID, sequence, conversation, message.role.rawValue, content, message.isInterrupted, now])
-            try db.execute(
-                sql: """
-                    UPDATE session SET message_count = ?, updated_at = ?, input_tokens = input_tokens + ?,
-                    output_tokens = output_tokens + ? WHERE id = ?
-                    """,
-                arguments: [sequence, now, usage.inputTokens, usage.outputTokens, sessionID])
+            try db.cachedStatement(sql: """
+                UPDATE session SET message_count = ?, updated_at = ?, input_tokens = input_tokens + ?,
+                output_tokens = output_tokens + ? WHERE id = ?
+                """).execute(arguments: [sequence, now, usage.inputTokens, usage.outputTokens, sessionID])
         }
     }
 

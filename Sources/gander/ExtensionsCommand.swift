@@ -19,7 +19,8 @@ struct ExtensionsCommand: ParsableCommand {
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the configured MCP servers.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the configured MCP servers.")
 
         func run() throws {
             let settings = try Settings()
@@ -39,6 +40,7 @@ struct ExtensionsCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add an MCP server: a command after --, or --uri for one reached over HTTP.")
 
         @Argument(help: "The name its tools go under: the model sees NAME__tool.")
@@ -109,7 +111,8 @@ struct ExtensionsCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an MCP server from config.yaml.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove an MCP server from config.yaml.")
 
         @Argument(help: "Its name.")
         var name: String
@@ -121,7 +124,8 @@ struct ExtensionsCommand: ParsableCommand {
     }
 
     struct Enable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Start an MCP server with every run again.")
+        static let configuration = CommandConfiguration(
+            commandName: "enable", abstract: "Start an MCP server with every run again.")
 
         @Argument(help: "Its name.")
         var name: String
@@ -133,7 +137,8 @@ struct ExtensionsCommand: ParsableCommand {
     }
 
     struct Disable: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Keep an MCP server in config.yaml without starting it.")
+        static let configuration = CommandConfiguration(
+            commandName: "disable", abstract: "Keep an MCP server in config.yaml without starting it.")
 
         @Argument(help: "Its name.")
         var name: String

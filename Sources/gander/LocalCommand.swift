@@ -10,6 +10,7 @@ struct LocalCommand: ParsableCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "install",
             abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.")
 
         func run() throws {
@@ -22,7 +23,8 @@ struct LocalCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the local models Gander can run.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the local models Gander can run.")
 
         func run() throws {
             let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
@@ -35,7 +37,8 @@ struct LocalCommand: ParsableCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Register a GGUF file so --model can name it.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Register a GGUF file so --model can name it.")
 
         @Argument(help: "The .gguf file.")
         var path: String
@@ -50,6 +53,7 @@ struct LocalCommand: ParsableCommand {
 extension LocalCommand {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bench",
             abstract: "Time a local model on this machine: load, time to first token, tokens per second (JSON).")
 
         @Option(help: "A model name from `gander local list` or a .gguf path.")

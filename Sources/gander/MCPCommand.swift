@@ -12,6 +12,7 @@ struct MCPCommand: ParsableCommand {
 
     struct Serve: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve built-in extensions over MCP on stdin and stdout.",
             discussion: """
                 The tools run in the current directory with the same timeouts and output limits as in Gander's own

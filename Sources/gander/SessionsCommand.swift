@@ -17,7 +17,8 @@ struct SessionsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions, most recently used first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List sessions, most recently used first.")
 
         @Option(help: "text (a table) or json.")
         var format: ListFormat = .text
@@ -44,7 +45,8 @@ struct SessionsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a session's whole conversation.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Print a session's whole conversation.")
 
         @Argument(help: "The session's id, the start of its id, or its name.")
         var session: String
@@ -56,7 +58,8 @@ struct SessionsCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a session out as Markdown or JSON.")
+        static let configuration = CommandConfiguration(
+            commandName: "export", abstract: "Write a session out as Markdown or JSON.")
 
         @Argument(help: "The session's id, the start of its id, or its name.")
         var session: String
@@ -85,7 +88,8 @@ struct SessionsCommand: ParsableCommand {
     }
 
     struct Fork: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Copy a session to take it in another direction.")
+        static let configuration = CommandConfiguration(
+            commandName: "fork", abstract: "Copy a session to take it in another direction.")
 
         @Argument(help: "The session's id, the start of its id, or its name.")
         var session: String
