@@ -70,21 +70,6 @@ struct ProcessRunner: Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         gander_spawn_file_actions_addchdir(&actions, directory.path)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // A new process group, so one kill reaches every child; default signal handling and an empty mask, so the
-        // command does not inherit what Gander set up for Ctrl-C.
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         guard FileManager.default.fileExists(atPath: directory.path) else {
             throw ShellError.missingDirectory(directory.path)
         }
@@ -92,21 +77,16 @@ struct ProcessRunner: Sendable {
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, environ)
+        let result = withProcessGroupSpawnAttributes { attributes in
+            posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, environ)
+        }
         guard result == 0 else { throw ShellError.spawnFailed(String(cString: strerror(result))) }
         return pid
     }
 
-    /// Waits on a thread of its own: `waitpid` blocks, and Swift's shared pool has only as many threads as cores.
     private static func waitForExit(_ pid: pid_t) async -> Int32 {
         await withCheckedContinuation { continuation in
-            let thread = Thread {
-                var status: Int32 = 0
-                while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-                continuation.resume(returning: status)
-            }
-            thread.stackSize = 64 * 1024
-            thread.start()
+            reapChild(pid) { continuation.resume(returning: $0) }
         }
     }
 

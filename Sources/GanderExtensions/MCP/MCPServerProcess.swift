@@ -35,19 +35,6 @@ final class MCPServerProcess: Sendable {
         posix_spawn_file_actions_addclose(&actions, fromServer[1])
         gander_spawn_file_actions_addchdir(&actions, directory.path)
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
         let resolved = Self.resolve(command, path: environment["PATH"] ?? "/usr/bin:/bin")
         var cArguments = ([command] + arguments).map { strdup($0) } + [nil]
         var cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -56,7 +43,9 @@ final class MCPServerProcess: Sendable {
             cEnvironment.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, resolved, &actions, &attributes, &cArguments, &cEnvironment)
+        let result = withProcessGroupSpawnAttributes { attributes in
+            posix_spawn(&pid, resolved, &actions, &attributes, &cArguments, &cEnvironment)
+        }
         close(toServer[0])
         close(fromServer[1])
         guard result == 0 else {
@@ -68,7 +57,7 @@ final class MCPServerProcess: Sendable {
         self.logFile = logFile
         self.exit = ExitRecord()
         self.transport = LineTransport(input: fromServer[0], output: toServer[1], onEnd: onEnd)
-        Self.reap(pid, into: exit)
+        reapChild(pid) { [exit] in exit.status = $0 }
     }
 
     /// How the process ended, waiting up to `patience` for it to end.
@@ -109,17 +98,6 @@ final class MCPServerProcess: Sendable {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return command
-    }
-
-    /// Waits on a thread of its own: `waitpid` blocks, and Swift's shared pool has only as many threads as cores.
-    private static func reap(_ pid: pid_t, into record: ExitRecord) {
-        let thread = Thread {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-            record.status = status
-        }
-        thread.stackSize = 64 * 1024
-        thread.start()
     }
 }
 
