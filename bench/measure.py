@@ -19,23 +19,23 @@ RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
 
 def run_once(argv, cwd, env):
-    """Wall seconds and peak RSS (MiB) of one run of argv, measured on the child alone via wait4."""
+    """Wall ms, CPU ms and peak RSS (MiB) of one run of argv, measured on the child alone via wait4."""
     start = time.perf_counter()
     child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - start
-    stderr = child.stderr.read().decode()
+    stderr = child.stderr.read().decode(errors="replace")
     child.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {' '.join(argv)} failed: {stderr.strip()}")
-    return wall, usage.ru_maxrss / 1024
+        sys.exit(f"bench: {' '.join(argv[:3])} … failed: {stderr.strip()[-500:]}")
+    return wall * 1000, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024
 
 
 def measure(argv, cwd, env, runs=RUNS):
     samples = [run_once(argv, cwd, env) for _ in range(runs)]
-    walls = [wall * 1000 for wall, _ in samples]
-    rss = [peak for _, peak in samples]
+    walls = [wall for wall, _, _ in samples]
+    rss = [peak for _, _, peak in samples]
     return {"median_ms": statistics.median(walls), "min_ms": min(walls), "max_ms": max(walls),
             "rss_mib": statistics.median(rss), "runs": runs}
 

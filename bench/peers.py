@@ -9,11 +9,9 @@ bench/install-peers.sh made (aider-chat, llm, mini-swe-agent).
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 
-from measure import ScriptedServer, bench_project
+from measure import ScriptedServer, bench_project, run_once
 
 RUNS = int(os.environ.get("BENCH_PEER_RUNS", "5"))
 TOOL_TURNS = 20
@@ -25,20 +23,6 @@ def shell(command: str) -> str:
     done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return f"exit code: {done.returncode}\\n{done.stdout}{done.stderr}"
 '''
-
-
-def run_once(argv, cwd, env):
-    """Wall seconds, CPU seconds and peak RSS (MiB) of one run, from wait4 on the child."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = child.stderr.read().decode(errors="replace")
-    child.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"bench: {' '.join(argv[:3])} … failed: {stderr.strip()[-500:]}")
-    return wall * 1000, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024
 
 
 class Peer:

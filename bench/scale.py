@@ -27,10 +27,10 @@ def gander_with(bin_dir, replies, project, env, runs=RUNS):
         try:
             argv = [os.path.join(bin_dir, "gander"), "run", "--provider", "openai", "--model", "bench",
                     "--base-url", server.base_url, "--no-session", "-q", "-t", "go"]
-            wall, peak = run_once(argv, project, env)
+            wall, _, peak = run_once(argv, project, env)
         finally:
             server.stop()
-        walls.append(wall * 1000)
+        walls.append(wall)
         peaks.append(peak)
     return walls, peaks
 
