@@ -12,10 +12,21 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).
 compgen -G "/usr/lib/*/libcurl.so" >/dev/null || compgen -G "/usr/lib/libcurl.so" >/dev/null || missing+=(libcurl4-openssl-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0
+# apt knows a package when its lists name a version to install. A fresh machine often has no lists at all, and
+# installing before refreshing them would print "Unable to locate package" before recovering.
+apt_knows() {
+  apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'
+}
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+  for package in "${missing[@]}"; do
+    if ! apt_knows "$package"; then
+      echo "gander: refreshing the package lists"
+      apt-get update -q >/dev/null
+      break
+    fi
+  done
   echo "gander: installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null ||
-    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
 else
   echo "gander: please install ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
   exit 1

@@ -4,7 +4,7 @@ import Foundation
 public struct Agent: Sendable {
     public var provider: any ModelProvider
     public let router: ToolRouter
-    public let systemPrompt: String
+    public let systemPrompt: SystemPrompt
     public let limits: AgentLimits
     public let context: ToolContext
     /// Which calls run, which wait for the user and which are refused.
@@ -14,7 +14,7 @@ public struct Agent: Sendable {
     /// Where each finished message is kept as it finishes.
     public let log: (any ConversationLog)?
 
-    public init(provider: any ModelProvider, router: ToolRouter, systemPrompt: String, context: ToolContext,
+    public init(provider: any ModelProvider, router: ToolRouter, systemPrompt: SystemPrompt, context: ToolContext,
                 limits: AgentLimits = AgentLimits(), permissions: Permissions = Permissions(mode: .auto),
                 approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil) {
         self.provider = provider
@@ -135,7 +135,8 @@ private final class AgentLoop: @unchecked Sendable {
     /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
     /// marked interrupted.
     private func askModel(tools: [ToolSpec]) async throws -> Message? {
-        let request = ModelRequest(systemPrompt: agent.systemPrompt, messages: messages, tools: tools)
+        let request = ModelRequest(systemPrompt: agent.systemPrompt.text(extensions: agent.router.extensions),
+                                   messages: messages, tools: tools)
         var assembler = ReplyAssembler()
         do {
             for try await event in agent.provider.stream(request) {
@@ -232,14 +233,26 @@ private final class AgentLoop: @unchecked Sendable {
                 "Not run: this is the \(streak)th call in a row to \(call.name) with the same arguments (the limit is "
                     + "\(repetitionGuard.limit)). Its result would not change. Try a different approach, or give your answer.")
         }
-        let readOnly = entry.spec.isReadOnly || entry.owner.isReadOnly(tool: entry.localName, arguments: members)
-        if let refusal = await permission(for: call, readOnly: readOnly) { return .refused(refusal) }
+        if let refusal = await permission(for: call, effect: effect(of: entry, arguments: members)) {
+            return .refused(refusal)
+        }
         return .ready(PreparedCall(call: call, entry: entry, arguments: members))
     }
 
+    private func effect(of entry: ToolCatalog.Entry, arguments: [String: JSONValue]) -> CallEffect {
+        guard entry.spec.isReadOnly || entry.owner.isReadOnly(tool: entry.localName, arguments: arguments) else {
+            return .mayChange
+        }
+        let paths = entry.owner.pathsRead(tool: entry.localName, arguments: arguments, context: agent.context)
+        if let outside = paths.lazy.compactMap(agent.context.boundary.escape).first {
+            return .readsOutsideWorkspace(outside)
+        }
+        return .readsWorkspace
+    }
+
     /// Nil when the call may run; otherwise what the model is told instead.
-    private func permission(for call: ToolCall, readOnly: Bool) async -> String? {
-        switch await agent.permissions.verdict(tool: call.name, readOnly: readOnly) {
+    private func permission(for call: ToolCall, effect: CallEffect) async -> String? {
+        switch await agent.permissions.verdict(tool: call.name, effect: effect) {
         case .run:
             return nil
         case .refuse(let reason):
@@ -247,8 +260,13 @@ private final class AgentLoop: @unchecked Sendable {
         case .ask:
             let mode = await agent.permissions.mode
             guard let approver = agent.approver else {
-                return "Not run: \(call.name) needs the user's approval in the `\(mode.rawValue)` permission mode, and "
-                    + "nobody is here to give it in this headless run. Carry on without it, or say what you need and why."
+                var why = "Not run: \(call.name) needs the user's approval in the `\(mode.rawValue)` permission mode"
+                if case .readsOutsideWorkspace(let path) = effect, mode == .smart {
+                    why = "Not run: \(call.name) reads \(path), outside the working directory, which needs the user's "
+                        + "approval in the `smart` permission mode"
+                }
+                return why + ", and nobody is here to give it in this headless run. Carry on without it, or say what "
+                    + "you need and why."
             }
             if Task.isCancelled { return "Not run: the user interrupted the turn." }
             emit(.approvalRequested(call))

@@ -17,6 +17,9 @@ public protocol Extension: Sendable {
     /// Whether this one call only reads, for tools whose spec cannot say so for every call (an editor that views
     /// and writes). A spec marked read-only needs no answer here.
     func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool
+    /// The files and directories a read-only call reads, so `smart` mode can ask before a read outside the working
+    /// directory. Tools that read nothing Gander can name (an MCP server's) return none.
+    func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL]
     /// Lines for the user about the extension itself (a server that did not start), each given once.
     func notices() async -> [String]
 }
@@ -33,19 +36,31 @@ extension Extension {
     public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
         nil
     }
+
+    public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
+        []
+    }
 }
 
 /// Where a tool runs.
 public struct ToolContext: Sendable {
-    public var workingDirectory: URL
+    public let workingDirectory: URL
+    /// The working directory with its symlinks resolved, for telling reads inside it from reads outside.
+    public let boundary: WorkspaceBoundary
 
     public init(workingDirectory: URL) {
         self.workingDirectory = workingDirectory
+        boundary = WorkspaceBoundary(workingDirectory: workingDirectory)
     }
 
-    /// Resolves a path the model gave: absolute paths stay, relative ones hang off the working directory.
+    /// Resolves a path the model gave: absolute paths stay, `~/…` is under `$HOME` as a shell would have it, relative
+    /// ones hang off the working directory.
     public func resolve(_ path: String) -> URL {
-        let expanded = (path as NSString).expandingTildeInPath
+        // Foundation's own expansion reads the password file on Linux, not HOME; it stays for `~user`.
+        var expanded = (path as NSString).expandingTildeInPath
+        if path == "~" || path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            expanded = home + path.dropFirst()
+        }
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL }
         return workingDirectory.appendingPathComponent(expanded).standardizedFileURL
     }

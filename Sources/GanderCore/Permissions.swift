@@ -27,6 +27,16 @@ public enum ToolRule: String, Codable, Sendable, CaseIterable {
     case never
 }
 
+/// What one tool call may do, as far as the permission modes care.
+public enum CallEffect: Sendable, Equatable {
+    /// It only reads, and only inside the working directory.
+    case readsWorkspace
+    /// It only reads, but reaches this path outside the working directory (symlinks followed).
+    case readsOutsideWorkspace(String)
+    /// It may change something.
+    case mayChange
+}
+
 /// What happens to one tool call before it runs.
 public enum PermissionVerdict: Sendable, Equatable {
     case run
@@ -56,8 +66,8 @@ public actor Permissions {
         grants.insert(tool)
     }
 
-    /// The verdict for a call to `tool`; `readOnly` says whether this call only reads.
-    public func verdict(tool: String, readOnly: Bool) -> PermissionVerdict {
+    /// The verdict for a call to `tool` with this `effect`.
+    public func verdict(tool: String, effect: CallEffect) -> PermissionVerdict {
         switch rule(for: tool) {
         case .never:
             return .refuse("Not run: the user's configuration never allows \(tool). Do without it, or explain what you need.")
@@ -72,7 +82,7 @@ public actor Permissions {
         switch mode {
         case .auto: return .run
         case .approve: return .ask
-        case .smart: return readOnly ? .run : .ask
+        case .smart: return effect == .readsWorkspace ? .run : .ask
         case .chat: return .refuse("Not run: tools are off in chat mode. Answer in words.")
         }
     }

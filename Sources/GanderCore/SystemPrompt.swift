@@ -1,7 +1,8 @@
 import Foundation
 
-/// Assembles the system prompt: Gander's own instructions, then each extension's, then the project hints.
-public enum SystemPrompt {
+/// The system prompt: Gander's own instructions, then each extension's, then the project hints. It is composed for
+/// each request, because an MCP server that was still starting tells its instructions only once it is up.
+public struct SystemPrompt: Sendable {
     /// Gander's standing instructions to the model.
     public static let base = """
         You are Gander, an AI agent for software developers. You carry out the user's instruction on their machine \
@@ -14,14 +15,24 @@ public enum SystemPrompt {
         - Never invent file contents or command output; use the tools to find out.
         """
 
-    public static func compose(extensions: [any Extension], hints: Hints, workingDirectory: URL,
-                               date: Date = Date()) -> String {
-        var sections = [base]
-        sections.append("The working directory is \(workingDirectory.path). Today is \(dayFormatter.string(from: date)).")
-        for ext in extensions where !ext.instructions.isEmpty {
-            sections.append("# Extension \(ext.name)\n\n\(ext.instructions)")
+    /// What comes before the extensions' instructions.
+    private let preamble: String
+    /// The project hints, after them.
+    private let hintSection: String
+
+    public init(hints: Hints, workingDirectory: URL, date: Date = Date()) {
+        preamble = Self.base + "\n\n"
+            + "The working directory is \(workingDirectory.path). Today is \(Self.dayFormatter.string(from: date))."
+        hintSection = hints.promptSection
+    }
+
+    /// The prompt with what `extensions` say about their tools now.
+    public func text(extensions: [any Extension]) -> String {
+        var sections = [preamble]
+        for ext in extensions {
+            let instructions = ext.instructions
+            if !instructions.isEmpty { sections.append("# Extension \(ext.name)\n\n\(instructions)") }
         }
-        let hintSection = hints.promptSection
         if !hintSection.isEmpty { sections.append(hintSection) }
         return sections.joined(separator: "\n\n")
     }

@@ -9,23 +9,44 @@ public struct ToolRouter: Sendable {
         self.extensions = extensions
     }
 
-    /// The tools on offer right now. An extension that cannot list its tools is left out and reported.
+    /// The tools on offer right now. Extensions are asked together, so servers that are still starting wait out
+    /// their bounds side by side rather than one after another. One that cannot list its tools is left out and
+    /// reported.
     public func catalog() async -> ToolCatalog {
+        let listings = await withTaskGroup(of: (Int, Listing).self) { group in
+            for (index, ext) in extensions.enumerated() {
+                group.addTask { (index, await Listing(of: ext)) }
+            }
+            var listings = [Listing?](repeating: nil, count: extensions.count)
+            for await (index, listing) in group { listings[index] = listing }
+            return listings.compactMap { $0 }
+        }
         var entries: [ToolCatalog.Entry] = []
         var failures: [String] = []
-        for ext in extensions {
+        for (ext, listing) in zip(extensions, listings) {
+            for spec in listing.specs {
+                var namespaced = spec
+                namespaced.name = ext.name + Self.separator + spec.name
+                entries.append(ToolCatalog.Entry(spec: namespaced, localName: spec.name, owner: ext))
+            }
+            failures += listing.failures
+        }
+        return ToolCatalog(entries: entries, failures: failures)
+    }
+
+    /// What one extension offers, and what went wrong with it.
+    private struct Listing: Sendable {
+        var specs: [ToolSpec] = []
+        var failures: [String] = []
+
+        init(of ext: any Extension) async {
             do {
-                for spec in try await ext.tools() {
-                    var namespaced = spec
-                    namespaced.name = ext.name + Self.separator + spec.name
-                    entries.append(ToolCatalog.Entry(spec: namespaced, localName: spec.name, owner: ext))
-                }
+                specs = try await ext.tools()
             } catch {
                 failures.append("extension \(ext.name) offers no tools right now: \(error)")
             }
             failures += await ext.notices()
         }
-        return ToolCatalog(entries: entries, failures: failures)
     }
 }
 

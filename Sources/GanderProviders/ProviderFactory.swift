@@ -29,6 +29,10 @@ public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
     public static let names = ["openai", "anthropic", "ollama"]
 
+    /// The variables Gander reads provider credentials from; commands the model runs never see them
+    /// (`CommandEnvironmentPolicy`).
+    public static let credentialVariables: Set<String> = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+
     public static let openAIDefaultBaseURL = "https://api.openai.com/v1"
 
     /// The model each provider uses when the user names none.

@@ -9,15 +9,15 @@ struct AgentAssembly {
     let extensions: [any Extension]
     /// The MCP servers among `extensions`.
     let mcp: ExtensionSet
-    let systemPrompt: String
+    let systemPrompt: SystemPrompt
 
     init(settings: Settings, extensionOptions: ExtensionOptions = ExtensionOptions(),
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
         mcp = try ExtensionSet(settings: settings, options: extensionOptions)
-        extensions = [DeveloperExtension()] + mcp.servers
+        extensions = [DeveloperExtension(commandEnvironment: settings.commandEnvironment)] + mcp.servers
         let hints = Hints.load(workingDirectory: workingDirectory, globalFile: settings.directories.globalHints)
-        systemPrompt = SystemPrompt.compose(extensions: extensions, hints: hints, workingDirectory: workingDirectory)
+        systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }
 
     func agent(provider: any ModelProvider, limits: AgentLimits, permissions: Permissions,

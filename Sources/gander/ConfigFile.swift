@@ -47,7 +47,25 @@ enum ConfigFile {
             }
             config.extensions = try table.keys.sorted().map { try ExtensionEntries.parse(name: $0, table[$0]!, file: url) }
         }
+        if let commandEnvironment = root["command_env"] {
+            config.commandEnvironment = try commandEnvironmentPolicy(commandEnvironment, url)
+        }
         return config
+    }
+
+    /// `command_env: {keep: [GITHUB_TOKEN, …]}` or `command_env: {keep: all}`.
+    private static func commandEnvironmentPolicy(_ value: Any, _ url: URL) throws -> CommandEnvironmentPolicy {
+        let usage = "command_env must be a mapping with keep: a list of variable names, or keep: all"
+        guard let table = value as? [String: Any], Set(table.keys).isSubset(of: ["keep"]) else { throw ConfigError(url, usage) }
+        switch table["keep"] {
+        case nil: return CommandEnvironmentPolicy()
+        case let word as String where word == "all": return CommandEnvironmentPolicy(keep: .allButGandersOwn)
+        case let names as [Any]:
+            let kept = names.compactMap { $0 as? String }
+            guard kept.count == names.count else { throw ConfigError(url, usage) }
+            return CommandEnvironmentPolicy(keep: .names(Set(kept)))
+        default: throw ConfigError(url, usage)
+        }
     }
 
     /// Rewrites config.yaml with `change` applied to its `extensions:` mapping, keeping every other key.

@@ -3,7 +3,7 @@ import GanderCore
 
 /// Reads and writes the `extensions:` entries of config.yaml, and builds entries from the command-line flags.
 enum ExtensionEntries {
-    static let keys = ["type", "cmd", "args", "env", "env_keys", "timeout", "enabled", "uri", "headers"]
+    static let keys = ["type", "cmd", "args", "env", "env_keys", "timeout", "startup_wait", "enabled", "uri", "headers"]
 
     /// One entry of config.yaml, with one clear line for anything it cannot use.
     static func parse(name: String, _ value: Any, file: URL) throws -> ExtensionConfig {
@@ -44,12 +44,20 @@ enum ExtensionEntries {
             guard let seconds = raw as? Int, seconds > 0 else { throw fail("timeout must be a whole number of seconds above 0") }
             timeout = .seconds(seconds)
         }
+        var startupWait = ExtensionConfig.defaultStartupWait
+        if let raw = table["startup_wait"] {
+            guard let seconds = raw as? Int, seconds >= 0 else {
+                throw fail("startup_wait must be a whole number of seconds, 0 or more")
+            }
+            startupWait = .seconds(seconds)
+        }
         var enabled = true
         if let raw = table["enabled"] {
             guard let flag = raw as? Bool else { throw fail("enabled must be true or false") }
             enabled = flag
         }
-        return ExtensionConfig(name: name, transport: transport, timeout: timeout, enabled: enabled)
+        return ExtensionConfig(name: name, transport: transport, timeout: timeout, startupWait: startupWait,
+                               enabled: enabled)
     }
 
     /// The entry as config.yaml holds it.
@@ -68,6 +76,9 @@ enum ExtensionEntries {
             if !headers.isEmpty { table["headers"] = headers }
         }
         if config.timeout != ExtensionConfig.defaultTimeout { table["timeout"] = Int(config.timeout.components.seconds) }
+        if config.startupWait != ExtensionConfig.defaultStartupWait {
+            table["startup_wait"] = Int(config.startupWait.components.seconds)
+        }
         table["enabled"] = config.enabled
         return table
     }

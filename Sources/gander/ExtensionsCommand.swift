@@ -61,6 +61,9 @@ struct ExtensionsCommand: ParsableCommand {
         @Option(help: "Seconds a start or a tool call may take.")
         var timeout: Int?
 
+        @Option(help: "Seconds the first request waits for this server's tools before Gander has seen them (default 5).")
+        var startupWait: Int?
+
         @Argument(parsing: .postTerminator, help: "The command that starts a stdio server, after --.")
         var command: [String] = []
 
@@ -72,6 +75,7 @@ struct ExtensionsCommand: ParsableCommand {
                 throw ValidationError("give either a command after -- or --uri, as in `gander extensions add time -- uvx mcp-server-time`")
             }
             if let timeout, timeout <= 0 { throw ValidationError("--timeout must be above 0 seconds") }
+            if let startupWait, startupWait < 0 { throw ValidationError("--startup-wait must be 0 seconds or more") }
         }
 
         func run() throws {
@@ -97,6 +101,7 @@ struct ExtensionsCommand: ParsableCommand {
                 values["env_keys"] = envKeys
             }
             if let timeout { values["timeout"] = timeout }
+            if let startupWait { values["startup_wait"] = startupWait }
             let file = try Settings().directories.configFile
             // Checked as config.yaml will read it back, so a bad entry never reaches the file.
             let entry = try ExtensionEntries.parse(name: name, values, file: file)

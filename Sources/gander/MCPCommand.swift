@@ -15,8 +15,9 @@ struct MCPCommand: ParsableCommand {
             commandName: "serve",
             abstract: "Serve built-in extensions over MCP on stdin and stdout.",
             discussion: """
-                The tools run in the current directory with the same timeouts and output limits as in Gander's own
-                runs; a client's cancellation stops a running command and everything it started.
+                The tools run in the current directory with the same timeouts, output limits and command environment
+                as in Gander's own runs (secret-looking variables are left out unless config.yaml's command_env keeps
+                them); a client's cancellation stops a running command and everything it started.
 
                 Example, in an MCP client's config: {"command": "gander", "args": ["mcp", "serve", "developer"]}
                 """)
@@ -24,7 +25,9 @@ struct MCPCommand: ParsableCommand {
         @Argument(help: "The extensions to serve: developer.")
         var extensions: [String] = ["developer"]
 
-        static let builtIn: [String: @Sendable () -> any Extension] = ["developer": { DeveloperExtension() }]
+        static let builtIn: [String: @Sendable (Settings) -> any Extension] = [
+            "developer": { DeveloperExtension(commandEnvironment: $0.commandEnvironment) },
+        ]
 
         func validate() throws {
             for name in extensions where Self.builtIn[name] == nil {
@@ -36,8 +39,15 @@ struct MCPCommand: ParsableCommand {
 
         /// Serves until the client closes stdin.
         func execute() async -> Int32 {
+            let settings: Settings
+            do {
+                settings = try Settings()
+            } catch {
+                FileHandle.standardError.write(Data("gander: \(error)\n".utf8))
+                return ExitStatus.failure
+            }
             var seen: Set<String> = []
-            let chosen = extensions.filter { seen.insert($0).inserted }.compactMap { Self.builtIn[$0]?() }
+            let chosen = extensions.filter { seen.insert($0).inserted }.compactMap { Self.builtIn[$0]?(settings) }
             let server = MCPToolServer(extensions: chosen,
                                        workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
                                        version: GanderVersion.current)

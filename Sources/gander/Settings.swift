@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GanderCore
+import GanderProviders
 
 /// Everything a command reads before it starts: the environment, the directories and config.yaml.
 struct Settings {
@@ -13,6 +14,11 @@ struct Settings {
         self.environment = environment
         directories = GanderDirectories(environment: environment)
         config = try ConfigFile.load(from: directories.configFile)
+    }
+
+    /// The environment of the commands the model runs: Gander's own, minus provider keys and other secrets.
+    var commandEnvironment: [String: String] {
+        config.commandEnvironment.filter(environment, ownCredentials: ProviderFactory.credentialVariables)
     }
 
     func providerChoice(providerFlag: String?, modelFlag: String?) -> ProviderChoice {

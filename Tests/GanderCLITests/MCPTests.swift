@@ -6,24 +6,19 @@ import Testing
 import Glibc
 #endif
 
-/// The virtual environment `make test` fills with the pinned MCP servers (scripts/install-mcp-test-servers.sh).
+/// The virtual environment `make test` fills with the pinned MCP servers, found by the rule
+/// scripts/install-mcp-test-servers.sh installs by: `GANDER_MCP_TEST_VENV`, else `$XDG_CACHE_HOME`, else `$HOME/.cache`.
+/// `HOME` is the variable, not the account's home directory, so `HOME=/elsewhere make test` finds what it installed.
 let mcpVenv: URL = {
     let environment = ProcessInfo.processInfo.environment
-    if let explicit = environment["GANDER_MCP_TEST_VENV"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-    let cache = environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.cache"
+    func nonEmpty(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+    if let explicit = nonEmpty("GANDER_MCP_TEST_VENV") { return URL(fileURLWithPath: explicit) }
+    let cache = nonEmpty("XDG_CACHE_HOME") ?? (nonEmpty("HOME") ?? NSHomeDirectory()) + "/.cache"
     return URL(fileURLWithPath: cache).appendingPathComponent("gander-dev/mcp-venv")
 }()
 let mcpPython = mcpVenv.appendingPathComponent("bin/python").path
 let mcpFixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("Fixtures/mcp")
-
-/// A shell call that returns once extension `name` has started and Gander has remembered its tools, so the next model
-/// request offers them: on a first start the model sees an extension's tools from the first request after it is up.
-func waitForTools(of name: String) -> ScriptedToolCall {
-    let file = "$HOME/.local/share/gander/mcp/\(name).tools.json"
-    let command = "for i in $(seq 600); do [ -f \(file) ] && exit 0; sleep 0.1; done; exit 1"
-    return ScriptedToolCall("developer__shell", JSONValue.object(["command": .string(command)]).canonicalText)
-}
 
 extension GanderProcess.Result {
     /// The events of a `--output-format stream-json` run.
@@ -49,34 +44,73 @@ extension ScriptedModelServer.RecordedRequest {
 
 @Suite("MCP servers as extensions, and Gander as an MCP server")
 struct MCPTests {
-    @Test("mcp-server-time over stdio: its tools appear once it is up, calls return its answer, and the next run offers them at once")
+    @Test("a new extension in config.yaml is offered in the first request; the next run offers it at once")
     func timeServer() async throws {
-        let time = "\(mcpVenv.path)/bin/mcp-server-time --local-timezone UTC"
         let scenario = try await Scenario(.openai, [
-            .tools(waitForTools(of: "mcp-server-time")),
-            .tools(ScriptedToolCall("mcp-server-time__get_current_time", #"{"timezone":"Europe/Paris"}"#)),
+            .tools(ScriptedToolCall("time__get_current_time", #"{"timezone":"Europe/Paris"}"#)),
             .text("It is evening in Paris."),
-            .tools(ScriptedToolCall("mcp-server-time__convert_time",
+            .tools(ScriptedToolCall("time__convert_time",
                                     #"{"source_timezone":"UTC","time":"12:00","target_timezone":"Asia/Tokyo"}"#)),
             .text("Noon in UTC is nine in the evening in Tokyo."),
         ])
         defer { Task { await scenario.finish() } }
+        try writeConfig(in: scenario, """
+            extensions:
+              time:
+                type: stdio
+                cmd: \(mcpVenv.path)/bin/mcp-server-time
+                args: [--local-timezone, UTC]
+            """)
 
-        let first = try await scenario.run(["-t", "What time is it in Paris?", "--output-format", "stream-json",
-                                            "--with-extension", time])
+        let first = try await scenario.run(["-t", "What time is it in Paris?", "--output-format", "stream-json"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
-        #expect(scenario.server.chatRequests[1].offeredTools.contains("mcp-server-time__get_current_time"))
+        #expect(scenario.server.chatRequests[0].offeredTools.contains("time__get_current_time"))
         let answer = try #require(first.toolResults.last)
         #expect(!answer.isError && answer.text.contains("Europe/Paris") && answer.text.contains("datetime"), "\(answer.text)")
+        #expect(first.notices.isEmpty, "\(first.notices)")
 
-        let second = try await scenario.run(["-t", "Noon UTC in Tokyo?", "--output-format", "stream-json", "--with-extension", time])
+        let second = try await scenario.run(["-t", "Noon UTC in Tokyo?", "--output-format", "stream-json"])
         #expect(second.status == 0, "stderr: \(second.stderr)")
-        #expect(scenario.server.chatRequests[3].offeredTools.contains("mcp-server-time__convert_time"),
+        #expect(scenario.server.chatRequests[2].offeredTools.contains("time__convert_time"),
                 "the remembered tools are on offer in the first request")
         #expect(second.toolResults.first?.text.contains("21:00") == true, "\(second.toolResults.first?.text ?? "")")
     }
 
-    @Test("mcp-server-git over stdio reports the status of a real repository")
+    @Test("a server that misses its startup wait: one notice, its tools once it is up, and at once in the next run")
+    func slowServer() async throws {
+        let scenario = try await Scenario(.openai, [
+            .tools(ScriptedToolCall("developer__shell", #"{"command":"sleep 4"}"#)),
+            .tools(ScriptedToolCall("slow__probe", "{}")),
+            .text("It answered."),
+            .tools(ScriptedToolCall("slow__probe", "{}")),
+            .text("It answered again."),
+        ])
+        defer { Task { await scenario.finish() } }
+        try writeConfig(in: scenario, """
+            extensions:
+              slow:
+                type: stdio
+                cmd: \(mcpPython)
+                args: [\(mcpFixtures.appendingPathComponent("misbehaving_server.py").path), slow-start, "3"]
+                startup_wait: 1
+            """)
+
+        let first = try await scenario.run(["-t", "probe it", "--output-format", "stream-json"])
+        #expect(first.status == 0, "stderr: \(first.stderr)")
+        #expect(first.notices == ["extension slow did not list its tools within 1 s; they are offered once it is up "
+            + "(startup_wait: in its config.yaml entry sets how long to wait)"])
+        #expect(!scenario.server.chatRequests[0].offeredTools.contains("slow__probe"))
+        #expect(scenario.server.chatRequests[1].offeredTools.contains("slow__probe"), "offered once it is up")
+        #expect(first.toolResults.last?.text == "pong")
+
+        let second = try await scenario.run(["-t", "probe it again", "--output-format", "stream-json"])
+        #expect(second.status == 0, "stderr: \(second.stderr)")
+        #expect(second.notices.isEmpty, "a remembered server holds up no request: \(second.notices)")
+        #expect(scenario.server.chatRequests[3].offeredTools.contains("slow__probe"))
+        #expect(second.toolResults.first?.text == "pong", "the call waited for the server to come up")
+    }
+
+    @Test("a one-off --with-extension mcp-server-git is called in the first turn and reports a real repository's status")
     func gitServer() async throws {
         let scenario = try await Scenario(.openai, [])
         defer { Task { await scenario.finish() } }
@@ -92,7 +126,6 @@ struct MCPTests {
         }
         try scenario.workspace.write("new.txt", "untracked\n")
         scenario.server.append([
-            .tools(waitForTools(of: "mcp-server-git")),
             .tools(ScriptedToolCall("mcp-server-git__git_status", #"{"repo_path":"\#(repository)"}"#)),
             .text("One untracked file."),
         ])
@@ -101,6 +134,7 @@ struct MCPTests {
                                              "--with-extension", "\(mcpVenv.path)/bin/mcp-server-git --repository \(repository)"])
 
         #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(result.toolResults.count == 1)
         let status = try #require(result.toolResults.last)
         #expect(!status.isError && status.text.contains("new.txt"), "\(status.text)")
     }
@@ -117,7 +151,6 @@ struct MCPTests {
         try await waitForPort(port)
         let url = "http://127.0.0.1:\(port)/mcp"
         let scenario = try await Scenario(.openai, [
-            .tools(waitForTools(of: "127_0_0_1")),
             .text("ready"),
             .tools(ScriptedToolCall("127_0_0_1__word_count", #"{"text":"one two three"}"#),
                    ScriptedToolCall("127_0_0_1__shout", #"{"text":"quiet"}"#)),
@@ -147,7 +180,6 @@ struct MCPTests {
           ])
     func misbehavingServer(mode: String, expected: String) async throws {
         let scenario = try await Scenario(.openai, [
-            .tools(waitForTools(of: "flaky")),
             .tools(ScriptedToolCall("flaky__probe", "{}")),
             .tools(ScriptedToolCall("flaky__probe", "{}")),
             .text("The probe is broken."),
@@ -165,7 +197,7 @@ struct MCPTests {
         let result = try await scenario.run(["-t", "probe it", "--output-format", "stream-json"])
 
         #expect(result.status == 0, "the run goes on; stderr: \(result.stderr)")
-        let failures = result.toolResults.dropFirst()
+        let failures = result.toolResults
         #expect(failures.count == 2)
         for failure in failures {
             #expect(failure.isError && failure.text.contains(expected) && failure.text.contains("starts again on its next use"),
@@ -181,7 +213,6 @@ struct MCPTests {
     @Test("results map to content parts; tools are listed page by page and again on list_changed; no key leaks to a server")
     func richServer() async throws {
         let scenario = try await Scenario(.openai, [
-            .tools(waitForTools(of: "rich")),
             .tools(ScriptedToolCall("rich__probe", "{}")),
             .tools(ScriptedToolCall("developer__shell", #"{"command":"sleep 1"}"#)),
             .text("done"),
@@ -198,9 +229,9 @@ struct MCPTests {
         let result = try await scenario.run(["-t", "probe it", "--output-format", "stream-json"])
 
         #expect(result.status == 0, "stderr: \(result.stderr)")
-        #expect(scenario.server.chatRequests[1].offeredTools.filter { $0.hasPrefix("rich__") } == ["rich__probe", "rich__second"],
+        #expect(scenario.server.chatRequests[0].offeredTools.filter { $0.hasPrefix("rich__") } == ["rich__probe", "rich__second"],
                 "both pages")
-        #expect(scenario.server.chatRequests[3].offeredTools.contains("rich__third"), "listed again after list_changed")
+        #expect(scenario.server.chatRequests[2].offeredTools.contains("rich__third"), "listed again after list_changed")
         let probe = try #require(result.toolResults.first { $0.toolName == "rich__probe" })
         #expect(probe.content.count == 4)
         #expect(probe.content.first == .text("pong; keys seen: none"), "OPENAI_API_KEY and ANTHROPIC_API_KEY stay with Gander")
@@ -213,7 +244,6 @@ struct MCPTests {
     @Test("Ctrl-C during a call sends notifications/cancelled to the server and ends the run at once")
     func interruptCancelsTheCall() async throws {
         let scenario = try await Scenario(.openai, [
-            .tools(waitForTools(of: "stuck")),
             .tools(ScriptedToolCall("stuck__probe", "{}")),
             .text("never"),
         ])
@@ -300,7 +330,8 @@ struct MCPTests {
         let scenario = try await Scenario(.openai, [])
         defer { Task { await scenario.finish() } }
 
-        let add = try await scenario.gander(["extensions", "add", "time", "--env", "TZ=UTC", "--timeout", "30", "--",
+        let add = try await scenario.gander(["extensions", "add", "time", "--env", "TZ=UTC", "--timeout", "30",
+                                             "--startup-wait", "10", "--",
                                              "uvx", "mcp-server-time", "--local-timezone", "UTC"])
         #expect(add.status == 0, "stderr: \(add.stderr)")
         let http = try await scenario.gander(["extensions", "add", "docs", "--uri", "http://127.0.0.1:9/mcp",
@@ -320,10 +351,10 @@ struct MCPTests {
         let after = try await scenario.gander(["extensions", "list"])
         #expect(after.stdout.contains("time  enabled") && !after.stdout.contains("docs"))
         let config = try String(contentsOf: scenario.home.file(".config/gander/config.yaml"), encoding: .utf8)
-        #expect(config.contains("TZ: UTC") && config.contains("timeout: 30"))
+        #expect(config.contains("TZ: UTC") && config.contains("timeout: 30") && config.contains("startup_wait: 10"))
     }
 
-    @Test("gander mcp serve, driven by the mcp Python SDK's client: tools, annotations, results and errors")
+    @Test("gander mcp serve, driven by the mcp Python SDK's client: tools, annotations, results, errors, no secrets")
     func serveBuiltInTools() async throws {
         let workspace = try TemporaryDirectory(prefix: "gander-serve")
         defer { workspace.remove() }
@@ -343,6 +374,10 @@ struct MCPTests {
         #expect(try String(contentsOf: workspace.file("made.txt"), encoding: .utf8) == "hello\n")
         #expect(report["bad"]?["text"]?.stringValue?.contains("missing the required property \"path\"") == true)
         #expect(report["unknown"]?["is_error"]?.boolValue == true)
+        let environment = report["env"]?["text"]?.stringValue ?? ""
+        #expect(environment.contains("BUILD_FLAVOUR=plain-value"), "\(environment)")
+        #expect(!environment.contains("sk-serve-never-shared") && !environment.contains("deploy-token-value"),
+                "the served shell leaves secrets out as Gander's own does")
     }
 
     private func writeConfig(in scenario: Scenario, _ text: String) throws {

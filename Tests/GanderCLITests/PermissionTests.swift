@@ -49,6 +49,36 @@ struct PermissionTests {
         #expect(create.contains("needs the user's approval"), "the editor's create writes, so it asks")
     }
 
+    @Test("smart asks before reading outside the working directory: a path out, a symlink out, a search out")
+    func smartAsksBeforeReadingOutside() async throws {
+        let outside = try TemporaryDirectory(prefix: "gander-outside")
+        defer { outside.remove() }
+        try outside.write("id_rsa", "PRIVATE KEY MATERIAL\n")
+        let secret = outside.file("id_rsa").path
+        let calls: [(ScriptedToolCall, String)] = [
+            (editor(["command": "view", "path": .string(secret)]), secret),
+            (editor(["command": "view", "path": "keys/id_rsa"]), secret),
+            (editor(["command": "view", "path": "keys"]), outside.url.path),
+            (ScriptedToolCall("developer__search", JSONValue.object(["pattern": "KEY", "path": .string(outside.url.path)]).canonicalText),
+             outside.url.path),
+        ]
+        for (call, reported) in calls {
+            let scenario = try await Scenario(.openai, [.tools(call), .text("ok")])
+            defer { Task { await scenario.finish() } }
+            try FileManager.default.createSymbolicLink(at: scenario.workspace.file("keys"), withDestinationURL: outside.url)
+            let result = try await scenario.run(["-t", "go", "--mode", "smart"])
+            let sent = scenario.toolResultsSent(inRequest: 1).first?.text ?? ""
+            #expect(result.status == 0)
+            #expect(sent.hasPrefix("Not run: \(call.name) reads \(reported), outside the working directory, which needs "
+                + "the user's approval in the `smart` permission mode"), "sent: \(sent)")
+            #expect(!sent.contains("PRIVATE KEY MATERIAL"))
+        }
+
+        let (auto, _, scenario) = try await toolResult(of: editor(["command": "view", "path": .string(secret)]), [])
+        defer { Task { await scenario.finish() } }
+        #expect(auto.contains("PRIVATE KEY MATERIAL"), "auto mode reads anywhere, as before: \(auto)")
+    }
+
     @Test("approve asks even for read-only tools, so headless they are refused")
     func approveRefusesEverything() async throws {
         let (text, _, scenario) = try await toolResult(

@@ -10,10 +10,11 @@ struct DeveloperFixture {
     let developer: DeveloperExtension
     let context: ToolContext
 
-    init(limits: OutputLimits = OutputLimits()) throws {
+    init(limits: OutputLimits = OutputLimits(),
+         commandEnvironment: [String: String] = ProcessInfo.processInfo.environment) throws {
         directory = try TemporaryDirectory(prefix: "gander-dev")
         outputs = try TemporaryDirectory(prefix: "gander-out")
-        developer = DeveloperExtension(limits: limits, outputDirectory: outputs.url)
+        developer = DeveloperExtension(limits: limits, outputDirectory: outputs.url, commandEnvironment: commandEnvironment)
         context = ToolContext(workingDirectory: directory.url)
     }
 

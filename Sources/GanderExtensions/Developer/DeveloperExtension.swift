@@ -11,8 +11,11 @@ public struct DeveloperExtension: Extension {
     /// - Parameters:
     ///   - limits: how much command output and file text reaches the model at once.
     ///   - outputDirectory: where commands' outputs are written; cut outputs stay there for the model to read.
-    public init(limits: OutputLimits = OutputLimits(), outputDirectory: URL = DeveloperExtension.defaultOutputDirectory) {
-        shell = ShellTool(limits: limits, outputRoot: outputDirectory)
+    ///   - commandEnvironment: the environment commands run with, already stripped of what they must not see
+    ///     (`CommandEnvironmentPolicy`).
+    public init(limits: OutputLimits = OutputLimits(), outputDirectory: URL = DeveloperExtension.defaultOutputDirectory,
+                commandEnvironment: [String: String]) {
+        shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment)
         editor = TextEditorTool(limits: limits)
     }
 
@@ -45,6 +48,15 @@ public struct DeveloperExtension: Extension {
     /// The editor's `view` only reads; its other commands write.
     public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
         tool == "text_editor" && arguments["command"]?.stringValue == "view"
+    }
+
+    /// The editor's `view` reads its `path`; search reads the tree under its `path`.
+    public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
+        switch tool {
+        case "text_editor": arguments["path"]?.stringValue.map { [context.resolve($0)] } ?? []
+        case "search": [context.resolve(arguments["path"]?.stringValue ?? ".")]
+        default: []
+        }
     }
 
     public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {

@@ -9,6 +9,8 @@ struct ShellTool: Sendable {
     let runner = ProcessRunner()
     /// Where outputs are written while a command runs; a cut output stays there for the model to read.
     let outputRoot: URL
+    /// What commands see of the environment.
+    let environment: [String: String]
 
     static let spec = ToolSpec(
         name: "shell",
@@ -16,7 +18,9 @@ struct ShellTool: Sendable {
             Run a bash command in the working directory and return its exit code, stdout and stderr. Stdin is closed, \
             so interactive commands fail: pass flags like -y. Commands time out after \(defaultTimeoutSeconds) s unless \
             you pass `timeout` (seconds); the whole process group is then killed. Long output keeps its head and tail \
-            and says where the full output was saved. Independent commands may run at the same time.
+            and says where the full output was saved. Independent commands may run at the same time. Environment \
+            variables whose names mark them as secrets (keys, tokens, passwords) are not passed to commands; when one \
+            is needed, ask the user to list it under `command_env: keep:` in Gander's config.yaml.
             """,
         inputSchema: [
             "type": "object",
@@ -38,8 +42,8 @@ struct ShellTool: Sendable {
         let outputDirectory = outputRoot.appendingPathComponent(UUID().uuidString)
         let outcome: ProcessOutcome
         do {
-            outcome = try await runner.run(command, in: context.workingDirectory, timeout: .seconds(timeout),
-                                           outputDirectory: outputDirectory)
+            outcome = try await runner.run(command, in: context.workingDirectory, environment: environment,
+                                           timeout: .seconds(timeout), outputDirectory: outputDirectory)
         } catch is CancellationError {
             try? FileManager.default.removeItem(at: outputDirectory)
             return .error("The command was interrupted by the user and killed.")

@@ -1,6 +1,7 @@
 import Foundation
 import GanderCore
 import MCP
+import Synchronization
 
 /// Where an MCP extension stands, for `/extensions` and `gander extensions list`.
 public struct MCPExtensionStatus: Sendable, Equatable {
@@ -15,20 +16,29 @@ public struct MCPExtensionStatus: Sendable, Equatable {
     public var problem: String?
 }
 
-/// An MCP server as a Gander extension. It starts in the background and never holds up the model: until it is up,
-/// the tools it offered last time are on offer, and a call to one of them waits for it, up to its timeout. A server
-/// that fails, crashes or hangs turns into a tool error and one notice; its next use starts it again.
+/// An MCP server as a Gander extension. It starts in the background. A server Gander has seen before never holds up
+/// the model: until it is up, the tools it offered last time are on offer, and a call to one of them waits for it, up
+/// to its timeout. A server never seen before holds up only the first request, for its tool list, up to its
+/// `startupWait`. A server that fails, crashes or hangs turns into a tool error and one notice; its next use starts
+/// it again.
 public final class MCPExtension: Extension {
     public let name: String
-    public let instructions: String
     private let supervisor: MCPSupervisor
+    /// What the server tells the model about its tools: remembered at first, then what it said when it started.
+    private let latestInstructions: LatestInstructions
 
     /// Offers the tools `cache` remembers for this server at once; nothing starts until `start(in:)`.
     public init(config: ExtensionConfig, cache: MCPToolCache) {
         name = config.name
         let remembered = cache.load(name: config.name, fingerprint: config.fingerprint)
-        instructions = remembered?.instructions ?? ""
-        supervisor = MCPSupervisor(config: config, cache: cache, remembered: remembered?.tools ?? [])
+        let instructions = LatestInstructions(remembered?.instructions ?? "")
+        latestInstructions = instructions
+        supervisor = MCPSupervisor(config: config, cache: cache, remembered: remembered?.tools,
+                                   onInstructions: { instructions.set($0) })
+    }
+
+    public var instructions: String {
+        latestInstructions.get()
     }
 
     /// Starts the server in the background and returns at once; restarts later happen in the same `context`.
@@ -39,6 +49,7 @@ public final class MCPExtension: Extension {
     public func tools() async throws -> [ToolSpec] {
         await supervisor.offeredTools()
     }
+
 
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         await supervisor.call(tool, arguments: arguments)
@@ -58,6 +69,18 @@ public final class MCPExtension: Extension {
     }
 }
 
+/// The instructions a server gave, read by each request's system prompt while the server may be starting.
+private final class LatestInstructions: Sendable {
+    private let text: Mutex<String>
+
+    init(_ text: String) {
+        self.text = Mutex(text)
+    }
+
+    func get() -> String { text.withLock { $0 } }
+    func set(_ newText: String) { text.withLock { $0 = newText } }
+}
+
 /// The life of one server: starting, up, failed or stopped, and what it offers.
 actor MCPSupervisor {
     private enum Phase {
@@ -71,26 +94,72 @@ actor MCPSupervisor {
     private let config: ExtensionConfig
     private var context: MCPLaunchContext?
     private let cache: MCPToolCache
+    private let onInstructions: @Sendable (String) -> Void
     private var phase: Phase = .idle
     /// The server's tools by the name the model sees (a server's own names may hold characters providers refuse).
     private var tools: [String: Tool] = [:]
     private var order: [String] = []
     private var notices: [String] = []
+    private let hadRememberedTools: Bool
+    /// Until when the first tool listing may wait for the first start; nil once it no longer waits.
+    private var firstListingDeadline: ContinuousClock.Instant?
+    /// Requests waiting for the first start to end, each with the timer that gives up on it.
+    private var startWaiters: [UUID: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)] = [:]
 
-    init(config: ExtensionConfig, cache: MCPToolCache, remembered: [Tool]) {
+    init(config: ExtensionConfig, cache: MCPToolCache, remembered: [Tool]?,
+         onInstructions: @escaping @Sendable (String) -> Void) {
         self.config = config
         self.cache = cache
-        (tools, order) = Self.index(remembered)
+        self.onInstructions = onInstructions
+        hadRememberedTools = remembered != nil
+        (tools, order) = Self.index(remembered ?? [])
     }
 
     func start(in context: MCPLaunchContext) {
         guard case .idle = phase else { return }
         self.context = context
+        if !hadRememberedTools { firstListingDeadline = .now + config.startupWait }
         _ = start(context)
     }
 
-    func offeredTools() -> [ToolSpec] {
-        order.compactMap { name in tools[name].map { Self.spec(for: $0, named: name) } }
+    /// The tools to offer now. The first listing of a server Gander has never seen waits for it to start, up to its
+    /// `startupWait`; every later one, and every listing of a remembered server, answers at once.
+    func offeredTools() async -> [ToolSpec] {
+        if let deadline = firstListingDeadline {
+            firstListingDeadline = nil
+            if case .starting = phase {
+                await waitForStart(until: deadline)
+                if case .starting = phase {
+                    notices.append("extension \(config.name) did not list its tools within "
+                        + "\(config.startupWait.components.seconds) s; they are offered once it is up "
+                        + "(startup_wait: in its config.yaml entry sets how long to wait)")
+                }
+            }
+        }
+        return order.compactMap { name in tools[name].map { Self.spec(for: $0, named: name) } }
+    }
+
+    /// Returns when the start under way ends, at `deadline`, or when the caller is cancelled, whichever comes first.
+    private func waitForStart(until deadline: ContinuousClock.Instant) async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let timer = Task {
+                    try? await Task.sleep(until: deadline)
+                    self.releaseWaiter(id)
+                }
+                startWaiters[id] = (continuation, timer)
+                if Task.isCancelled { releaseWaiter(id) }
+            }
+        } onCancel: {
+            Task { await self.releaseWaiter(id) }
+        }
+    }
+
+    private func releaseWaiter(_ id: UUID) {
+        guard let waiter = startWaiters.removeValue(forKey: id) else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume()
     }
 
     func takeNotices() -> [String] {
@@ -161,13 +230,15 @@ actor MCPSupervisor {
     }
 
     private func finishStart(_ task: Task<MCPConnection, any Error>) async {
+        defer { startWaiters.keys.forEach(releaseWaiter) }
         do {
             let connection = try await task.value
+            // Remembered even when the run is ending, so the next run offers these tools at once.
+            remember(connection, tools: await connection.tools)
             guard case .starting = phase else { return await connection.close() }
             phase = .ready(connection)
             adopt(await connection.tools)
-            cache.save(MCPToolCache.Entry(fingerprint: config.fingerprint, instructions: connection.instructions,
-                                          tools: await connection.tools), name: config.name)
+            onInstructions(connection.instructions ?? "")
         } catch {
             guard case .starting = phase else { return }
             let problem = String(describing: error)
@@ -181,9 +252,15 @@ actor MCPSupervisor {
         do {
             try await connection.refreshTools()
             adopt(await connection.tools)
+            remember(connection, tools: await connection.tools)
         } catch {
             notices.append("extension \(config.name) changed its tools but could not list them: \(error)")
         }
+    }
+
+    private func remember(_ connection: MCPConnection, tools: [Tool]) {
+        cache.save(MCPToolCache.Entry(fingerprint: config.fingerprint, instructions: connection.instructions,
+                                      tools: tools), name: config.name)
     }
 
     private func adopt(_ listed: [Tool]) {

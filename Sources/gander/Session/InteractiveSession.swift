@@ -257,9 +257,9 @@ final class InteractiveSession {
         let catalog = await agent.router.catalog()
         for spec in catalog.specs {
             let verdict: String
-            switch await permissions.verdict(tool: spec.name, readOnly: spec.isReadOnly) {
+            switch await permissions.verdict(tool: spec.name, effect: spec.isReadOnly ? .readsWorkspace : .mayChange) {
             case .run: verdict = style.green("runs")
-            case .ask: verdict = style.yellow(spec.name == "developer__text_editor" ? "asks (view runs)" : "asks first")
+            case .ask: verdict = style.yellow(spec.name == "developer__text_editor" ? "asks (view inside the working directory runs)" : "asks first")
             case .refuse: verdict = style.red("never")
             }
             terminal.write("  \(style.bold(spec.name))  \(verdict)\(spec.isReadOnly ? style.dim("  read-only") : "")\n")
