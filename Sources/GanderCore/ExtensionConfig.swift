@@ -13,20 +13,21 @@ public struct ExtensionConfig: Sendable, Equatable {
 
     /// How long a tool call, or the start of the server, may take unless config says otherwise.
     public static let defaultTimeout: Duration = .seconds(300)
-    /// How long the first request waits for a server whose tools Gander has never seen, unless config says otherwise.
-    public static let defaultStartupWait: Duration = .seconds(5)
+    /// How long the first request waits for a server whose tools Gander has never seen, unless its entry or
+    /// `GANDER_STARTUP_WAIT` says otherwise.
+    public static let defaultStartupWait: Duration = .seconds(10)
 
     /// The namespace of its tools: the model sees `name__tool`.
     public var name: String
     public var transport: Transport
     public var timeout: Duration
     /// How long the first model request waits for this server's tool list when no earlier start left one to offer
-    /// at once. Servers with remembered tools never hold up a request.
-    public var startupWait: Duration
+    /// at once; nil for the run's default. Servers with remembered tools never hold up a request.
+    public var startupWait: Duration?
     public var enabled: Bool
 
     public init(name: String, transport: Transport, timeout: Duration = ExtensionConfig.defaultTimeout,
-                startupWait: Duration = ExtensionConfig.defaultStartupWait, enabled: Bool = true) {
+                startupWait: Duration? = nil, enabled: Bool = true) {
         self.name = name
         self.transport = transport
         self.timeout = timeout

@@ -44,7 +44,7 @@ enum ExtensionEntries {
             guard let seconds = raw as? Int, seconds > 0 else { throw fail("timeout must be a whole number of seconds above 0") }
             timeout = .seconds(seconds)
         }
-        var startupWait = ExtensionConfig.defaultStartupWait
+        var startupWait: Duration?
         if let raw = table["startup_wait"] {
             guard let seconds = raw as? Int, seconds >= 0 else {
                 throw fail("startup_wait must be a whole number of seconds, 0 or more")
@@ -76,9 +76,7 @@ enum ExtensionEntries {
             if !headers.isEmpty { table["headers"] = headers }
         }
         if config.timeout != ExtensionConfig.defaultTimeout { table["timeout"] = Int(config.timeout.components.seconds) }
-        if config.startupWait != ExtensionConfig.defaultStartupWait {
-            table["startup_wait"] = Int(config.startupWait.components.seconds)
-        }
+        if let startupWait = config.startupWait { table["startup_wait"] = Int(startupWait.components.seconds) }
         table["enabled"] = config.enabled
         return table
     }

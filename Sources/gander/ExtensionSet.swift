@@ -12,8 +12,12 @@ struct ExtensionSet: Sendable {
     init(settings: Settings, options: ExtensionOptions) throws {
         let configured = settings.config.extensions.filter(\.enabled)
         let cache = MCPToolCache(directory: settings.directories.data.appendingPathComponent("mcp"))
-        servers = (configured + (try options.configs(besides: settings.config.extensions)))
-            .map { MCPExtension(config: $0, cache: cache) }
+        let startupWait = try Self.defaultStartupWait(settings.environment)
+        servers = (configured + (try options.configs(besides: settings.config.extensions))).map { config in
+            var config = config
+            config.startupWait = config.startupWait ?? startupWait
+            return MCPExtension(config: config, cache: cache)
+        }
         directories = settings.directories
         environment = settings.environment
     }
@@ -30,6 +34,15 @@ struct ExtensionSet: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for server in servers { group.addTask { await server.shutdown() } }
         }
+    }
+
+    /// `GANDER_STARTUP_WAIT`: seconds a new server may hold up the first request when its entry does not say.
+    private static func defaultStartupWait(_ environment: [String: String]) throws -> Duration? {
+        guard let text = environment["GANDER_STARTUP_WAIT"], !text.isEmpty else { return nil }
+        guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
+            throw InputError("GANDER_STARTUP_WAIT=\(text) is not a number of seconds; use e.g. GANDER_STARTUP_WAIT=30")
+        }
+        return .milliseconds(Int(seconds * 1000))
     }
 
     /// A log name for a run kept in no session.

@@ -98,7 +98,7 @@ struct MCPTests {
         let first = try await scenario.run(["-t", "probe it", "--output-format", "stream-json"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         #expect(first.notices == ["extension slow did not list its tools within 1 s; they are offered once it is up "
-            + "(startup_wait: in its config.yaml entry sets how long to wait)"])
+            + "(to wait longer, set startup_wait: in its config.yaml entry, or GANDER_STARTUP_WAIT)"])
         #expect(!scenario.server.chatRequests[0].offeredTools.contains("slow__probe"))
         #expect(scenario.server.chatRequests[1].offeredTools.contains("slow__probe"), "offered once it is up")
         #expect(first.toolResults.last?.text == "pong")
@@ -317,6 +317,10 @@ struct MCPTests {
         let unknown = try await scenario.gander(["extensions", "disable", "nothing"])
         #expect(unknown.status == 1 && unknown.stderrLines.count == 1)
         #expect(unknown.stderr.contains("no extension named nothing; none are configured"))
+
+        let wait = try await scenario.run(["-t", "hi"], environment: ["GANDER_STARTUP_WAIT": "soon"])
+        #expect(wait.status == 2 && wait.stderrLines == ["gander: error: GANDER_STARTUP_WAIT=soon is not a number of seconds; use e.g. GANDER_STARTUP_WAIT=30"],
+                "\(wait.stderr)")
 
         let remote = try await scenario.run(["-t", "hi", "--with-remote-extension", "ftp://example.com"])
         #expect(remote.status == 2 && remote.stderr.contains("--with-remote-extension needs an http:// or https:// address"))

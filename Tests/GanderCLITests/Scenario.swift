@@ -19,8 +19,12 @@ struct Scenario {
         ["--provider", server.format.rawValue, "--model", "scripted-model", "--base-url", server.baseURL]
     }
 
+    /// Two cores running many tests at once can slow an MCP server's start past the default startup wait, so the
+    /// tests wait longer; a test of the bound itself sets `startup_wait:` in the server's entry.
     var environment: [String: String] {
-        GanderProcess.isolatedEnvironment(home: home.url, extra: ["ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key"])
+        GanderProcess.isolatedEnvironment(home: home.url, extra: [
+            "ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key", "GANDER_STARTUP_WAIT": "120",
+        ])
     }
 
     /// Runs `gander run` with the provider flags and `arguments`.

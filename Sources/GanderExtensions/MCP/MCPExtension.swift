@@ -118,7 +118,7 @@ actor MCPSupervisor {
     func start(in context: MCPLaunchContext) {
         guard case .idle = phase else { return }
         self.context = context
-        if !hadRememberedTools { firstListingDeadline = .now + config.startupWait }
+        if !hadRememberedTools { firstListingDeadline = .now + startupWait }
         _ = start(context)
     }
 
@@ -130,9 +130,11 @@ actor MCPSupervisor {
             if case .starting = phase {
                 await waitForStart(until: deadline)
                 if case .starting = phase {
-                    notices.append("extension \(config.name) did not list its tools within "
-                        + "\(config.startupWait.components.seconds) s; they are offered once it is up "
-                        + "(startup_wait: in its config.yaml entry sets how long to wait)")
+                    let (whole, fraction) = startupWait.components
+                    let seconds = String(format: "%g", Double(whole) + Double(fraction) / 1e18)
+                    notices.append("extension \(config.name) did not list its tools within \(seconds) s; they are "
+                        + "offered once it is up (to wait longer, set startup_wait: in its config.yaml entry, or "
+                        + "GANDER_STARTUP_WAIT)")
                 }
             }
         }
@@ -154,6 +156,10 @@ actor MCPSupervisor {
         } onCancel: {
             Task { await self.releaseWaiter(id) }
         }
+    }
+
+    private var startupWait: Duration {
+        config.startupWait ?? ExtensionConfig.defaultStartupWait
     }
 
     private func releaseWaiter(_ id: UUID) {
