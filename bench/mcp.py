@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """MCP figures: how long `gander run` takes to reach the model with stdio extensions configured (one slow to start)
-against none, and Gander's peak RSS with ten extensions up and called.
+against none, with one extension Gander has never seen (the first request waits for its tools) and with the same one
+remembered, and Gander's peak RSS with ten extensions up and called.
 
 Usage: python3 bench/mcp.py GANDER MCP_VENV
 A loopback OpenAI-compatible endpoint in this process notes when each request arrives and answers at once.
@@ -65,13 +66,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def write_config(home, extensions):
+def write_config(home, extensions, startup_wait=None):
     directory = os.path.join(home, ".config", "gander")
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, "config.yaml"), "w") as handle:
         handle.write("extensions:\n")
         for name, argv in extensions:
             handle.write(f"  {name}:\n    type: stdio\n    cmd: {json.dumps(argv[0])}\n    args: {json.dumps(argv[1:])}\n")
+            if startup_wait is not None:
+                handle.write(f"    startup_wait: {startup_wait}\n")
     if not extensions:
         os.remove(os.path.join(directory, "config.yaml"))
 
@@ -86,9 +89,17 @@ def gander_run(gander, endpoint, project, env, text, extra=()):
     return started, done.stdout
 
 
-def first_request_ms(gander, endpoint, project, env):
+def forget_tools(home):
+    """Removes every remembered tool list, so the next run meets its servers for the first time."""
+    directory = os.path.join(home, ".local", "share", "gander", "mcp")
+    for name in os.listdir(directory) if os.path.isdir(directory) else []:
+        os.remove(os.path.join(directory, name))
+
+
+def first_request_ms(gander, endpoint, project, env, before_each=lambda: None):
     samples = []
     for _ in range(RUNS):
+        before_each()
         endpoint.play([{"text": "ok"}])
         started, _ = gander_run(gander, endpoint, project, env, "hi")
         samples.append((endpoint.arrivals[0] - started) * 1000)
@@ -127,13 +138,22 @@ def main():
 
     write_config(workdir, [])
     none = first_request_ms(gander, endpoint, project, env)
+    time_server = [("time", [os.path.join(venv, "bin", "mcp-server-time")])]
+    write_config(workdir, time_server)
+    new_one = first_request_ms(gander, endpoint, project, env, before_each=lambda: forget_tools(workdir))
+    if "time__get_current_time" not in [t["function"]["name"] for t in endpoint.bodies[0].get("tools", [])]:
+        sys.exit("bench: the first request did not offer the new server's tools")
+    remembered_one = first_request_ms(gander, endpoint, project, env)
     three = [("time", [os.path.join(venv, "bin", "mcp-server-time")]),
              ("git", [os.path.join(venv, "bin", "mcp-server-git"), "--repository", project]),
              ("slow", [python, os.path.join(FIXTURES, "misbehaving_server.py"), "slow-start", "5"])]
     write_config(workdir, three)
+    endpoint.play([{"text": "ok"}])
+    gander_run(gander, endpoint, project, env, "hi")  # meets the servers once, so the runs measured remember them
     with_three = first_request_ms(gander, endpoint, project, env)
-    # Three servers that use no CPU (they never answer): what is left is Gander's own cost of starting them.
-    write_config(workdir, [(f"idle{i}", ["sleep", "30"]) for i in range(3)])
+    # Three servers that use no CPU (they never answer, and no request waits for them): what is left is Gander's own
+    # cost of starting them.
+    write_config(workdir, [(f"idle{i}", ["sleep", "30"]) for i in range(3)], startup_wait=0)
     with_idle = first_request_ms(gander, endpoint, project, env)
 
     write_config(workdir, [])
@@ -148,7 +168,11 @@ def main():
     print("| figure | value |")
     print("| --- | --- |")
     print(f"| first request, no extensions | {none[0]:.1f} ms ({none[1]:.1f}–{none[2]:.1f}) |")
-    print(f"| first request, 3 stdio extensions (mcp-server-time, mcp-server-git, one taking 5 s to start) | "
+    print(f"| first request, 1 stdio extension never seen before (mcp-server-time; waits for its tool list) | "
+          f"{new_one[0]:.1f} ms ({new_one[1]:.1f}–{new_one[2]:.1f}) |")
+    print(f"| first request, the same extension remembered from an earlier run | "
+          f"{remembered_one[0]:.1f} ms ({remembered_one[1]:.1f}–{remembered_one[2]:.1f}) |")
+    print(f"| first request, 3 remembered stdio extensions (mcp-server-time, mcp-server-git, one taking 5 s to start) | "
           f"{with_three[0]:.1f} ms ({with_three[1]:.1f}–{with_three[2]:.1f}) |")
     print(f"| first request, 3 stdio servers that use no CPU (never answer) | "
           f"{with_idle[0]:.1f} ms ({with_idle[1]:.1f}–{with_idle[2]:.1f}) |")

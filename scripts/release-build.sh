@@ -8,7 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
 flags=(-c release --static-swift-stdlib)
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 for product in "${@:-gander}"; do
-  swift build "${flags[@]}" --product "$product" 2>&1 | tail -n 1 >&2
+  # One progress line when it works; the compiler's or linker's own words when it does not.
+  if ! swift build "${flags[@]}" --product "$product" >"$log" 2>&1; then
+    grep -E "error:" "$log" | sort -u | head -n 20 >&2 || tail -n 20 "$log" >&2
+    echo "gander: the release build of $product failed (above); scripts/install-system-deps.sh installs what it needs" >&2
+    exit 1
+  fi
+  tail -n 1 "$log" >&2
 done
 swift build "${flags[@]}" --show-bin-path
