@@ -13,10 +13,13 @@ public struct Agent: Sendable {
     public let approver: (any ToolApprover)?
     /// Where each finished message is kept as it finishes.
     public let log: (any ConversationLog)?
+    /// The user's say over the context window.
+    public var contextPolicy: ContextPolicy
 
     public init(provider: any ModelProvider, router: ToolRouter, systemPrompt: SystemPrompt, context: ToolContext,
                 limits: AgentLimits = AgentLimits(), permissions: Permissions = Permissions(mode: .auto),
-                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil) {
+                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil,
+                contextPolicy: ContextPolicy = ContextPolicy()) {
         self.provider = provider
         self.router = router
         self.systemPrompt = systemPrompt
@@ -25,15 +28,28 @@ public struct Agent: Sendable {
         self.permissions = permissions
         self.approver = approver
         self.log = log
+        self.contextPolicy = contextPolicy
     }
 
     /// Starts a run on `input` after `history`. Read its events; cancel it to interrupt.
     public func run(_ input: Message, history: [Message] = []) -> AgentRun {
+        start(history) { await $0.run(input) }
+    }
+
+    /// Compacts `history` now, as `/compact` asks: old tool outputs cut, older turns summarized by the model.
+    /// The run's conversation is the compacted one.
+    public func compact(_ history: [Message]) -> AgentRun {
+        start(history) { await $0.compactNow() }
+    }
+
+    private func start(_ history: [Message], _ body: @escaping @Sendable (AgentLoop) async -> Void) -> AgentRun {
         let (events, continuation) = AsyncStream.makeStream(of: AgentEvent.self, bufferingPolicy: .unbounded)
-        let loop = AgentLoop(agent: self, messages: history, emit: { continuation.yield($0) })
         let task = Task {
-            await loop.run(input)
+            let window = ContextKeeper(limit: await contextPolicy.limit(for: provider), policy: contextPolicy)
+            let loop = AgentLoop(agent: self, messages: history, window: window, emit: { continuation.yield($0) })
+            await body(loop)
             continuation.finish()
+            return loop.conversation
         }
         return AgentRun(events: events, task: task)
     }
@@ -43,11 +59,16 @@ public struct Agent: Sendable {
 public struct AgentRun: Sendable {
     /// Every event of the run; the last is always `.finished`.
     public let events: AsyncStream<AgentEvent>
-    let task: Task<Void, Never>
+    let task: Task<[Message], Never>
 
     /// Interrupts the run: the model call or tools under way are cancelled and the run finishes as `interrupted`.
     public func cancel() {
         task.cancel()
+    }
+
+    /// The conversation as the run left it — compacted where it had to be — for the next run to go on from.
+    public var conversation: [Message] {
+        get async { await task.value }
     }
 }
 
@@ -61,13 +82,18 @@ private final class AgentLoop: @unchecked Sendable {
     /// Usage not yet recorded with a message.
     private var unrecordedUsage = Usage()
     private var turns = 0
+    /// Keeps each request within the model's context window.
+    private var window: ContextKeeper
 
-    init(agent: Agent, messages: [Message], emit: @escaping @Sendable (AgentEvent) -> Void) {
+    init(agent: Agent, messages: [Message], window: ContextKeeper, emit: @escaping @Sendable (AgentEvent) -> Void) {
         self.agent = agent
         self.messages = messages
+        self.window = window
         self.emit = emit
         self.repetitionGuard = RepetitionGuard(limit: agent.limits.maxToolRepetitions)
     }
+
+    var conversation: [Message] { messages }
 
     func run(_ input: Message) async {
         do {
@@ -75,6 +101,18 @@ private final class AgentLoop: @unchecked Sendable {
         } catch {
             emit(.error(String(describing: error)))
             finish(.error)
+        }
+    }
+
+    func compactNow() async {
+        do {
+            let tools = await offeredTools().specs
+            let prompt = agent.systemPrompt.text(extensions: agent.router.extensions)
+            try await compact(.request, systemPrompt: prompt, tools: tools)
+            finish(.answered)
+        } catch {
+            emit(.error(Task.isCancelled ? "the compaction was interrupted; nothing changed" : String(describing: error)))
+            finish(Task.isCancelled ? .interrupted : .error)
         }
     }
 
@@ -87,7 +125,10 @@ private final class AgentLoop: @unchecked Sendable {
 
             let reply: Message
             do {
-                guard let answered = try await askModel(tools: catalog.specs) else { return .interrupted }
+                let systemPrompt = agent.systemPrompt.text(extensions: agent.router.extensions)
+                guard let answered = try await askWithinWindow(systemPrompt: systemPrompt, tools: catalog.specs) else {
+                    return .interrupted
+                }
                 reply = answered
             } catch let error as LogFailure {
                 throw error
@@ -132,17 +173,108 @@ private final class AgentLoop: @unchecked Sendable {
         emit(.finished(AgentOutcome(stopReason: reason, finalText: finalText, usage: usage, turns: turns)))
     }
 
+    // MARK: The context window
+
+    /// Asks the model for its next reply with a request that fits the context window: compacted first when it would
+    /// pass the threshold, and compacted and sent once more when the provider says it overflowed. The same oversized
+    /// request is never sent twice.
+    private func askWithinWindow(systemPrompt: String, tools: [ToolSpec]) async throws -> Message? {
+        let estimate = window.estimate(systemPrompt: systemPrompt, tools: tools, messages: messages)
+        if window.shouldCompact(estimate) {
+            try await compact(.threshold, systemPrompt: systemPrompt, tools: tools, estimate: estimate)
+        }
+        let sent = window.estimate(systemPrompt: systemPrompt, tools: tools, messages: messages)
+        emit(.contextFill(tokens: sent, limit: window.limit.tokens))
+        do {
+            return try await askModel(systemPrompt: systemPrompt, tools: tools)
+        } catch let error as any ModelCallFailure where error.isContextOverflow && !Task.isCancelled {
+            // The provider counts more than the estimate did: believe it from now on, and compact below it.
+            window.overflowed(at: sent)
+            let report = try await compact(.overflow, systemPrompt: systemPrompt, tools: tools, estimate: sent)
+            guard report.tokensAfter < sent else { throw ContextWindowError.overflowAgain(window.limit) }
+            do {
+                return try await askModel(systemPrompt: systemPrompt, tools: tools)
+            } catch let again as any ModelCallFailure where again.isContextOverflow {
+                throw ContextWindowError.overflowAgain(window.limit)
+            }
+        }
+    }
+
+    /// Makes the conversation smaller, cheapest way first: old tool outputs cut to their head and tail; then, if the
+    /// request is still past the threshold (or the user asked), the older turns replaced by a summary the model
+    /// writes; then, if it still does not fit, the latest outputs cut as well. Throws when nothing makes it fit.
+    @discardableResult
+    private func compact(_ trigger: CompactionReport.Trigger, systemPrompt: String, tools: [ToolSpec],
+                         estimate: Int? = nil) async throws -> CompactionReport {
+        let compactor = Compactor()
+        let limit = window.limit
+        let fixed = TokenEstimate.of(systemPrompt) + TokenEstimate.of(tools)
+        let before = estimate ?? fixed + TokenEstimate.of(messages)
+
+        var (compacted, trimmed) = compactor.trimToolOutputs(messages, sparingLatest: true)
+        var summary: (message: Message, keptMessages: Int)?
+        if fixed + TokenEstimate.of(compacted) >= window.threshold || trigger == .request,
+           let split = compactor.split(compacted, tailBudget: max(0, window.threshold - fixed) / 2) {
+            let older = compacted[..<split]
+            let text = try await summarize(compactor.summaryRequest(for: older, budget: limit.tokens * 6 / 10))
+            let message = compactor.summaryMessage(summary: text, older: older)
+            summary = (message, compacted.count - split)
+            compacted = [message] + compacted[split...]
+        }
+        if fixed + TokenEstimate.of(compacted) >= limit.tokens {
+            let (all, more) = compactor.trimToolOutputs(compacted, sparingLatest: false)
+            (compacted, trimmed) = (all, trimmed + more)
+        }
+        let after = fixed + TokenEstimate.of(compacted)
+        let report = CompactionReport(trigger: trigger, tokensBefore: before, tokensAfter: after,
+                                      trimmedOutputs: trimmed, summarized: summary != nil)
+        if let summary {
+            do {
+                try agent.log?.recordCompaction(summary: summary.message, keptMessages: summary.keptMessages, report: report)
+            } catch {
+                throw LogFailure(underlying: error)
+            }
+        }
+        messages = compacted
+        window.compacted(to: after)
+        emit(.compacted(report))
+        if after >= limit.tokens { throw ContextWindowError.doesNotFit(needed: after, limit: limit) }
+        return report
+    }
+
+    /// The model's summary of older turns, asked for without tools.
+    private func summarize(_ request: ModelRequest) async throws -> String {
+        var text = ""
+        for try await event in agent.provider.stream(request) {
+            switch event {
+            case .textDelta(let piece): text += piece
+            case .usage(let callUsage):
+                usage = usage + callUsage
+                unrecordedUsage = unrecordedUsage + callUsage
+            case .retrying(let attempt, let delay, let reason):
+                emit(.retrying(attempt: attempt, delaySeconds: delay, reason: reason))
+            default: break
+            }
+        }
+        try Task.checkCancellation()
+        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ContextWindowError.emptySummary
+        }
+        return text
+    }
+
     /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
     /// marked interrupted.
-    private func askModel(tools: [ToolSpec]) async throws -> Message? {
-        let request = ModelRequest(systemPrompt: agent.systemPrompt.text(extensions: agent.router.extensions),
-                                   messages: messages, tools: tools)
+    private func askModel(systemPrompt: String, tools: [ToolSpec]) async throws -> Message? {
+        let request = ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools)
         var assembler = ReplyAssembler()
+        var callUsage = Usage()
         do {
             for try await event in agent.provider.stream(request) {
-                if case .usage(let callUsage) = event {
-                    usage = usage + callUsage
-                    unrecordedUsage = unrecordedUsage + callUsage
+                if case .usage(let reported) = event {
+                    callUsage = callUsage + reported
+                    usage = usage + reported
+                    unrecordedUsage = unrecordedUsage + reported
                 }
                 if let forwarded = assembler.absorb(event) { emit(forwarded) }
             }
@@ -153,7 +285,10 @@ private final class AgentLoop: @unchecked Sendable {
             if let partial = assembler.partialMessage { try append(partial) }
             return nil
         }
-        return assembler.message(turn: turns)
+        let reply = assembler.message(turn: turns)
+        // What the provider counted covers everything up to this reply, which joins the conversation next.
+        window.measured(callUsage, covering: messages.count + 1)
+        return reply
     }
 
     /// Runs one turn's calls and returns their results in the order the calls were made.
@@ -286,6 +421,29 @@ private final class AgentLoop: @unchecked Sendable {
 
     private static func excerpt(_ text: String) -> String {
         text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}
+
+/// The conversation cannot be made to fit the model's context window.
+enum ContextWindowError: Error, CustomStringConvertible {
+    case doesNotFit(needed: Int, limit: ContextLimit)
+    case overflowAgain(ContextLimit)
+    case emptySummary
+
+    var description: String {
+        switch self {
+        case .doesNotFit(let needed, let limit):
+            "the conversation does not fit the model's context window even after compacting: the next request needs "
+                + "about \(needed) tokens and the limit is \(limit.tokens) (\(limit.source)). If the model's window is "
+                + "larger, set GANDER_CONTEXT_LIMIT or context_limit: in config.yaml; otherwise start a new session"
+        case .overflowAgain(let limit):
+            "the provider said the request exceeded the model's context window again after compacting; Gander worked "
+                + "with a limit of \(limit.tokens) tokens (\(limit.source)). Set GANDER_CONTEXT_LIMIT or context_limit: "
+                + "in config.yaml to the model's real window"
+        case .emptySummary:
+            "the model returned an empty summary when asked to compact the conversation; try /compact again or start "
+                + "a new session"
+        }
     }
 }
 

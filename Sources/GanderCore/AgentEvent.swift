@@ -17,6 +17,10 @@ public enum AgentEvent: Sendable, Equatable {
     case usage(Usage)
     /// A model call failed in a way that may pass and is being tried again.
     case retrying(attempt: Int, delaySeconds: Double, reason: String)
+    /// How full the next request makes the model's context window, estimated just before it is sent.
+    case contextFill(tokens: Int, limit: Int)
+    /// The conversation was made smaller to fit the context window; the session keeps every message.
+    case compacted(CompactionReport)
     /// Something the user should know that does not stop the run.
     case notice(String)
     /// The error that ended the run, in one line that says what to do next.
@@ -60,6 +64,7 @@ public enum AgentStopReason: String, Codable, Sendable {
 extension AgentEvent: Codable {
     enum CodingKeys: String, CodingKey {
         case type, text, call, result, message, usage, attempt, delaySeconds = "delay_seconds", reason, outcome
+        case tokens, limit, compaction
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +83,10 @@ extension AgentEvent: Codable {
                 attempt: try container.decode(Int.self, forKey: .attempt),
                 delaySeconds: try container.decode(Double.self, forKey: .delaySeconds),
                 reason: try container.decode(String.self, forKey: .reason))
+        case "context":
+            self = .contextFill(tokens: try container.decode(Int.self, forKey: .tokens),
+                                limit: try container.decode(Int.self, forKey: .limit))
+        case "compacted": self = .compacted(try container.decode(CompactionReport.self, forKey: .compaction))
         case "notice": self = .notice(try container.decode(String.self, forKey: .text))
         case "error": self = .error(try container.decode(String.self, forKey: .text))
         case "finished": self = .finished(try container.decode(AgentOutcome.self, forKey: .outcome))
@@ -115,6 +124,13 @@ extension AgentEvent: Codable {
             try container.encode(attempt, forKey: .attempt)
             try container.encode(delay, forKey: .delaySeconds)
             try container.encode(reason, forKey: .reason)
+        case .contextFill(let tokens, let limit):
+            try container.encode("context", forKey: .type)
+            try container.encode(tokens, forKey: .tokens)
+            try container.encode(limit, forKey: .limit)
+        case .compacted(let report):
+            try container.encode("compacted", forKey: .type)
+            try container.encode(report, forKey: .compaction)
         case .notice(let text):
             try container.encode("notice", forKey: .type)
             try container.encode(text, forKey: .text)

@@ -9,6 +9,12 @@ public struct GanderConfig: Sendable, Equatable {
     public var extensions: [ExtensionConfig]
     /// Which secret-looking variables commands may see anyway (`command_env:`).
     public var commandEnvironment: CommandEnvironmentPolicy
+    /// `context_limit:` as one figure for every model.
+    public var contextLimit: Int?
+    /// `context_limit:` as a mapping: tokens by `provider/model`, `model` or `provider`.
+    public var contextLimits: [String: Int] = [:]
+    /// `compact_threshold:`, the share of the window past which Gander compacts.
+    public var compactThreshold: Double?
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],
@@ -22,5 +28,15 @@ public struct GanderConfig: Sendable, Equatable {
     }
 
     /// The keys config.yaml knows.
-    public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env"]
+    public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env", "context_limit",
+                              "compact_threshold"]
+
+    /// The context limit config.yaml sets for this provider and model, and the key that set it: the most specific of
+    /// `provider/model`, `model` and `provider`, else the figure for every model.
+    public func contextLimit(provider: String, model: String) -> (tokens: Int, key: String)? {
+        for key in ["\(provider)/\(model)", model, provider] {
+            if let tokens = contextLimits[key] { return (tokens, "context_limit.\(key)") }
+        }
+        return contextLimit.map { ($0, "context_limit") }
+    }
 }

@@ -6,6 +6,12 @@ public protocol ModelProvider: Sendable {
     var model: String { get }
     /// Streams the model's reply to one request. The stream throws a `ProviderError` when the call fails.
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error>
+    /// The model's context window as far as the provider knows it: what its server reports, else its catalogue.
+    func contextLimit() async -> ContextLimit
+}
+
+extension ModelProvider {
+    public func contextLimit() async -> ContextLimit { .fallback }
 }
 
 /// Everything a provider needs for one call.
@@ -43,4 +49,10 @@ public enum ProviderEvent: Sendable, Equatable {
         case maxTokens = "max_tokens"
         case other
     }
+}
+
+/// A model call's failure that can tell whether the request was longer than the model's context window, which the
+/// agent recovers from by compacting.
+public protocol ModelCallFailure: Error {
+    var isContextOverflow: Bool { get }
 }

@@ -116,4 +116,7 @@ public protocol ToolApprover: Sendable {
 public protocol ConversationLog: Sendable {
     /// Keeps one finished message; `usage` is what the model call that produced it consumed (zero for the user's).
     func record(_ message: Message, usage: Usage) throws
+    /// Keeps a compaction: from now on the conversation is `summary` followed by its last `keptMessages` messages,
+    /// which is what a resumed session sends. The messages themselves stay.
+    func recordCompaction(summary: Message, keptMessages: Int, report: CompactionReport) throws
 }

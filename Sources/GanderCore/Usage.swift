@@ -1,4 +1,6 @@
-/// Tokens a model call consumed, as the provider reported them.
+/// Tokens a model call consumed, as the provider reported them. Every provider's figures are brought to one
+/// convention: `inputTokens` are the prompt tokens neither read from nor written to a cache, so the whole prompt is
+/// `inputTokens + cacheReadTokens + cacheWriteTokens` (`promptTokens`).
 public struct Usage: Codable, Sendable, Equatable {
     public var inputTokens: Int
     public var outputTokens: Int
@@ -11,6 +13,9 @@ public struct Usage: Codable, Sendable, Equatable {
         self.cacheReadTokens = cacheReadTokens
         self.cacheWriteTokens = cacheWriteTokens
     }
+
+    /// How many tokens the whole request took, cached or not: how full it made the context window.
+    public var promptTokens: Int { inputTokens + cacheReadTokens + cacheWriteTokens }
 
     public static func + (lhs: Usage, rhs: Usage) -> Usage {
         Usage(

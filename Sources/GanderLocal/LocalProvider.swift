@@ -30,6 +30,13 @@ public final class LocalProvider: ModelProvider, Sendable {
         self.threads = threads
     }
 
+    /// The window llama.cpp opened for the model: the user's limit or the model's trained length, whichever is
+    /// smaller (the model is loaded to learn it, as the first request would).
+    public func contextLimit() async -> ContextLimit {
+        guard let engine = try? loadedEngine() else { return ContextLimit(tokens: contextLimit ?? 8192, source: "the local model") }
+        return ContextLimit(tokens: engine.contextLength, source: "the window llama.cpp opened for \(model)")
+    }
+
     /// Loads the library and the model now rather than on the first request.
     public func load() throws {
         _ = try loadedEngine()

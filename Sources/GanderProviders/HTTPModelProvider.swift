@@ -9,6 +9,10 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
     let format: Format
     let transport: HTTPTransport
 
+    func contextLimit() async -> ContextLimit {
+        await format.reportedContextLimit(transport: transport) ?? ModelCatalog.contextLimit(for: model)
+    }
+
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ProviderEvent.self)
         let task = Task {

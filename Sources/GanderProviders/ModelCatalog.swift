@@ -1,8 +1,7 @@
+import GanderCore
+
 /// What Gander knows about well-known models without asking their servers.
 public enum ModelCatalog {
-    /// The context window assumed when neither the user nor the server says.
-    public static let fallbackContextLimit = 8192
-
     /// Context windows by model name prefix, most specific first.
     private static let contextLimits: [(prefix: String, tokens: Int)] = [
         ("gpt-4.1", 1_047_576), ("gpt-4o", 128_000), ("gpt-5", 400_000), ("o3", 200_000), ("o4", 200_000),
@@ -11,10 +10,13 @@ public enum ModelCatalog {
         ("smollm2", 8192),
     ]
 
-    public static func contextLimit(for model: String) -> Int {
+    /// The model's window by its name, or Gander's default for models it does not know.
+    public static func contextLimit(for model: String) -> ContextLimit {
         let name = model.lowercased()
-        return contextLimits.first { name.hasPrefix($0.prefix) || name.contains("/" + $0.prefix) }?.tokens
-            ?? fallbackContextLimit
+        guard let known = contextLimits.first(where: { name.hasPrefix($0.prefix) || name.contains("/" + $0.prefix) }) else {
+            return .fallback
+        }
+        return ContextLimit(tokens: known.tokens, source: "Gander's model catalogue")
     }
 
     /// The most output tokens to ask Anthropic models for; the API requires a figure.

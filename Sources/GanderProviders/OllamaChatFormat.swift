@@ -33,6 +33,14 @@ struct OllamaChatFormat: WireFormat {
         return .jsonPost(url: baseURL + "/api/chat", body: body, messagesJSON: messages, headers: [])
     }
 
+    /// The window requests ask for: the user's, else what Ollama's model card says, else the catalogue's.
+    func reportedContextLimit(transport: HTTPTransport) async -> ContextLimit? {
+        if let contextLimit { return ContextLimit(tokens: contextLimit, source: "GANDER_CONTEXT_LIMIT or config.yaml") }
+        guard let tokens = try? await contextLimits.limit(for: model, fetch: { try await fetchContextLimit(transport: transport) })
+        else { return nil }
+        return ContextLimit(tokens: tokens, source: "Ollama's model card for \(model)")
+    }
+
     /// The model's trained context length from `/api/show`, or the catalogue's figure when Ollama does not say.
     private func fetchContextLimit(transport: HTTPTransport) async throws -> Int {
         let request = HTTPClientRequest.jsonPost(url: baseURL + "/api/show", body: ["model": .string(model)], headers: [])
@@ -42,7 +50,7 @@ struct OllamaChatFormat: WireFormat {
         if let reported = info.first(where: { $0.key.hasSuffix(".context_length") })?.value.intValue {
             return reported
         }
-        return ModelCatalog.contextLimit(for: model)
+        return ModelCatalog.contextLimit(for: model).tokens
     }
 
     /// One message as Ollama chat messages: tool results become `tool` messages.

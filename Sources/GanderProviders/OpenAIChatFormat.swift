@@ -103,10 +103,12 @@ struct OpenAIChatFormat: WireFormat {
                 }
             }
             if let usage = chunk["usage"], usage != .null {
+                // OpenAI counts cached tokens inside prompt_tokens; Gander's convention keeps them apart.
+                let cached = usage["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0
                 events.append(.usage(Usage(
-                    inputTokens: usage["prompt_tokens"]?.intValue ?? 0,
+                    inputTokens: max(0, (usage["prompt_tokens"]?.intValue ?? 0) - cached),
                     outputTokens: usage["completion_tokens"]?.intValue ?? 0,
-                    cacheReadTokens: usage["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? 0)))
+                    cacheReadTokens: cached)))
             }
             return events
         }

@@ -1,5 +1,7 @@
+import GanderCore
+
 /// Why a model call failed, in one line that says what to do next.
-public enum ProviderError: Error, CustomStringConvertible, Equatable {
+public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable {
     /// The server answered with an error status.
     case http(provider: String, status: Int, message: String, advice: String)
     /// The server could not be reached.
@@ -12,6 +14,23 @@ public enum ProviderError: Error, CustomStringConvertible, Equatable {
     case streamError(provider: String, message: String)
     /// The provider cannot be set up as configured.
     case configuration(String)
+
+    /// Whether the provider refused the request for being longer than the model's context window: OpenAI's
+    /// `context_length_exceeded` ("maximum context length"), Anthropic's "prompt is too long", Ollama's "input exceeds
+    /// context length", llama.cpp's "exceeds the available context size", or HTTP 413.
+    public var isContextOverflow: Bool {
+        switch self {
+        case .http(_, let status, let message, _): status == 413 || Self.saysContextOverflow(message)
+        case .streamError(_, let message): Self.saysContextOverflow(message)
+        default: false
+        }
+    }
+
+    private static func saysContextOverflow(_ message: String) -> Bool {
+        let text = message.lowercased()
+        return ["context_length_exceeded", "maximum context length", "prompt is too long", "context length",
+                "context size", "context window", "exceed_context_size"].contains { text.contains($0) }
+    }
 
     public var description: String {
         switch self {

@@ -8,6 +8,12 @@ protocol WireFormat: Sendable {
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest
     /// A fresh reader for one streamed reply.
     func makeDecoder() -> Decoder
+    /// The model's context window as the server reports it; nil when the API has no way to say.
+    func reportedContextLimit(transport: HTTPTransport) async -> ContextLimit?
+}
+
+extension WireFormat {
+    func reportedContextLimit(transport: HTTPTransport) async -> ContextLimit? { nil }
 }
 
 /// Reads a streamed reply piece by piece.

@@ -41,6 +41,23 @@ enum SessionSchema {
                 BEGIN SELECT RAISE(ABORT, 'messages are append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2: compactions") { db in
+            try db.execute(sql: """
+                -- A compaction replaces the older part of a conversation, in what is sent to the model, by a summary:
+                -- from then on the conversation is `summary` followed by its messages from `kept_from` on. The
+                -- messages themselves stay; export shows them all.
+                CREATE TABLE compaction (
+                    session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+                    conversation INTEGER NOT NULL,
+                    kept_from INTEGER NOT NULL,
+                    summary TEXT NOT NULL,
+                    tokens_before INTEGER NOT NULL,
+                    tokens_after INTEGER NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX compaction_by_conversation ON compaction (session_id, conversation);
+                """)
+        }
         return migrator
     }
 

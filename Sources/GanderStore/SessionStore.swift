@@ -193,9 +193,51 @@ public final class SessionStore: Sendable {
         return try SessionSchema.messages(rows)
     }
 
-    /// The conversation a resumed session goes on with.
+    /// Keeps a compaction of the session's current conversation: from now on it is `summary` followed by its last
+    /// `keptMessages` messages.
+    public func recordCompaction(summary: Message, keptMessages: Int, report: CompactionReport,
+                                 to sessionID: String) throws {
+        let content = try SessionSchema.encode(summary.content)
+        try write { db in
+            guard let row = try Row.fetchOne(
+                db, sql: "SELECT message_count, conversation FROM session WHERE id = ?", arguments: [sessionID])
+            else { throw StoreError.sessionNotFound(sessionID) }
+            let messageCount: Int = row[0]
+            let conversation: Int = row[1]
+            try db.execute(
+                sql: """
+                    INSERT INTO compaction (session_id, conversation, kept_from, summary, tokens_before, tokens_after,
+                        created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [sessionID, conversation, messageCount - keptMessages + 1, content, report.tokensBefore,
+                            report.tokensAfter, Date().timeIntervalSince1970])
+        }
+    }
+
+    /// The conversation a resumed session goes on with: after a compaction, its summary and the messages it kept
+    /// and those that came after — what the model saw last — rather than the whole history.
     public func currentConversation(of session: SessionInfo) throws -> [Message] {
-        try messages(of: session.id, conversation: session.conversation).map(\.message)
+        let latest = try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT kept_from, summary FROM compaction WHERE session_id = ? AND conversation = ?
+                    ORDER BY rowid DESC LIMIT 1
+                    """,
+                arguments: [session.id, session.conversation])
+        }
+        let all = try messages(of: session.id, conversation: session.conversation)
+        guard let latest else { return all.map(\.message) }
+        let keptFrom: Int = latest[0]
+        let summaryJSON: String = latest[1]
+        let summary: [ContentPart]
+        do {
+            summary = try JSONDecoder().decode([ContentPart].self, from: Data(summaryJSON.utf8))
+        } catch {
+            throw StoreError.failed("a stored compaction cannot be read back (\(error)); the database may be damaged")
+        }
+        return [Message(role: .user, content: summary)] + all.filter { $0.sequence >= keptFrom }.map(\.message)
     }
 
     /// How many messages the session's current conversation has, and its last `limit` ones: enough to greet a
@@ -267,5 +309,9 @@ private struct SessionLog: ConversationLog {
 
     func record(_ message: Message, usage: Usage) throws {
         try store.append(message, usage: usage, to: sessionID)
+    }
+
+    func recordCompaction(summary: Message, keptMessages: Int, report: CompactionReport) throws {
+        try store.recordCompaction(summary: summary, keptMessages: keptMessages, report: report, to: sessionID)
     }
 }

@@ -20,10 +20,10 @@ struct AgentAssembly {
         systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }
 
-    func agent(provider: any ModelProvider, limits: AgentLimits, permissions: Permissions,
+    func agent(provider: any ModelProvider, contextPolicy: ContextPolicy, limits: AgentLimits, permissions: Permissions,
                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil) -> Agent {
         Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
               context: ToolContext(workingDirectory: workingDirectory), limits: limits, permissions: permissions,
-              approver: approver, log: log)
+              approver: approver, log: log, contextPolicy: contextPolicy)
     }
 }

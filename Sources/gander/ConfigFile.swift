@@ -47,6 +47,26 @@ enum ConfigFile {
             }
             config.extensions = try table.keys.sorted().map { try ExtensionEntries.parse(name: $0, table[$0]!, file: url) }
         }
+        if let limit = root["context_limit"] {
+            let usage = "context_limit must be a number of tokens, or map provider, model or provider/model names to one"
+            if let tokens = limit as? Int {
+                guard tokens > 0 else { throw ConfigError(url, usage) }
+                config.contextLimit = tokens
+            } else if let table = limit as? [String: Any] {
+                for (key, value) in table {
+                    guard let tokens = value as? Int, tokens > 0 else { throw ConfigError(url, usage) }
+                    config.contextLimits[key] = tokens
+                }
+            } else {
+                throw ConfigError(url, usage)
+            }
+        }
+        if let threshold = root["compact_threshold"] {
+            guard let share = (threshold as? Double) ?? (threshold as? Int).map(Double.init), share > 0, share < 1 else {
+                throw ConfigError(url, "compact_threshold must be a share of the context window between 0 and 1, like 0.8")
+            }
+            config.compactThreshold = share
+        }
         if let commandEnvironment = root["command_env"] {
             config.commandEnvironment = try commandEnvironmentPolicy(commandEnvironment, url)
         }

@@ -76,6 +76,8 @@ final class EventPrinter {
             writeErr(String(format: "  … %@; try %d in %.1f s\n", reason, attempt, delay))
         case .notice(let text):
             writeErr("  note: \(text)\n")
+        case .compacted(let report):
+            writeErr("  \(SessionView.describe(report))\n")
         default:
             break
         }

@@ -40,8 +40,9 @@ struct ProviderChoice {
     }
 
     /// The provider, ready to use.
-    func make(baseURL: String?, retries: Int, sampling: SamplingSettings, environment: [String: String]) throws -> any ModelProvider {
-        let contextLimit = environment["GANDER_CONTEXT_LIMIT"].flatMap(Int.init)
+    /// `contextLimit` is the user's: the window Ollama and the embedded model are asked to open.
+    func make(baseURL: String?, retries: Int, sampling: SamplingSettings, contextLimit: Int?,
+              environment: [String: String]) throws -> any ModelProvider {
         if provider == "local" {
             return try LocalProvider(runtime: LocalRuntime(environment: environment), model: model,
                                      contextLimit: contextLimit, sampling: sampling)

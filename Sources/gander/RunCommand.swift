@@ -132,7 +132,7 @@ struct RunCommand: ParsableCommand {
             log = store.log(for: opened.id)
         }
         let agent = assembly.agent(
-            provider: provider, limits: agentOptions.limits,
+            provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: agentOptions.limits,
             permissions: Permissions(mode: mode, rules: settings.config.permissions), log: log)
         return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly)
     }

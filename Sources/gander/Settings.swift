@@ -21,6 +21,25 @@ struct Settings {
         config.commandEnvironment.filter(environment, ownCredentials: ProviderFactory.credentialVariables)
     }
 
+    /// The context window the user set for this choice: `GANDER_CONTEXT_LIMIT`, else config.yaml's `context_limit:`.
+    func userContextLimit(for choice: ProviderChoice) throws -> ContextLimit? {
+        if let text = environment["GANDER_CONTEXT_LIMIT"], !text.isEmpty {
+            guard let tokens = Int(text), tokens > 0 else {
+                throw InputError("GANDER_CONTEXT_LIMIT=\(text) is not a number of tokens; use e.g. GANDER_CONTEXT_LIMIT=32768")
+            }
+            return ContextLimit(tokens: tokens, source: "GANDER_CONTEXT_LIMIT")
+        }
+        return config.contextLimit(provider: choice.provider, model: choice.model ?? "").map {
+            ContextLimit(tokens: $0.tokens, source: "\($0.key) in config.yaml")
+        }
+    }
+
+    /// The user's say over the context window for this choice.
+    func contextPolicy(for choice: ProviderChoice) throws -> ContextPolicy {
+        ContextPolicy(userLimit: try userContextLimit(for: choice),
+                      compactThreshold: config.compactThreshold ?? ContextPolicy.defaultCompactThreshold)
+    }
+
     func providerChoice(providerFlag: String?, modelFlag: String?) -> ProviderChoice {
         ProviderChoice(providerFlag: providerFlag, modelFlag: modelFlag, config: config, environment: environment)
     }

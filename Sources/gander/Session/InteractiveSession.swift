@@ -49,8 +49,9 @@ final class InteractiveSession {
             let (store, session) = (store, session)
             pendingHistory = Task.detached { try store.currentConversation(of: session) }
         }
-        agent = assembly.agent(provider: provider, limits: agentOptions.limits, permissions: permissions,
-                               approver: desk, log: store.log(for: session.id))
+        agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
+                               limits: agentOptions.limits, permissions: permissions, approver: desk,
+                               log: store.log(for: session.id))
 
         style = Style(environment: settings.environment, outputIsTerminal: terminal.outputIsTerminal)
         view = SessionView(terminal: terminal, style: style)
@@ -91,7 +92,7 @@ final class InteractiveSession {
                 if input.isEmpty { continue }
                 if input == "exit" || input == "quit" { return farewell() }
                 if let command = SlashCommand.parse(input) {
-                    if await perform(command) { return farewell() }
+                    if await perform(command, interrupts: interrupts) { return farewell() }
                     continue
                 }
                 await turn(text, interrupts: interrupts)
@@ -102,25 +103,32 @@ final class InteractiveSession {
     // MARK: Turns
 
     private func turn(_ text: String, interrupts: TurnInterrupts) async {
-        if let pendingHistory {
-            do {
-                history = try await pendingHistory.value
-                self.pendingHistory = nil
-            } catch {
-                terminal.write(style.red("error: ") + "\(error)\n")
-                return
-            }
-        }
+        guard await loadHistory() else { return }
         terminal.enterTurnMode()
         view.beginTurn()
-        let run = agent.run(.user(text), history: history)
+        await follow(agent.run(.user(text), history: history), interrupts: interrupts)
+    }
+
+    /// Waits for a resumed conversation to be read, once; false (and one line) when it could not be.
+    private func loadHistory() async -> Bool {
+        guard let pendingHistory else { return true }
+        do {
+            history = try await pendingHistory.value
+            self.pendingHistory = nil
+            return true
+        } catch {
+            terminal.write(style.red("error: ") + "\(error)\n")
+            return false
+        }
+    }
+
+    /// Shows a run's events and answers its approvals; afterwards the session goes on from the conversation as the
+    /// run left it, compacted where it had to be.
+    private func follow(_ run: AgentRun, interrupts: TurnInterrupts) async {
         interrupts.active = run
         defer { interrupts.active = nil }
         for await event in run.events {
             switch event {
-            case .messageFinished(let message):
-                history.append(message)
-                view.show(event)
             case .approvalRequested(let call):
                 view.pause()
                 guard let answer = askApproval(for: call) else {
@@ -133,6 +141,7 @@ final class InteractiveSession {
                 view.show(event)
             }
         }
+        history = await run.conversation
     }
 
     /// Shows the call in full and asks; nil when the user pressed Ctrl-C, which stops the turn.
@@ -167,7 +176,8 @@ final class InteractiveSession {
     // MARK: Commands
 
     /// Carries out a slash command; true when the session should end.
-    private func perform(_ parsed: (command: SlashCommand?, name: String, arguments: [String])) async -> Bool {
+    private func perform(_ parsed: (command: SlashCommand?, name: String, arguments: [String]),
+                         interrupts: TurnInterrupts) async -> Bool {
         guard let command = parsed.command else {
             terminal.write(style.red("unknown command /\(parsed.name)") + "; /help lists the commands\n")
             return false
@@ -201,6 +211,15 @@ final class InteractiveSession {
                 pendingHistory = nil
                 history = []
                 terminal.write(style.dim("new conversation; the earlier one stays in the session") + "\n")
+            case .compact:
+                guard await loadHistory() else { return false }
+                guard !history.isEmpty else {
+                    terminal.write(style.dim("nothing to compact yet") + "\n")
+                    return false
+                }
+                terminal.enterTurnMode()
+                view.beginTurn()
+                await follow(agent.compact(history), interrupts: interrupts)
             case .tools:
                 await listTools()
             case .extensions:
@@ -243,6 +262,7 @@ final class InteractiveSession {
         var options = modelOptions
         if provider != choice.provider { options.baseURL = nil }
         agent.provider = try options.makeProvider(next, settings: settings)
+        agent.contextPolicy = try settings.contextPolicy(for: next)
         choice = next
         try store.setModel(of: session.id, provider: next.provider, model: next.model ?? "")
         terminal.write("now talking to \(style.bold("\(next.provider)/\(next.model ?? "")"))\n")

@@ -12,6 +12,8 @@ final class SessionView {
     /// The current line of the answer, printed raw as it streams and re-drawn styled once its newline arrives.
     private var partialLine = ""
     private var inAnswer = false
+    /// How full the last request made the context window, for the status line after each turn.
+    private var contextFill: (tokens: Int, limit: Int)?
 
     init(terminal: Terminal, style: Style) {
         self.terminal = terminal
@@ -54,11 +56,20 @@ final class SessionView {
             spinner.stop()
             endAnswer()
             terminal.write(style.red("error: ") + text + "\n")
+        case .contextFill(let tokens, let limit):
+            contextFill = (tokens, limit)
+        case .compacted(let report):
+            spinner.stop()
+            endAnswer()
+            terminal.write(style.dim("⇣ " + Self.describe(report)) + "\n")
+            contextFill = contextFill.map { (report.tokensAfter, $0.limit) }
+            spinner.start("thinking…", style: style)
         case .approvalRequested, .usage:
             break
         case .finished(let outcome):
             spinner.stop()
             endAnswer()
+            if let contextFill { terminal.write(style.dim(Self.statusLine(contextFill)) + "\n") }
             switch outcome.stopReason {
             case .interrupted: terminal.write(style.yellow("⏹ interrupted") + style.dim(" — what came so far is kept") + "\n")
             case .maxTurns: terminal.write(style.yellow("stopped at the turn limit") + "\n")
@@ -72,6 +83,23 @@ final class SessionView {
     func pause() {
         spinner.stop()
         endAnswer()
+    }
+
+    /// One line for a compaction, here and in headless progress.
+    static func describe(_ report: CompactionReport) -> String {
+        var what: [String] = []
+        if report.trimmedOutputs > 0 {
+            what.append("\(report.trimmedOutputs) old tool output\(report.trimmedOutputs == 1 ? "" : "s") cut")
+        }
+        if report.summarized { what.append("older turns summarized") }
+        let how = what.isEmpty ? "nothing to cut" : what.joined(separator: ", ")
+        return "compacted the conversation (\(how)): about \(report.tokensBefore) → \(report.tokensAfter) tokens"
+    }
+
+    /// How full the context window is: `context 34% · 44,310 of 131,072 tokens`.
+    static func statusLine(_ fill: (tokens: Int, limit: Int)) -> String {
+        let percent = fill.limit > 0 ? Int((Double(fill.tokens) / Double(fill.limit) * 100).rounded()) : 0
+        return "context \(percent)% · \(fill.tokens.formatted()) of \(fill.limit.formatted()) tokens"
     }
 
     /// The tool name without its extension when that is the built-in developer one.

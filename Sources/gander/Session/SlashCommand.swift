@@ -1,6 +1,6 @@
 /// The commands the session understands; `/help` lists exactly these.
 enum SlashCommand: String, CaseIterable {
-    case help, exit, mode, model, provider, clear, tools, extensions, sessions, r, usage
+    case help, exit, mode, model, provider, clear, compact, tools, extensions, sessions, r, usage
 
     var usage: String {
         switch self {
@@ -10,6 +10,7 @@ enum SlashCommand: String, CaseIterable {
         case .model: "/model [NAME]"
         case .provider: "/provider [NAME [MODEL]]"
         case .clear: "/clear"
+        case .compact: "/compact"
         case .tools: "/tools"
         case .extensions: "/extensions"
         case .sessions: "/sessions"
@@ -26,6 +27,7 @@ enum SlashCommand: String, CaseIterable {
         case .model: "show or change the model"
         case .provider: "show or change the provider (and model)"
         case .clear: "start a new conversation in this session"
+        case .compact: "shrink the conversation now: old tool outputs cut, older turns summarized"
         case .tools: "the tools on offer and whether each asks first"
         case .extensions: "the MCP servers, whether each is up, and how many tools each offers"
         case .sessions: "the most recent sessions"
