@@ -206,6 +206,8 @@ private final class AgentLoop: @unchecked Sendable {
     @discardableResult
     private func compact(_ trigger: CompactionReport.Trigger, systemPrompt: String, tools: [ToolSpec],
                          estimate: Int? = nil) async throws -> CompactionReport {
+        let started = ContinuousClock.now
+        var modelTime = Duration.zero
         let compactor = Compactor()
         let limit = window.limit
         let fixed = TokenEstimate.of(systemPrompt) + TokenEstimate.of(tools)
@@ -216,7 +218,10 @@ private final class AgentLoop: @unchecked Sendable {
         if fixed + TokenEstimate.of(compacted) >= window.threshold || trigger == .request,
            let split = compactor.split(compacted, tailBudget: max(0, window.threshold - fixed) / 2) {
             let older = compacted[..<split]
-            let text = try await summarize(compactor.summaryRequest(for: older, budget: limit.tokens * 6 / 10))
+            let request = compactor.summaryRequest(for: older, budget: limit.tokens * 6 / 10)
+            let asked = ContinuousClock.now
+            let text = try await summarize(request)
+            modelTime = ContinuousClock.now - asked
             let message = compactor.summaryMessage(summary: text, older: older)
             summary = (message, compacted.count - split)
             compacted = [message] + compacted[split...]
@@ -226,8 +231,11 @@ private final class AgentLoop: @unchecked Sendable {
             (compacted, trimmed) = (all, trimmed + more)
         }
         let after = fixed + TokenEstimate.of(compacted)
+        let harness = ContinuousClock.now - started - modelTime
         let report = CompactionReport(trigger: trigger, tokensBefore: before, tokensAfter: after,
-                                      trimmedOutputs: trimmed, summarized: summary != nil)
+                                      trimmedOutputs: trimmed, summarized: summary != nil,
+                                      harnessMilliseconds: Double(harness.components.attoseconds) / 1e15
+                                          + Double(harness.components.seconds) * 1000)
         if let summary {
             do {
                 try agent.log?.recordCompaction(summary: summary.message, keptMessages: summary.keptMessages, report: report)

@@ -20,18 +20,22 @@ public struct CompactionReport: Codable, Sendable, Equatable {
     public var trimmedOutputs: Int
     /// Whether the older turns were replaced by a summary the model wrote.
     public var summarized: Bool
+    /// Gander's own time for it, in milliseconds, not counting the model writing the summary.
+    public var harnessMilliseconds: Double
 
-    public init(trigger: Trigger, tokensBefore: Int, tokensAfter: Int, trimmedOutputs: Int, summarized: Bool) {
+    public init(trigger: Trigger, tokensBefore: Int, tokensAfter: Int, trimmedOutputs: Int, summarized: Bool,
+                harnessMilliseconds: Double = 0) {
         self.trigger = trigger
         self.tokensBefore = tokensBefore
         self.tokensAfter = tokensAfter
         self.trimmedOutputs = trimmedOutputs
         self.summarized = summarized
+        self.harnessMilliseconds = harnessMilliseconds
     }
 
     enum CodingKeys: String, CodingKey {
         case trigger, tokensBefore = "tokens_before", tokensAfter = "tokens_after"
-        case trimmedOutputs = "trimmed_outputs", summarized
+        case trimmedOutputs = "trimmed_outputs", summarized, harnessMilliseconds = "harness_ms"
     }
 }
 

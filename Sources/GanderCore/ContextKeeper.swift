@@ -51,8 +51,8 @@ struct ContextKeeper {
     mutating func overflowed(at size: Int) {
         let believable = size * 9 / 10
         if believable < limit.tokens {
-            limit = ContextLimit(tokens: believable, source: "lowered after the provider refused a request of about \(size) "
-                + "tokens; the configured limit was \(limit.tokens) (\(limit.source))")
+            limit = ContextLimit(tokens: believable, source: "the provider refused a request of about \(size) tokens, so "
+                + "Gander lowered the \(limit.tokens) of \(limit.source)")
         }
         measured = nil
     }

@@ -26,9 +26,15 @@ public final class ScriptedModelServer: Sendable {
     private let state: ScriptState
 
     /// Starts a server that plays `replies` in order, on a free port.
-    public init(format: ScriptedWireFormat, replies: [ScriptedReply], port: Int = 0) async throws {
+    ///
+    /// With a `contextLimit` it plays a model with that window: it counts a token per four bytes of each request's
+    /// body, reports that count as the prompt's usage, and answers a request past the limit with the provider's own
+    /// overflow error instead of a reply. It also answers Gander's requests to summarize a conversation by itself
+    /// (`summaryText`), so a script holds only the turns of the task.
+    public init(format: ScriptedWireFormat, replies: [ScriptedReply], port: Int = 0, contextLimit: Int? = nil) async throws {
         self.format = format
-        let state = ScriptState(replies: replies.flatMap { Array(repeating: $0, count: max(1, $0.repeat ?? 1)) })
+        let state = ScriptState(replies: replies.flatMap { Array(repeating: $0, count: max(1, $0.repeat ?? 1)) },
+                                contextLimit: contextLimit)
         self.state = state
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
@@ -57,6 +63,24 @@ public final class ScriptedModelServer: Sendable {
     /// Replies not yet played.
     public var remainingReplies: Int { state.remaining }
 
+    /// What a server with a context limit saw: the largest request it counted, how many it refused as too long, and
+    /// how many summaries it wrote.
+    public var contextStatistics: ContextStatistics { state.statistics }
+
+    public struct ContextStatistics: Sendable {
+        public var largestRequestTokens = 0
+        public var overflows = 0
+        public var summaries = 0
+    }
+
+    /// The summary the server writes for its `number`th summary request.
+    public static func summaryText(_ number: Int) -> String {
+        "## Goal\nScripted summary number \(number).\n## State of the work\nEverything before this point is done."
+    }
+
+    /// A token per four bytes, the rule of thumb the server counts by.
+    public static func tokens(inBody body: String) -> Int { body.utf8.count / 4 }
+
     /// Adds replies to the end of the script, for scripts that need what the test made after the server started.
     public func append(_ replies: [ScriptedReply]) {
         state.append(replies)
@@ -70,9 +94,28 @@ public final class ScriptedModelServer: Sendable {
 /// The script and the log, shared by every connection.
 final class ScriptState: Sendable {
     private let storage: Mutex<(replies: [ScriptedReply], next: Int, recorded: [ScriptedModelServer.RecordedRequest])>
+    let contextLimit: Int?
+    private let context = Mutex(ScriptedModelServer.ContextStatistics())
 
-    init(replies: [ScriptedReply]) {
+    init(replies: [ScriptedReply], contextLimit: Int?) {
         storage = Mutex((replies, 0, []))
+        self.contextLimit = contextLimit
+    }
+
+    var statistics: ScriptedModelServer.ContextStatistics { context.withLock { $0 } }
+
+    /// Counts a request against the window: whether it fits, and the number of this summary request if it is one.
+    func admit(tokens: Int, isSummary: Bool) -> (fits: Bool, summary: Int?) {
+        context.withLock { statistics in
+            statistics.largestRequestTokens = max(statistics.largestRequestTokens, tokens)
+            if let contextLimit, tokens > contextLimit {
+                statistics.overflows += 1
+                return (false, nil)
+            }
+            guard isSummary else { return (true, nil) }
+            statistics.summaries += 1
+            return (true, statistics.summaries)
+        }
     }
 
     var recorded: [ScriptedModelServer.RecordedRequest] { storage.withLock { $0.recorded } }
@@ -138,6 +181,23 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
             return send(status: .notFound, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server only answers chat completions"}}"#], context: context)
         }
+        var promptTokens: Int?
+        if let limit = state.contextLimit {
+            let tokens = ScriptedModelServer.tokens(inBody: body)
+            promptTokens = tokens
+            let admitted = state.admit(tokens: tokens, isSummary: body.contains(Compactor.summaryMarker))
+            if !admitted.fits {
+                let (status, error) = ScriptedStreamEncoder.overflowError(format: format, tokens: tokens, limit: limit)
+                return send(status: HTTPResponseStatus(statusCode: status), contentType: "application/json",
+                            chunks: [error], context: context)
+            }
+            if let number = admitted.summary {
+                let encoder = ScriptedStreamEncoder(format: format, turn: 10_000 + number, promptTokens: tokens)
+                let summary = ScriptedReply.text(ScriptedModelServer.summaryText(number))
+                return send(status: .ok, contentType: encoder.contentType, chunks: encoder.chunks(for: summary),
+                            context: context)
+            }
+        }
         guard let (reply, turn) = state.nextReply() else {
             return send(status: .badRequest, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server has no more replies"}}"#], context: context)
@@ -150,7 +210,7 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
             return send(status: HTTPResponseStatus(statusCode: status), contentType: "application/json",
                         chunks: [reply.body ?? ""], extraHeaders: reply.headers ?? [:], context: context)
         }
-        let encoder = ScriptedStreamEncoder(format: format, turn: turn)
+        let encoder = ScriptedStreamEncoder(format: format, turn: turn, promptTokens: promptTokens)
         // A substring test rather than a parse: bodies grow with the conversation, and the bench times this server too.
         if format == .openai, !body.contains(#""stream":true"#), !body.contains(#""stream": true"#) {
             // Chat Completions answers in one JSON object unless the client asked for a stream.

@@ -5,6 +5,32 @@ struct ScriptedStreamEncoder {
     let format: ScriptedWireFormat
     /// Which request this is, for unique ids.
     let turn: Int
+    /// The prompt's size to report as usage; a fixed figure when the server does not count.
+    var promptTokens: Int?
+
+    init(format: ScriptedWireFormat, turn: Int, promptTokens: Int? = nil) {
+        self.format = format
+        self.turn = turn
+        self.promptTokens = promptTokens
+    }
+
+    /// Each provider's own answer to a request longer than the model's window: status and body.
+    static func overflowError(format: ScriptedWireFormat, tokens: Int, limit: Int) -> (Int, String) {
+        switch format {
+        case .openai:
+            let body: JSONValue = ["error": [
+                "message": .string("This model's maximum context length is \(limit) tokens. However, your messages "
+                    + "resulted in \(tokens) tokens. Please reduce the length of the messages."),
+                "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"]]
+            return (400, body.canonicalText)
+        case .anthropic:
+            let body: JSONValue = ["type": "error", "error": [
+                "type": "invalid_request_error", "message": .string("prompt is too long: \(tokens) tokens > \(limit) maximum")]]
+            return (400, body.canonicalText)
+        case .ollama:
+            return (400, JSONValue.object(["error": "the input length exceeds the context length"]).canonicalText)
+        }
+    }
 
     var contentType: String {
         format == .ollama ? "application/x-ndjson" : "text/event-stream"
@@ -57,7 +83,8 @@ struct ScriptedStreamEncoder {
         out.append(chunk([:], finish: reply.toolCalls?.isEmpty == false ? "tool_calls" : "stop"))
         out.append(sse(["id": .string("chatcmpl-\(turn)"), "object": "chat.completion.chunk", "created": 1_700_000_000,
                         "model": "scripted", "choices": [],
-                        "usage": ["prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
+                        "usage": ["prompt_tokens": .number(Double(promptTokens ?? 100)), "completion_tokens": 20,
+                                  "total_tokens": .number(Double((promptTokens ?? 100) + 20)),
                                   "prompt_tokens_details": ["cached_tokens": 40]]]))
         out.append("data: [DONE]\n\n")
         return out
@@ -87,7 +114,8 @@ struct ScriptedStreamEncoder {
         var out = [sse(["type": "message_start",
                         "message": ["id": .string("msg_\(turn)"), "type": "message", "role": "assistant",
                                     "model": "scripted", "content": [], "stop_reason": .null,
-                                    "usage": ["input_tokens": 100, "output_tokens": 1, "cache_read_input_tokens": 40,
+                                    "usage": ["input_tokens": .number(Double(max(0, (promptTokens ?? 140) - 40))), "output_tokens": 1,
+                                              "cache_read_input_tokens": 40,
                                               "cache_creation_input_tokens": 0]]], event: "message_start")]
         out.append(sse(["type": "ping"], event: "ping"))
         var index = 0
@@ -128,7 +156,7 @@ struct ScriptedStreamEncoder {
                                                "message": message, "done": .bool(done)]
             if done {
                 object["done_reason"] = "stop"
-                object["prompt_eval_count"] = 100
+                object["prompt_eval_count"] = .number(Double(promptTokens ?? 100))
                 object["eval_count"] = 20
             }
             return JSONValue.object(object).canonicalText + "\n"

@@ -8,8 +8,9 @@ struct Scenario {
     let workspace: TemporaryDirectory
     let home: TemporaryDirectory
 
-    init(_ format: ScriptedWireFormat = .openai, _ replies: [ScriptedReply]) async throws {
-        server = try await ScriptedModelServer(format: format, replies: replies)
+    /// `contextLimit` makes the server play a model with that window (`ScriptedModelServer`).
+    init(_ format: ScriptedWireFormat = .openai, _ replies: [ScriptedReply], contextLimit: Int? = nil) async throws {
+        server = try await ScriptedModelServer(format: format, replies: replies, contextLimit: contextLimit)
         workspace = try TemporaryDirectory(prefix: "gander-workspace")
         home = try TemporaryDirectory(prefix: "gander-home")
     }
