@@ -215,8 +215,10 @@ private final class AgentLoop: @unchecked Sendable {
 
         var (compacted, trimmed) = compactor.trimToolOutputs(messages, sparingLatest: true)
         var summary: (message: Message, keptMessages: Int)?
+        // Asked for by the user, it keeps only the latest turn; otherwise the latest turns up to half the room left.
+        let tailBudget = trigger == .request ? 0 : max(0, window.threshold - fixed) / 2
         if fixed + TokenEstimate.of(compacted) >= window.threshold || trigger == .request,
-           let split = compactor.split(compacted, tailBudget: max(0, window.threshold - fixed) / 2) {
+           let split = compactor.split(compacted, tailBudget: tailBudget) {
             let older = compacted[..<split]
             let request = compactor.summaryRequest(for: older, budget: limit.tokens * 6 / 10)
             let asked = ContinuousClock.now

@@ -48,6 +48,33 @@ struct InteractiveSessionTests {
         #expect(terminal.screen().contains("saved"))
     }
 
+    @Test("/compact summarizes the conversation on demand; the status line shows how full the window is")
+    func compactCommand() async throws {
+        let work: [ScriptedReply] = (0..<6).map { .tools(shell("seq \($0) \($0 + 300)")) }
+        let scenario = try await Scenario(.openai, work + [.text("First part done."), .text("Going on from the summary.")],
+                                          contextLimit: 8192)
+        defer { Task { await scenario.finish() } }
+        let terminal = try await start(scenario, ["--mode", "auto"], environment: ["GANDER_CONTEXT_LIMIT": "8192"])
+        defer { terminal.close() }
+
+        try terminal.enter("count for me")
+        #expect(await terminal.waitFor("First part done."), "\(terminal.screen())")
+        #expect(await terminal.waitFor(" of 8,192 tokens"), "the status line: \(terminal.screen())")
+        #expect(terminal.screen().contains("context "))
+
+        try terminal.enter("/compact")
+        #expect(await terminal.waitFor("older turns summarized"), "\(terminal.screen())")
+        #expect(scenario.server.contextStatistics.summaries == 1)
+
+        try terminal.enter("go on")
+        #expect(await terminal.waitFor("Going on from the summary."), "\(terminal.screen())")
+        let last = try #require(scenario.server.chatRequests.last).rawBody
+        let startsFromSummary = last.contains("Scripted summary number 1.") && !last.contains("seq 0 300")
+        #expect(startsFromSummary, "the next turn starts from the summary, not the turns it replaced")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+    }
+
     @Test("/extensions lists each MCP server, its state and its tool count")
     func extensionsCommand() async throws {
         let scenario = try await Scenario(.openai, [])
