@@ -15,6 +15,8 @@ public struct GanderConfig: Sendable, Equatable {
     public var contextLimits: [String: Int] = [:]
     /// `compact_threshold:`, the share of the window past which Gander compacts.
     public var compactThreshold: Double?
+    /// `builtins:`, the built-in extensions turned off (`memory: false`); every one is on unless listed.
+    public var disabledBuiltins: Set<String> = []
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],
@@ -29,7 +31,7 @@ public struct GanderConfig: Sendable, Equatable {
 
     /// The keys config.yaml knows.
     public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env", "context_limit",
-                              "compact_threshold"]
+                              "compact_threshold", "builtins"]
 
     /// The context limit config.yaml sets for this provider and model, and the key that set it: the most specific of
     /// `provider/model`, `model` and `provider`, else the figure for every model.

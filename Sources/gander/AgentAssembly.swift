@@ -5,6 +5,9 @@ import GanderExtensions
 /// Puts an agent together the same way for every front end: the built-in extensions and the MCP servers, the hints
 /// of the working directory and the system prompt.
 struct AgentAssembly {
+    /// The extensions built into Gander, each on unless config.yaml's `builtins:` turns it off.
+    static let builtinNames = ["developer", "memory", "todo"]
+
     let workingDirectory: URL
     let extensions: [any Extension]
     /// The MCP servers among `extensions`.
@@ -15,7 +18,15 @@ struct AgentAssembly {
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
         mcp = try ExtensionSet(settings: settings, options: extensionOptions)
-        extensions = [DeveloperExtension(commandEnvironment: settings.commandEnvironment)] + mcp.servers
+        let projectRoot = GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory
+        let builtins: [any Extension] = [
+            DeveloperExtension(commandEnvironment: settings.commandEnvironment),
+            MemoryExtension(projectRoot: projectRoot, configDirectory: settings.directories.config),
+            TodoExtension(),
+        ]
+        // An MCP server the user named like a built-in (a `memory` server of their own) takes its place.
+        let taken = Set(mcp.servers.map(\.name)).union(settings.config.disabledBuiltins)
+        extensions = builtins.filter { !taken.contains($0.name) } + mcp.servers
         let hints = Hints.load(workingDirectory: workingDirectory, globalFile: settings.directories.globalHints)
         systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }

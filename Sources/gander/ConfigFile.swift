@@ -67,6 +67,16 @@ enum ConfigFile {
             }
             config.compactThreshold = share
         }
+        if let builtins = root["builtins"] {
+            let usage = "builtins must map \(AgentAssembly.builtinNames.joined(separator: ", ")) to true or false"
+            guard let table = builtins as? [String: Any] else { throw ConfigError(url, usage) }
+            for (name, value) in table {
+                guard AgentAssembly.builtinNames.contains(name), let enabled = value as? Bool else {
+                    throw ConfigError(url, usage)
+                }
+                if !enabled { config.disabledBuiltins.insert(name) }
+            }
+        }
         if let commandEnvironment = root["command_env"] {
             config.commandEnvironment = try commandEnvironmentPolicy(commandEnvironment, url)
         }

@@ -85,6 +85,12 @@ final class SessionView {
         endAnswer()
     }
 
+    /// `[x] step` drawn as a checkbox in colour.
+    private static func checklistLine(_ line: String) -> String {
+        line.replacingOccurrences(of: "[x] ", with: "☑ ").replacingOccurrences(of: "[~] ", with: "◐ ")
+            .replacingOccurrences(of: "[ ] ", with: "☐ ")
+    }
+
     /// One line for a compaction, here and in headless progress.
     static func describe(_ report: CompactionReport) -> String {
         var what: [String] = []
@@ -111,6 +117,13 @@ final class SessionView {
         let text = result.text
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let mark = result.isError ? style.red("  ✗ ") : style.green("  ✓ ")
+        if result.toolName == "todo__write", !result.isError {
+            // The checklist is for the user to follow: it is shown whole each time it changes.
+            terminal.write(lines.enumerated().map { index, line in
+                index == 0 ? mark + String(line) : "    " + Self.checklistLine(String(line))
+            }.joined(separator: "\n") + "\n")
+            return
+        }
         if showsFullToolOutput {
             terminal.write(mark + style.dim("\(lines.count) line\(lines.count == 1 ? "" : "s")") + "\n")
             terminal.write(lines.map { style.dim("  │ ") + $0 }.joined(separator: "\n") + "\n")
