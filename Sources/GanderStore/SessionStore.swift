@@ -150,6 +150,15 @@ public final class SessionStore: Sendable {
                     FROM message WHERE session_id = ? ORDER BY sequence
                     """,
                 arguments: [copy.id, sessionID])
+            // A fork goes on from what the model saw last, as the original would.
+            try db.execute(
+                sql: """
+                    INSERT INTO compaction (session_id, conversation, kept_from, summary, tokens_before, tokens_after,
+                        created_at)
+                    SELECT ?, conversation, kept_from, summary, tokens_before, tokens_after, created_at
+                    FROM compaction WHERE session_id = ? ORDER BY rowid
+                    """,
+                arguments: [copy.id, sessionID])
             return copy
         }
     }

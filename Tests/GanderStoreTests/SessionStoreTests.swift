@@ -121,6 +121,31 @@ struct SessionStoreTests {
         #expect(try fixture.store.messages(of: session.id).map(\.message) == [.user("old"), .user("new")])
     }
 
+    @Test("after a compaction the current conversation is its summary and what it kept; forks and export agree")
+    func compactedConversation() throws {
+        let fixture = try StoreFixture()
+        defer { fixture.directory.remove() }
+        let session = try fixture.newSession()
+        for message in [Message.user("task"), toolTurn, toolAnswer, toolTurn, toolAnswer] {
+            try fixture.store.append(message, to: session.id)
+        }
+        let summary = Message.user("task\n\n<conversation-summary>\nearlier work\n</conversation-summary>")
+        let report = CompactionReport(trigger: .threshold, tokensBefore: 900, tokensAfter: 300, trimmedOutputs: 0,
+                                      summarized: true)
+        try fixture.store.log(for: session.id).recordCompaction(summary: summary, keptMessages: 2, report: report)
+        try fixture.store.append(.user("next"), to: session.id)
+
+        let reloaded = try fixture.store.session(matching: session.id)
+        #expect(try fixture.store.currentConversation(of: reloaded) == [summary, toolTurn, toolAnswer, .user("next")])
+        #expect(try fixture.store.messages(of: session.id).count == 6, "every message stays")
+        let fork = try fixture.store.fork(session.id, name: nil)
+        #expect(try fixture.store.currentConversation(of: fork) == [summary, toolTurn, toolAnswer, .user("next")])
+
+        #expect(try fixture.store.startNewConversation(in: session.id) == 2)
+        let cleared = try fixture.store.session(matching: session.id)
+        #expect(try fixture.store.currentConversation(of: cleared).isEmpty, "a compaction belongs to its conversation")
+    }
+
     @Test("fork copies the messages; remove takes a session and its messages away")
     func forkAndRemove() throws {
         let fixture = try StoreFixture()
