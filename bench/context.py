@@ -86,7 +86,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def one_session(gander, endpoint, project, env):
     endpoint.reset()
     argv = [gander, "run", "--provider", "openai", "--model", "bench", "--base-url", endpoint.base_url,
-            "--no-session", "--output-format", "stream-json", "-t", "count through the numbers"]
+            "--output-format", "stream-json", "-t", "count through the numbers"]
     with tempfile.TemporaryFile() as out:
         child = subprocess.Popen(argv, cwd=project, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                  stderr=subprocess.PIPE)
@@ -110,7 +110,7 @@ def main():
     runs = [one_session(gander, endpoint, project, env) for _ in range(RUNS)]
     harness = [ms for run in runs for ms in run["harness_ms"]]
     print("\n## Context window\n")
-    print(f"One headless session of {TURNS} tool turns, each output about 7 KB, against an endpoint that plays an "
+    print(f"One headless session, kept in the session database, of {TURNS} tool turns, each output about 7 KB, against an endpoint that plays an "
           f"{LIMIT:,}-token window (a token per four bytes of request) and refuses any request past it with OpenAI's "
           f"own error; {RUNS} runs, medians.\n")
     print("| figure | value | target |")
