@@ -236,8 +236,7 @@ private final class AgentLoop: @unchecked Sendable {
         let harness = ContinuousClock.now - started - modelTime
         let report = CompactionReport(trigger: trigger, tokensBefore: before, tokensAfter: after,
                                       trimmedOutputs: trimmed, summarized: summary != nil,
-                                      harnessMilliseconds: Double(harness.components.attoseconds) / 1e15
-                                          + Double(harness.components.seconds) * 1000)
+                                      harnessMilliseconds: harness / .milliseconds(1))
         if let summary {
             do {
                 try agent.log?.recordCompaction(summary: summary.message, keptMessages: summary.keptMessages, report: report)

@@ -23,11 +23,14 @@ struct InfoCommand: ParsableCommand {
         let paths = settings.directories
         let session = try settings.mode(flag: mode, fallback: .smart)
         let run = try settings.mode(flag: mode, fallback: .auto)
+        let window = try settings.userContextLimit(for: choice).map { "\($0.tokens) tokens  (\($0.source))" }
+            ?? "what the provider reports when a run starts, else Gander's catalogue"
         print("""
             gander \(GanderCommand.version)
             provider:      \(choice.provider)  (\(choice.providerSource))
             model:         \(choice.model ?? "none")  (\(choice.modelSource))
             mode:          \(session.mode.rawValue) in a session, \(run.mode.rawValue) for run  (\(session.source))
+            context:       \(window)
             config:        \(paths.configFile.path)\(FileManager.default.fileExists(atPath: paths.configFile.path) ? "" : " (none yet)")
             global hints:  \(paths.globalHints.path)
             sessions:      \(paths.sessionDatabase.path)

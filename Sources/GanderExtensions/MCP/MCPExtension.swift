@@ -130,8 +130,7 @@ actor MCPSupervisor {
             if case .starting = phase {
                 await waitForStart(until: deadline)
                 if case .starting = phase {
-                    let (whole, fraction) = startupWait.components
-                    let seconds = String(format: "%g", Double(whole) + Double(fraction) / 1e18)
+                    let seconds = String(format: "%g", startupWait / .seconds(1))
                     notices.append("extension \(config.name) did not list its tools within \(seconds) s; they are "
                         + "offered once it is up (to wait longer, set startup_wait: in its config.yaml entry, or "
                         + "GANDER_STARTUP_WAIT)")
