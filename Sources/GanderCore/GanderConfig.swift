@@ -15,8 +15,8 @@ public struct GanderConfig: Sendable, Equatable {
     public var contextLimits: [String: Int] = [:]
     /// `compact_threshold:`, the share of the window past which Gander compacts.
     public var compactThreshold: Double?
-    /// `builtins:`, the built-in extensions turned off (`memory: false`); every one is on unless listed.
-    public var disabledBuiltins: Set<String> = []
+    /// `builtins:`, the built-in extensions the user turned on or off by name (`memory: false`).
+    public var builtins: [String: Bool] = [:]
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],

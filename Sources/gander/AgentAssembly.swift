@@ -5,8 +5,15 @@ import GanderExtensions
 /// Puts an agent together the same way for every front end: the built-in extensions and the MCP servers, the hints
 /// of the working directory and the system prompt.
 struct AgentAssembly {
-    /// The extensions built into Gander, each on unless config.yaml's `builtins:` turns it off.
+    /// The extensions built into Gander; config.yaml's `builtins:` turns each on or off.
     static let builtinNames = ["developer", "memory", "todo"]
+
+    /// Whether a built-in is on when config.yaml does not say. The embedded model gets the developer tools alone:
+    /// a small model offered more tools picks a wrong one more often (the 135M default writes empty checklists instead
+    /// of running the command it was asked to).
+    static func isOnByDefault(_ builtin: String, provider: String) -> Bool {
+        builtin == "developer" || provider != "local"
+    }
 
     let workingDirectory: URL
     let extensions: [any Extension]
@@ -14,7 +21,8 @@ struct AgentAssembly {
     let mcp: ExtensionSet
     let systemPrompt: SystemPrompt
 
-    init(settings: Settings, extensionOptions: ExtensionOptions = ExtensionOptions(),
+    /// `provider` is the one the run starts with; it decides which built-ins are on by default.
+    init(settings: Settings, provider: String, extensionOptions: ExtensionOptions = ExtensionOptions(),
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
         mcp = try ExtensionSet(settings: settings, options: extensionOptions)
@@ -25,8 +33,11 @@ struct AgentAssembly {
             TodoExtension(),
         ]
         // An MCP server the user named like a built-in (a `memory` server of their own) takes its place.
-        let taken = Set(mcp.servers.map(\.name)).union(settings.config.disabledBuiltins)
-        extensions = builtins.filter { !taken.contains($0.name) } + mcp.servers
+        let taken = Set(mcp.servers.map(\.name))
+        extensions = builtins.filter { builtin in
+            !taken.contains(builtin.name)
+                && settings.config.builtins[builtin.name] ?? Self.isOnByDefault(builtin.name, provider: provider)
+        } + mcp.servers
         let hints = Hints.load(workingDirectory: workingDirectory, globalFile: settings.directories.globalHints)
         systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }

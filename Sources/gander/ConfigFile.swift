@@ -74,7 +74,7 @@ enum ConfigFile {
                 guard AgentAssembly.builtinNames.contains(name), let enabled = value as? Bool else {
                     throw ConfigError(url, usage)
                 }
-                if !enabled { config.disabledBuiltins.insert(name) }
+                config.builtins[name] = enabled
             }
         }
         if let commandEnvironment = root["command_env"] {

@@ -117,7 +117,7 @@ struct RunCommand: ParsableCommand {
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
-        let assembly = try AgentAssembly(settings: settings, extensionOptions: extensionOptions)
+        let assembly = try AgentAssembly(settings: settings, provider: choice.provider, extensionOptions: extensionOptions)
 
         var session: SessionInfo?
         var history: [Message] = []

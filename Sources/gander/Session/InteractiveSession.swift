@@ -35,7 +35,7 @@ final class InteractiveSession {
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .smart).mode
         permissions = Permissions(mode: mode, rules: settings.config.permissions)
 
-        assembly = try AgentAssembly(settings: settings, extensionOptions: extensionOptions)
+        assembly = try AgentAssembly(settings: settings, provider: choice.provider, extensionOptions: extensionOptions)
         store = try SessionStore(url: settings.directories.sessionDatabase)
         session = try sessionOptions.session(
             in: store, workingDirectory: assembly.workingDirectory.path, provider: choice.provider,
