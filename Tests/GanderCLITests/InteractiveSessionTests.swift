@@ -75,6 +75,26 @@ struct InteractiveSessionTests {
         #expect(await terminal.waitForExit())
     }
 
+    @Test("the model's checklist is shown whole each time it changes")
+    func checklist() async throws {
+        let items: JSONValue = ["items": [["text": "read the code", "status": "done"],
+                                          ["text": "fix the bug", "status": "in_progress"]]]
+        let scenario = try await Scenario(.openai, [
+            .tools(ScriptedToolCall("todo__write", items.canonicalText)), .text("Working on it."),
+        ])
+        defer { Task { await scenario.finish() } }
+        let terminal = try await start(scenario)
+        defer { terminal.close() }
+
+        try terminal.enter("fix the bug")
+        #expect(await terminal.waitFor("Working on it."), "\(terminal.screen())")
+        let screen = terminal.screen()
+        #expect(screen.contains("✓ Checklist (1 of 2 done):"))
+        #expect(screen.contains("☑ read the code") && screen.contains("◐ fix the bug"), "\(screen)")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+    }
+
     @Test("/extensions lists each MCP server, its state and its tool count")
     func extensionsCommand() async throws {
         let scenario = try await Scenario(.openai, [])
