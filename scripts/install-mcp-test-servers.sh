@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs the real MCP servers and SDK the tests run against, pinned, into a virtual environment outside the clone
-# (so a fresh clone reuses it): mcp-server-time and mcp-server-git over stdio, and the `mcp` Python SDK, whose
-# MCPServer (FastMCP before mcp 2.0) serves the streamable-HTTP fixture and whose client drives `gander mcp serve`.
+# Installs the real Python packages the tests run against, pinned, into a virtual environment outside the clone
+# (so a fresh clone reuses it): mcp-server-time and mcp-server-git over stdio, the `mcp` Python SDK, whose
+# MCPServer (FastMCP before mcp 2.0) serves the streamable-HTTP fixture and whose client drives `gander mcp serve`,
+# and google-genai, whose types check the Gemini requests Gander writes.
 # Does nothing when the pinned set is already there.
 set -euo pipefail
 venv="${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gander-dev/mcp-venv}"
-packages=(mcp==2.3.0 mcp-server-time==2026.10.19 mcp-server-git==2026.10.19)
+packages=(mcp==2.3.0 mcp-server-time==2026.10.19 mcp-server-git==2026.10.19 google-genai==3.6.1)
 stamp="$venv/.gander-pins"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "${packages[*]}" ]; then exit 0; fi
-echo "gander: installing the MCP test servers (${packages[*]}) into $venv"
+echo "gander: installing the test servers and SDKs (${packages[*]}) into $venv"
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check "${packages[@]}"
 echo "${packages[*]}" > "$stamp"

@@ -80,12 +80,18 @@ public struct ToolCall: Codable, Sendable, Equatable {
     public var id: String
     public var name: String
     public var arguments: String
+    /// An opaque signature of the model's reasoning that some providers (Gemini) attach to a call and require back,
+    /// unchanged, with the conversation.
+    public var thoughtSignature: String?
 
-    public init(id: String, name: String, arguments: String) {
+    public init(id: String, name: String, arguments: String, thoughtSignature: String? = nil) {
         self.id = id
         self.name = name
         self.arguments = arguments
+        self.thoughtSignature = thoughtSignature
     }
+
+    enum CodingKeys: String, CodingKey { case id, name, arguments, thoughtSignature = "thought_signature" }
 }
 
 /// The outcome of one tool call, sent back to the model under the call's id.

@@ -35,6 +35,8 @@ public enum ProviderEvent: Sendable, Equatable {
     case redactedReasoning(String)
     case toolCallStarted(index: Int, id: String, name: String)
     case toolCallArgumentsDelta(index: Int, fragment: String)
+    /// The provider's signature of its reasoning for the call at `index`, to be sent back with it.
+    case toolCallSignature(index: Int, signature: String)
     case usage(Usage)
     /// The provider is about to try the call again after a failure it may recover from.
     case retrying(attempt: Int, delaySeconds: Double, reason: String)

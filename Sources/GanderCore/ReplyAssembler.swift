@@ -49,6 +49,13 @@ struct ReplyAssembler {
                 toolCalls.append((index, ToolCall(id: "", name: "", arguments: fragment)))
             }
             return nil
+        case .toolCallSignature(let index, let signature):
+            if let position = toolCalls.firstIndex(where: { $0.index == index }) {
+                toolCalls[position].call.thoughtSignature = signature
+            } else {
+                toolCalls.append((index, ToolCall(id: "", name: "", arguments: "", thoughtSignature: signature)))
+            }
+            return nil
         case .usage(let usage):
             return .usage(usage)
         case .retrying(let attempt, let delay, let reason):

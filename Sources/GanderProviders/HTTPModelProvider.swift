@@ -45,11 +45,11 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
 
 extension HTTPClientRequest {
     /// A JSON POST of `body` with its `messages` member given as ready JSON text, from `MessageEncodingCache`.
-    static func jsonPost(url: String, body: [String: JSONValue], messagesJSON: String,
+    static func jsonPost(url: String, body: [String: JSONValue], messagesJSON: String, messagesKey: String = "messages",
                          headers: [(String, String)]) -> HTTPClientRequest {
         var request = jsonPost(url: url, body: .object(body), headers: headers)
         let rest = JSONValue.object(body).canonicalText.dropFirst()
-        request.body = .bytes(ByteBuffer(string: "{\"messages\":" + messagesJSON + (rest == "}" ? "" : ",") + rest))
+        request.body = .bytes(ByteBuffer(string: "{\"\(messagesKey)\":" + messagesJSON + (rest == "}" ? "" : ",") + rest))
         return request
     }
 

@@ -32,7 +32,8 @@ struct HTTPTransport: Sendable {
                 if (200..<300).contains(Int(response.status.code)) { return response }
                 let status = Int(response.status.code)
                 let message = await Self.errorMessage(in: response)
-                let error = ProviderError.http(provider: provider, status: status, message: message, advice: advice(for: status))
+                let error = ProviderError.http(provider: provider, status: status, message: message,
+                                               advice: advice(for: status, message: message))
                 guard RetryPolicy.retryableStatuses.contains(status) else { throw error }
                 failure = ("HTTP \(status)", response.headers.first(name: "retry-after"), error)
             } catch let error as ProviderError {
@@ -56,9 +57,15 @@ struct HTTPTransport: Sendable {
         }
     }
 
-    /// What the user should do about an error status.
-    func advice(for status: Int) -> String {
+    /// What the user should do about an error status. Some providers (Gemini) answer a bad key with 400, so the
+    /// provider's own words decide too.
+    func advice(for status: Int, message: String = "") -> String {
+        let text = message.lowercased()
+        let aboutTheKey = text.contains("api key") || text.contains("api_key")
         switch status {
+        case _ where aboutTheKey && [400, 401, 403].contains(status):
+            let key = keyVariable.map { "Check \($0) (export it, or pass the right key)" } ?? "Check the credentials"
+            return "\(key); the server refused it."
         case 401, 403:
             let key = keyVariable.map { "Check \($0) (export it, or pass the right key)" } ?? "Check the credentials"
             return "\(key); the server refused it."

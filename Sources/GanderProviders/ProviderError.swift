@@ -16,8 +16,9 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
     case configuration(String)
 
     /// Whether the provider refused the request for being longer than the model's context window: OpenAI's
-    /// `context_length_exceeded` ("maximum context length"), Anthropic's "prompt is too long", Ollama's "input exceeds
-    /// context length", llama.cpp's "exceeds the available context size", or HTTP 413.
+    /// `context_length_exceeded` ("maximum context length"), Anthropic's "prompt is too long", Gemini's "exceeds the
+    /// maximum number of tokens", Ollama's "input exceeds context length", llama.cpp's "exceeds the available context
+    /// size", or HTTP 413.
     public var isContextOverflow: Bool {
         switch self {
         case .http(_, let status, let message, _): status == 413 || Self.saysContextOverflow(message)
@@ -29,7 +30,8 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
     private static func saysContextOverflow(_ message: String) -> Bool {
         let text = message.lowercased()
         return ["context_length_exceeded", "maximum context length", "prompt is too long", "context length",
-                "context size", "context window", "exceed_context_size"].contains { text.contains($0) }
+                "context size", "context window", "exceed_context_size", "exceeds the maximum number of tokens"]
+            .contains { text.contains($0) }
     }
 
     public var description: String {

@@ -27,11 +27,12 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "ollama"]
+    public static let names = ["openai", "anthropic", "google", "ollama"]
 
     /// The variables Gander reads provider credentials from; commands the model runs never see them
     /// (`CommandEnvironmentPolicy`).
-    public static let credentialVariables: Set<String> = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    public static let credentialVariables: Set<String> = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
+                                                          "GOOGLE_API_KEY"]
 
     public static let openAIDefaultBaseURL = "https://api.openai.com/v1"
 
@@ -40,6 +41,7 @@ public enum ProviderFactory {
         switch provider {
         case "openai": "gpt-4.1"
         case "anthropic": "claude-sonnet-4-5"
+        case "google": "gemini-2.5-flash"
         case "ollama": "qwen3"
         default: nil
         }
@@ -49,6 +51,7 @@ public enum ProviderFactory {
     public static func inferredProvider(environment: [String: String]) -> String? {
         if nonEmpty(environment["ANTHROPIC_API_KEY"]) != nil { return "anthropic" }
         if nonEmpty(environment["OPENAI_API_KEY"]) != nil || nonEmpty(environment["OPENAI_BASE_URL"]) != nil { return "openai" }
+        if googleKeyVariable(environment) != nil { return "google" }
         return nil
     }
 
@@ -86,6 +89,15 @@ public enum ProviderFactory {
             let format = AnthropicMessagesFormat(model: model, baseURL: baseURL, apiKey: key,
                                                  maxTokens: ModelCatalog.maxOutputTokens(for: model))
             return HTTPModelProvider(name: "anthropic", model: model, format: format, transport: transport("ANTHROPIC_API_KEY"))
+        case "google":
+            guard let keyVariable = googleKeyVariable(environment), let key = nonEmpty(environment[keyVariable]) else {
+                throw ProviderError.configuration(
+                    "neither GOOGLE_API_KEY nor GEMINI_API_KEY is set; export one (a key from Google AI Studio), or "
+                        + "choose another --provider")
+            }
+            let baseURL = try normalized(settings.baseURL ?? "https://generativelanguage.googleapis.com")
+            let format = GeminiFormat(model: model, baseURL: baseURL, apiKey: key)
+            return HTTPModelProvider(name: "google", model: model, format: format, transport: transport(keyVariable))
         case "ollama":
             let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["OLLAMA_HOST"]) ?? "http://localhost:11434")
             let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
@@ -104,6 +116,11 @@ public enum ProviderFactory {
             throw ProviderError.configuration("\"\(url)\" is not an http(s) URL; pass a base URL like http://localhost:8080/v1")
         }
         return text
+    }
+
+    /// The variable the Gemini key is read from: `GOOGLE_API_KEY`, else `GEMINI_API_KEY`, as Google's own SDK does.
+    private static func googleKeyVariable(_ environment: [String: String]) -> String? {
+        ["GOOGLE_API_KEY", "GEMINI_API_KEY"].first { nonEmpty(environment[$0]) != nil }
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

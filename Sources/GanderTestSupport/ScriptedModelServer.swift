@@ -216,7 +216,7 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
             // Chat Completions answers in one JSON object unless the client asked for a stream.
             return send(status: .ok, contentType: "application/json", chunks: [encoder.openAICompletion(reply)], context: context)
         }
-        var chunks = encoder.chunks(for: reply)
+        var chunks = reply.rawStream.map { [$0] } ?? encoder.chunks(for: reply)
         if let limit = reply.breakAfterChunks ?? reply.stallAfterChunks { chunks = Array(chunks.prefix(limit)) }
         let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall : .complete
         send(status: .ok, contentType: encoder.contentType, chunks: chunks, ending: ending, context: context)

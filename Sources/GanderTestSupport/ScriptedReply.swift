@@ -20,10 +20,15 @@ public struct ScriptedReply: Codable, Sendable {
     public var chunkSize: Int?
     /// In script files: serve this reply to this many requests in a row.
     public var `repeat`: Int?
+    /// The provider's own reason for stopping, sent instead of the usual one (Gemini's `SAFETY`, say).
+    public var finishReason: String?
+    /// A stream sent exactly as written instead of one built from the fields above, for replies the fields cannot
+    /// describe (Gemini's `promptFeedback`).
+    public var rawStream: String?
 
     public init(text: String? = nil, thinking: String? = nil, toolCalls: [ScriptedToolCall]? = nil, status: Int? = nil,
                 body: String? = nil, headers: [String: String]? = nil, drop: Bool? = nil, breakAfterChunks: Int? = nil,
-                stallAfterChunks: Int? = nil, chunkSize: Int? = nil) {
+                stallAfterChunks: Int? = nil, chunkSize: Int? = nil, finishReason: String? = nil, rawStream: String? = nil) {
         self.text = text
         self.thinking = thinking
         self.toolCalls = toolCalls
@@ -34,6 +39,8 @@ public struct ScriptedReply: Codable, Sendable {
         self.breakAfterChunks = breakAfterChunks
         self.stallAfterChunks = stallAfterChunks
         self.chunkSize = chunkSize
+        self.finishReason = finishReason
+        self.rawStream = rawStream
     }
 
     public static func text(_ text: String) -> ScriptedReply { ScriptedReply(text: text) }
@@ -49,7 +56,7 @@ public struct ScriptedReply: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case text, thinking, toolCalls = "tool_calls", status, body, headers, drop
         case breakAfterChunks = "break_after_chunks", stallAfterChunks = "stall_after_chunks"
-        case chunkSize = "chunk_size", `repeat`
+        case chunkSize = "chunk_size", `repeat`, finishReason = "finish_reason", rawStream = "raw_stream"
     }
 }
 
@@ -69,4 +76,9 @@ public enum ScriptedWireFormat: String, Codable, Sendable, CaseIterable {
     case openai
     case anthropic
     case ollama
+    /// Gemini's `streamGenerateContent?alt=sse`; Gander's provider name for it is `google`.
+    case gemini
+
+    /// The `--provider` that speaks this format.
+    public var provider: String { self == .gemini ? "google" : rawValue }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GanderCore
 
 /// Writes a scripted reply in a provider's exact streaming wire format, one string per network write.
@@ -29,6 +30,12 @@ struct ScriptedStreamEncoder {
             return (400, body.canonicalText)
         case .ollama:
             return (400, JSONValue.object(["error": "the input length exceeds the context length"]).canonicalText)
+        case .gemini:
+            let body: JSONValue = ["error": [
+                "code": 400, "status": "INVALID_ARGUMENT",
+                "message": .string("The input token count (\(tokens)) exceeds the maximum number of tokens allowed "
+                    + "(\(limit)).")]]
+            return (400, body.canonicalText)
         }
     }
 
@@ -41,6 +48,7 @@ struct ScriptedStreamEncoder {
         case .openai: openAI(reply)
         case .anthropic: anthropic(reply)
         case .ollama: ollama(reply)
+        case .gemini: gemini(reply)
         }
     }
 
@@ -145,6 +153,40 @@ struct ScriptedStreamEncoder {
         out.append(sse(["type": "message_delta", "delta": ["stop_reason": .string(stop), "stop_sequence": .null],
                         "usage": ["output_tokens": 20]], event: "message_delta"))
         out.append(sse(["type": "message_stop"], event: "message_stop"))
+        return out
+    }
+
+    // MARK: Gemini
+
+    /// Chunks as `streamGenerateContent?alt=sse` sends them: each a whole `GenerateContentResponse` with the usage so
+    /// far; function calls arrive whole, the first carrying a thought signature; the last chunk has the finishReason.
+    private func gemini(_ reply: ScriptedReply) -> [String] {
+        let prompt = promptTokens ?? 100
+        func chunk(_ parts: [JSONValue], finish: String? = nil, output: Int) -> String {
+            var candidate: [String: JSONValue] = ["content": ["role": "model", "parts": .array(parts)], "index": 0]
+            if let finish { candidate["finishReason"] = .string(finish) }
+            return sse(["candidates": [.object(candidate)], "modelVersion": "scripted",
+                        "usageMetadata": ["promptTokenCount": .number(Double(prompt)),
+                                          "candidatesTokenCount": .number(Double(output)),
+                                          "totalTokenCount": .number(Double(prompt + output)),
+                                          "cachedContentTokenCount": 40]])
+        }
+        var out: [String] = []
+        if let thinking = reply.thinking {
+            out += pieces(thinking, reply).map { chunk([["text": .string($0), "thought": true]], output: 1) }
+        }
+        if let text = reply.text { out += pieces(text, reply).map { chunk([["text": .string($0)]], output: 5) } }
+        if let calls = reply.toolCalls, !calls.isEmpty {
+            out.append(chunk(calls.enumerated().map { position, call in
+                var part: [String: JSONValue] = ["functionCall": [
+                    "name": .string(call.name),
+                    "args": (try? JSONValue(parsing: call.arguments)) ?? .string(call.arguments)]]
+                // Signatures are opaque bytes in base64, as Gemini sends them.
+                if position == 0 { part["thoughtSignature"] = .string(Data("sig-\(turn)".utf8).base64EncodedString()) }
+                return .object(part)
+            }, output: 10))
+        }
+        out.append(chunk([["text": ""]], finish: reply.finishReason ?? "STOP", output: 20))
         return out
     }
 

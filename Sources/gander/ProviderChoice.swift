@@ -23,7 +23,9 @@ struct ProviderChoice {
         } else if let value = config.provider {
             (provider, providerSource) = (value, "config.yaml")
         } else if let inferred = ProviderFactory.inferredProvider(environment: environment) {
-            (provider, providerSource) = (inferred, inferred == "anthropic" ? "ANTHROPIC_API_KEY is set" : "OPENAI_API_KEY is set")
+            let variable = ["anthropic": "ANTHROPIC_API_KEY", "google": "GOOGLE_API_KEY or GEMINI_API_KEY"][inferred]
+                ?? "OPENAI_API_KEY"
+            (provider, providerSource) = (inferred, "\(variable) is set")
         } else {
             (provider, providerSource) = ("local", "default: no provider configured and no provider key set")
         }

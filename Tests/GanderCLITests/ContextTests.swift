@@ -19,7 +19,7 @@ struct ContextTests {
     }
 
     @Test("a 300-turn session with large outputs under an 8k window finishes, and no request passes the limit",
-          arguments: [(ScriptedWireFormat.openai, 300), (.anthropic, 60), (.ollama, 60)])
+          arguments: [(ScriptedWireFormat.openai, 300), (.anthropic, 60), (.ollama, 60), (.gemini, 60)])
     func longSession(format: ScriptedWireFormat, turns: Int) async throws {
         let scenario = try await Scenario(format, Self.longTask(turns: turns), contextLimit: 8192)
         defer { Task { await scenario.finish() } }
@@ -50,7 +50,7 @@ struct ContextTests {
     }
 
     @Test("a provider's overflow error is recovered from once: compact, send again, finish",
-          arguments: [ScriptedWireFormat.openai, .anthropic, .ollama])
+          arguments: ScriptedWireFormat.allCases)
     func overflowRecovery(format: ScriptedWireFormat) async throws {
         // Gander believes the window is 100k, so it does not compact first; the server's real window is 6k.
         let scenario = try await Scenario(format, Self.longTask(turns: 8), contextLimit: 6000)

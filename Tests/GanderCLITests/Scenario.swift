@@ -17,14 +17,15 @@ struct Scenario {
 
     /// The flags that point Gander at the scripted server.
     var providerArguments: [String] {
-        ["--provider", server.format.rawValue, "--model", "scripted-model", "--base-url", server.baseURL]
+        ["--provider", server.format.provider, "--model", "scripted-model", "--base-url", server.baseURL]
     }
 
     /// Two cores running many tests at once can slow an MCP server's start past the default startup wait, so the
     /// tests wait longer; a test of the bound itself sets `startup_wait:` in the server's entry.
     var environment: [String: String] {
         GanderProcess.isolatedEnvironment(home: home.url, extra: [
-            "ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key", "GANDER_STARTUP_WAIT": "120",
+            "ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key", "GEMINI_API_KEY": "test-key",
+            "GANDER_STARTUP_WAIT": "120",
         ])
     }
 
@@ -85,6 +86,13 @@ struct Scenario {
             return (body["messages"]?.arrayValue ?? []).filter { $0["role"] == "tool" }.map {
                 ($0["tool_name"]?.stringValue ?? "", $0["content"]?.stringValue ?? "")
             }
+        case .gemini:
+            let parts: [JSONValue] = (body["contents"]?.arrayValue ?? []).flatMap { $0["parts"]?.arrayValue ?? [] }
+            return parts.compactMap { $0["functionResponse"] }.map { response in
+                let answer = response["response"]
+                return (response["name"]?.stringValue ?? "",
+                        answer?["output"]?.stringValue ?? answer?["error"]?.stringValue ?? "")
+            }
         }
     }
 
@@ -92,6 +100,7 @@ struct Scenario {
     func systemPrompt(inRequest index: Int) -> String {
         guard let body = server.chatRequests[index].body else { return "" }
         if server.format == .anthropic { return body["system"]?.stringValue ?? "" }
+        if server.format == .gemini { return body["systemInstruction"]?["parts"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
         return body["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
     }
 }
@@ -101,7 +110,7 @@ func scriptedCallID(_ format: ScriptedWireFormat, turn: Int, position: Int) -> S
     switch format {
     case .openai: "call_\(turn)_\(position)"
     case .anthropic: "toolu_\(turn)_\(position)"
-    case .ollama: "developer__shell"
+    case .ollama, .gemini: "developer__shell"  // matched by tool name
     }
 }
 
