@@ -63,6 +63,8 @@ struct HTTPTransport: Sendable {
         let text = message.lowercased()
         let aboutTheKey = text.contains("api key") || text.contains("api_key")
         switch status {
+        case 400 where text.contains("content management policy") || text.contains("content_filter"):
+            return "The provider's content filter refused the prompt; rephrase it, or leave out what may have been flagged."
         case _ where aboutTheKey && [400, 401, 403].contains(status):
             let key = keyVariable.map { "Check \($0) (export it, or pass the right key)" } ?? "Check the credentials"
             return "\(key); the server refused it."
@@ -83,7 +85,10 @@ struct HTTPTransport: Sendable {
         guard let json = try? JSONValue(parsing: text) else { return String(text.prefix(300)) }
         let candidates = [json["error"]?["message"], json["message"], json["error"], json["detail"]]
         for candidate in candidates {
-            if let message = candidate?.stringValue, !message.isEmpty { return message }
+            if let message = candidate?.stringValue, !message.isEmpty {
+                // Azure says which content filter categories refused the prompt beside its message.
+                return message + ContentFilter.categories(json["error"]?["innererror"]?["content_filter_result"])
+            }
         }
         return String(text.prefix(300))
     }

@@ -1,12 +1,30 @@
 import AsyncHTTPClient
 import GanderCore
 
-/// OpenAI's Chat Completions API, streamed. Also spoken by vLLM, llama.cpp's server, LM Studio, OpenRouter and Groq.
+/// OpenAI's Chat Completions API, streamed. Also spoken by Azure OpenAI, vLLM, llama.cpp's server, LM Studio,
+/// OpenRouter and Groq, which differ only in the address and how the key is sent.
 struct OpenAIChatFormat: WireFormat {
+    /// The provider's name as users type it, for errors.
+    let provider: String
     let model: String
-    let baseURL: String
-    let apiKey: String?
+    /// The chat completions address itself (`…/v1/chat/completions`, Azure's deployment URL with its api-version).
+    let url: String
+    /// How the key travels: `Authorization: Bearer …`, Azure's `api-key`, or nothing for a local server.
+    let authorization: [(String, String)]
     let encodedMessages = MessageEncodingCache()
+
+    /// A server that follows OpenAI's own layout under `baseURL`, with a bearer key if there is one.
+    init(provider: String = "openai", model: String, baseURL: String, apiKey: String?) {
+        self.init(provider: provider, model: model, url: baseURL + "/chat/completions",
+                  authorization: apiKey.map { [("authorization", "Bearer \($0)")] } ?? [])
+    }
+
+    init(provider: String, model: String, url: String, authorization: [(String, String)]) {
+        self.provider = provider
+        self.model = model
+        self.url = url
+        self.authorization = authorization
+    }
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         var body: [String: JSONValue] = [
@@ -17,11 +35,10 @@ struct OpenAIChatFormat: WireFormat {
         if !request.tools.isEmpty {
             body["tools"] = .array(request.tools.map(\.functionDefinition))
         }
-        let headers = apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
         let messages = encodedMessages.encodedArray(
             prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,
             encode: Self.wireEntries)
-        return .jsonPost(url: baseURL + "/chat/completions", body: body, messagesJSON: messages, headers: headers)
+        return .jsonPost(url: url, body: body, messagesJSON: messages, headers: authorization)
     }
 
     /// One message as Chat Completions messages: tool results become `tool` messages.
@@ -52,12 +69,17 @@ struct OpenAIChatFormat: WireFormat {
         return wire
     }
 
-    func makeDecoder() -> Decoder { Decoder() }
+    func makeDecoder() -> Decoder { Decoder(provider: provider) }
 
     /// Reads `data:` chunks until `[DONE]`.
     struct Decoder: StreamDecoder {
+        let provider: String
         private var parser = ServerSentEventParser()
         private var finished = false
+
+        init(provider: String) {
+            self.provider = provider
+        }
 
         mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
             try parser.feed(bytes).flatMap { try events(from: $0) }
@@ -66,7 +88,7 @@ struct OpenAIChatFormat: WireFormat {
         mutating func finish() throws -> [ProviderEvent] {
             let tail = try parser.finish().flatMap { try events(from: $0) }
             guard finished else {
-                throw ProviderError.interrupted(provider: "openai", reason: "the stream ended before [DONE]")
+                throw ProviderError.interrupted(provider: provider, reason: "the stream ended before [DONE]")
             }
             return tail
         }
@@ -77,10 +99,10 @@ struct OpenAIChatFormat: WireFormat {
                 return []
             }
             guard let chunk = try? JSONValue(parsing: event.data) else {
-                throw ProviderError.malformed(provider: "openai", detail: "a stream chunk is not JSON")
+                throw ProviderError.malformed(provider: provider, detail: "a stream chunk is not JSON")
             }
             if let error = chunk["error"] {
-                throw ProviderError.streamError(provider: "openai", message: error["message"]?.stringValue ?? error.canonicalText)
+                throw ProviderError.streamError(provider: provider, message: error["message"]?.stringValue ?? error.canonicalText)
             }
             var events: [ProviderEvent] = []
             if let choice = chunk["choices"]?.arrayValue?.first {
@@ -99,6 +121,12 @@ struct OpenAIChatFormat: WireFormat {
                     }
                 }
                 if let reason = choice["finish_reason"]?.stringValue {
+                    if reason == "content_filter" {
+                        throw ProviderError.streamError(
+                            provider: provider,
+                            message: "the content filter stopped the answer\(ContentFilter.categories(choice["content_filter_results"]))"
+                                + "; rephrase the request, or leave out what may have been flagged")
+                    }
                     events.append(.stop(Self.stopReason(reason)))
                 }
             }
@@ -121,5 +149,17 @@ struct OpenAIChatFormat: WireFormat {
             default: .other
             }
         }
+    }
+}
+
+/// Azure's (and OpenAI's) content filter results: `{"hate": {"filtered": true, "severity": "high"}, …}`.
+enum ContentFilter {
+    /// ` (hate: high, violence: medium)` for the categories that were filtered, or nothing.
+    static func categories(_ results: JSONValue?) -> String {
+        let filtered = (results?.objectValue ?? [:]).sorted { $0.key < $1.key }.compactMap { name, result -> String? in
+            guard result["filtered"]?.boolValue == true else { return nil }
+            return result["severity"]?.stringValue.map { "\(name): \($0)" } ?? name
+        }
+        return filtered.isEmpty ? "" : " (" + filtered.joined(separator: ", ") + ")"
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GanderCore
 
 /// How the user asked for a provider: flags and `GANDER_*` settings, before the environment fills the gaps.
@@ -27,12 +28,16 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "ollama"]
+    public static let names = ["openai", "anthropic", "google", "azure", "ollama"]
 
     /// The variables Gander reads provider credentials from; commands the model runs never see them
     /// (`CommandEnvironmentPolicy`).
     public static let credentialVariables: Set<String> = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
-                                                          "GOOGLE_API_KEY"]
+                                                          "GOOGLE_API_KEY", "AZURE_OPENAI_API_KEY",
+                                                          "AZURE_OPENAI_AD_TOKEN"]
+
+    /// The Azure OpenAI API version used when `OPENAI_API_VERSION` does not name one: the latest generally available.
+    public static let azureDefaultAPIVersion = "2024-10-21"
 
     public static let openAIDefaultBaseURL = "https://api.openai.com/v1"
 
@@ -61,6 +66,9 @@ public enum ProviderFactory {
     }
 
     public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
+        if settings.provider == "azure", settings.model == nil {
+            throw ProviderError.configuration("azure needs the name of your deployment: pass it as --model DEPLOYMENT")
+        }
         guard let model = settings.model ?? defaultModel(for: settings.provider) else {
             throw unknownProvider(settings.provider)
         }
@@ -98,6 +106,8 @@ public enum ProviderFactory {
             let baseURL = try normalized(settings.baseURL ?? "https://generativelanguage.googleapis.com")
             let format = GeminiFormat(model: model, baseURL: baseURL, apiKey: key)
             return HTTPModelProvider(name: "google", model: model, format: format, transport: transport(keyVariable))
+        case "azure":
+            return try azure(deployment: model, settings: settings, environment: environment, transport: transport)
         case "ollama":
             let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["OLLAMA_HOST"]) ?? "http://localhost:11434")
             let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
@@ -105,6 +115,38 @@ public enum ProviderFactory {
         default:
             throw unknownProvider(settings.provider)
         }
+    }
+
+    /// Azure OpenAI: the model is the deployment, at `ENDPOINT/openai/deployments/NAME/chat/completions?api-version=…`,
+    /// or at `ENDPOINT/openai/v1/chat/completions` when the endpoint names the newer v1 API. The key goes in `api-key`;
+    /// an Entra ID token, as a bearer token.
+    private static func azure(deployment: String, settings: ProviderSettings, environment: [String: String],
+                              transport: (String?) -> HTTPTransport) throws -> any ModelProvider {
+        guard let endpointText = settings.baseURL ?? nonEmpty(environment["AZURE_OPENAI_ENDPOINT"]) else {
+            throw ProviderError.configuration(
+                "AZURE_OPENAI_ENDPOINT is not set; export your resource's endpoint, like https://NAME.openai.azure.com")
+        }
+        let endpoint = try normalized(endpointText)
+        let authorization: [(String, String)]
+        let keyVariable: String
+        if let key = nonEmpty(environment["AZURE_OPENAI_API_KEY"]) {
+            (authorization, keyVariable) = ([("api-key", key)], "AZURE_OPENAI_API_KEY")
+        } else if let token = nonEmpty(environment["AZURE_OPENAI_AD_TOKEN"]) {
+            (authorization, keyVariable) = ([("authorization", "Bearer \(token)")], "AZURE_OPENAI_AD_TOKEN")
+        } else {
+            throw ProviderError.configuration(
+                "AZURE_OPENAI_API_KEY is not set; export your resource's key, or an Entra ID token as AZURE_OPENAI_AD_TOKEN")
+        }
+        let url: String
+        if endpoint.hasSuffix("/openai/v1") {
+            url = endpoint + "/chat/completions"
+        } else {
+            let version = nonEmpty(environment["OPENAI_API_VERSION"]) ?? azureDefaultAPIVersion
+            let name = deployment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? deployment
+            url = endpoint + "/openai/deployments/\(name)/chat/completions?api-version=\(version)"
+        }
+        let format = OpenAIChatFormat(provider: "azure", model: deployment, url: url, authorization: authorization)
+        return HTTPModelProvider(name: "azure", model: deployment, format: format, transport: transport(keyVariable))
     }
 
     /// A base URL with a scheme and without a trailing slash; `localhost:11434` becomes `http://localhost:11434`.

@@ -176,7 +176,7 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         chunks: [#"{"model_info":{"general.architecture":"qwen3","qwen3.context_length":32768}}"#],
                         context: context)
         }
-        if format == .openai, !head.uri.hasSuffix("/chat/completions") {
+        if format == .openai, !(head.uri.split(separator: "?").first ?? "").hasSuffix("/chat/completions") {
             // Only chat requests play the script; a client asking for its model list must not use up a reply.
             return send(status: .notFound, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server only answers chat completions"}}"#], context: context)
