@@ -28,13 +28,13 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "azure", "ollama"]
+    public static let names = ["openai", "anthropic", "google", "azure", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
 
     /// The variables Gander reads provider credentials from; commands the model runs never see them
     /// (`CommandEnvironmentPolicy`).
-    public static let credentialVariables: Set<String> = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY",
-                                                          "GOOGLE_API_KEY", "AZURE_OPENAI_API_KEY",
-                                                          "AZURE_OPENAI_AD_TOKEN"]
+    public static let credentialVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                                                 "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"]
+                                                + OpenAICompatiblePreset.all.compactMap(\.keyVariable))
 
     /// The Azure OpenAI API version used when `OPENAI_API_VERSION` does not name one: the latest generally available.
     public static let azureDefaultAPIVersion = "2024-10-21"
@@ -48,7 +48,7 @@ public enum ProviderFactory {
         case "anthropic": "claude-sonnet-4-5"
         case "google": "gemini-2.5-flash"
         case "ollama": "qwen3"
-        default: nil
+        default: OpenAICompatiblePreset.named(provider)?.defaultModel
         }
     }
 
@@ -68,6 +68,10 @@ public enum ProviderFactory {
     public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
         if settings.provider == "azure", settings.model == nil {
             throw ProviderError.configuration("azure needs the name of your deployment: pass it as --model DEPLOYMENT")
+        }
+        if let preset = OpenAICompatiblePreset.named(settings.provider), settings.model == nil, preset.defaultModel == nil {
+            throw ProviderError.configuration(
+                "\(preset.name) serves the models loaded into it: pass one as --model NAME (its /v1/models lists them)")
         }
         guard let model = settings.model ?? defaultModel(for: settings.provider) else {
             throw unknownProvider(settings.provider)
@@ -113,7 +117,14 @@ public enum ProviderFactory {
             let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
             return HTTPModelProvider(name: "ollama", model: model, format: format, transport: transport(nil))
         default:
-            throw unknownProvider(settings.provider)
+            guard let preset = OpenAICompatiblePreset.named(settings.provider) else { throw unknownProvider(settings.provider) }
+            let key = preset.keyVariable.flatMap { nonEmpty(environment[$0]) }
+            if key == nil, preset.keyRequired, let variable = preset.keyVariable {
+                throw ProviderError.configuration("\(variable) is not set; export it, or choose another --provider")
+            }
+            let baseURL = try normalized(settings.baseURL ?? preset.baseURL)
+            let format = OpenAIChatFormat(provider: preset.name, model: model, baseURL: baseURL, apiKey: key)
+            return HTTPModelProvider(name: preset.name, model: model, format: format, transport: transport(preset.keyVariable))
         }
     }
 
