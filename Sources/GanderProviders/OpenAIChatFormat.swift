@@ -9,17 +9,18 @@ struct OpenAIChatFormat: WireFormat {
     let model: String
     /// The chat completions address itself (`…/v1/chat/completions`, Azure's deployment URL with its api-version).
     let url: String
-    /// How the key travels: `Authorization: Bearer …`, Azure's `api-key`, or nothing for a local server.
-    let authorization: [(String, String)]
+    /// How the key travels: `Authorization: Bearer …`, Azure's `api-key`, a token fetched with OAuth, or nothing for
+    /// a local server.
+    let authorization: any RequestAuthorization
     let encodedMessages = MessageEncodingCache()
 
     /// A server that follows OpenAI's own layout under `baseURL`, with a bearer key if there is one.
     init(provider: String = "openai", model: String, baseURL: String, apiKey: String?) {
         self.init(provider: provider, model: model, url: baseURL + "/chat/completions",
-                  authorization: apiKey.map { [("authorization", "Bearer \($0)")] } ?? [])
+                  authorization: FixedHeaders(apiKey.map { [("authorization", "Bearer \($0)")] } ?? []))
     }
 
-    init(provider: String, model: String, url: String, authorization: [(String, String)]) {
+    init(provider: String, model: String, url: String, authorization: any RequestAuthorization) {
         self.provider = provider
         self.model = model
         self.url = url
@@ -38,7 +39,8 @@ struct OpenAIChatFormat: WireFormat {
         let messages = encodedMessages.encodedArray(
             prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,
             encode: Self.wireEntries)
-        return .jsonPost(url: url, body: body, messagesJSON: messages, headers: authorization)
+        return .jsonPost(url: url, body: body, messagesJSON: messages,
+                         headers: try await authorization.headers(transport: transport))
     }
 
     /// One message as Chat Completions messages: tool results become `tool` messages.

@@ -28,12 +28,13 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "azure", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
+    public static let names = ["openai", "anthropic", "google", "azure", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
 
     /// The variables Gander reads provider credentials from; commands the model runs never see them
     /// (`CommandEnvironmentPolicy`).
     public static let credentialVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-                                                 "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"]
+                                                 "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "DATABRICKS_TOKEN",
+                                                 "DATABRICKS_CLIENT_SECRET"]
                                                 + OpenAICompatiblePreset.all.compactMap(\.keyVariable))
 
     /// The Azure OpenAI API version used when `OPENAI_API_VERSION` does not name one: the latest generally available.
@@ -68,6 +69,9 @@ public enum ProviderFactory {
     public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
         if settings.provider == "azure", settings.model == nil {
             throw ProviderError.configuration("azure needs the name of your deployment: pass it as --model DEPLOYMENT")
+        }
+        if settings.provider == "databricks", settings.model == nil {
+            throw ProviderError.configuration("databricks needs the name of a serving endpoint: pass it as --model ENDPOINT")
         }
         if let preset = OpenAICompatiblePreset.named(settings.provider), settings.model == nil, preset.defaultModel == nil {
             throw ProviderError.configuration(
@@ -112,6 +116,8 @@ public enum ProviderFactory {
             return HTTPModelProvider(name: "google", model: model, format: format, transport: transport(keyVariable))
         case "azure":
             return try azure(deployment: model, settings: settings, environment: environment, transport: transport)
+        case "databricks":
+            return try databricks(endpoint: model, settings: settings, environment: environment, transport: transport)
         case "ollama":
             let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["OLLAMA_HOST"]) ?? "http://localhost:11434")
             let format = OllamaChatFormat(model: model, baseURL: baseURL, contextLimit: settings.contextLimit)
@@ -156,8 +162,38 @@ public enum ProviderFactory {
             let name = deployment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? deployment
             url = endpoint + "/openai/deployments/\(name)/chat/completions?api-version=\(version)"
         }
-        let format = OpenAIChatFormat(provider: "azure", model: deployment, url: url, authorization: authorization)
+        let format = OpenAIChatFormat(provider: "azure", model: deployment, url: url, authorization: FixedHeaders(authorization))
         return HTTPModelProvider(name: "azure", model: deployment, format: format, transport: transport(keyVariable))
+    }
+
+    /// Databricks Model Serving: the model is the serving endpoint, at `HOST/serving-endpoints/NAME/invocations`, which
+    /// speaks Chat Completions. A personal access token (`DATABRICKS_TOKEN`) is sent as a bearer token; a service
+    /// principal (`DATABRICKS_CLIENT_ID` and `DATABRICKS_CLIENT_SECRET`) signs in with OAuth at `HOST/oidc/v1/token`.
+    private static func databricks(endpoint: String, settings: ProviderSettings, environment: [String: String],
+                                   transport: (String?) -> HTTPTransport) throws -> any ModelProvider {
+        guard let hostText = settings.baseURL ?? nonEmpty(environment["DATABRICKS_HOST"]) else {
+            throw ProviderError.configuration(
+                "DATABRICKS_HOST is not set; export your workspace's address, like https://dbc-1234.cloud.databricks.com")
+        }
+        let host = try normalized(hostText)
+        let authorization: any RequestAuthorization
+        let keyVariable: String
+        if let token = nonEmpty(environment["DATABRICKS_TOKEN"]) {
+            (authorization, keyVariable) = (FixedHeaders([("authorization", "Bearer \(token)")]), "DATABRICKS_TOKEN")
+        } else if let clientID = nonEmpty(environment["DATABRICKS_CLIENT_ID"]),
+                  let secret = nonEmpty(environment["DATABRICKS_CLIENT_SECRET"]) {
+            authorization = ClientCredentialsToken(provider: "databricks", tokenURL: host + "/oidc/v1/token",
+                                                   clientID: clientID, clientSecret: secret, scope: "all-apis")
+            keyVariable = "DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET"
+        } else {
+            throw ProviderError.configuration(
+                "DATABRICKS_TOKEN is not set; export a personal access token, or DATABRICKS_CLIENT_ID and "
+                    + "DATABRICKS_CLIENT_SECRET for a service principal")
+        }
+        let name = endpoint.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? endpoint
+        let format = OpenAIChatFormat(provider: "databricks", model: endpoint,
+                                      url: host + "/serving-endpoints/\(name)/invocations", authorization: authorization)
+        return HTTPModelProvider(name: "databricks", model: endpoint, format: format, transport: transport(keyVariable))
     }
 
     /// A base URL with a scheme and without a trailing slash; `localhost:11434` becomes `http://localhost:11434`.

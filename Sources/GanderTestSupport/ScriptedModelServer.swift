@@ -57,8 +57,10 @@ public final class ScriptedModelServer: Sendable {
     /// Every request received so far, in order.
     public var requests: [RecordedRequest] { state.recorded }
 
-    /// The chat requests only (not Ollama's `/api/show`), in order.
-    public var chatRequests: [RecordedRequest] { state.recorded.filter { !$0.path.hasSuffix("/api/show") } }
+    /// The chat requests only (not Ollama's `/api/show`, not OAuth token requests), in order.
+    public var chatRequests: [RecordedRequest] {
+        state.recorded.filter { !$0.path.hasSuffix("/api/show") && !$0.path.hasSuffix("/oidc/v1/token") }
+    }
 
     /// Replies not yet played.
     public var remainingReplies: Int { state.remaining }
@@ -176,7 +178,15 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         chunks: [#"{"model_info":{"general.architecture":"qwen3","qwen3.context_length":32768}}"#],
                         context: context)
         }
-        if format == .openai, !(head.uri.split(separator: "?").first ?? "").hasSuffix("/chat/completions") {
+        let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+        if path.hasSuffix("/oidc/v1/token") {
+            // Databricks' OAuth token endpoint, for the client-credentials grant of a service principal.
+            return send(status: .ok, contentType: "application/json",
+                        chunks: [#"{"access_token":"scripted-oauth-token","token_type":"Bearer","expires_in":3600}"#],
+                        context: context)
+        }
+        // Chat Completions at OpenAI's path, Azure's deployment path, or a Databricks serving endpoint.
+        if format == .openai, !path.hasSuffix("/chat/completions"), !path.hasSuffix("/invocations") {
             // Only chat requests play the script; a client asking for its model list must not use up a reply.
             return send(status: .notFound, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server only answers chat completions"}}"#], context: context)
