@@ -8,11 +8,15 @@ public struct GanderDirectories: Sendable {
     /// `~/.local/share/gander`.
     public let data: URL
 
+    /// goose's custom providers, which Gander reads as they are: `$XDG_CONFIG_HOME/goose/custom_providers`.
+    public let gooseCustomProviders: URL
+
     public init(environment: [String: String]) {
         let home = URL(fileURLWithPath: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory())
         let configHome = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
             ?? home.appendingPathComponent(".config")
         config = configHome.appendingPathComponent("gander")
+        gooseCustomProviders = configHome.appendingPathComponent("goose/custom_providers")
         if let explicit = environment["GANDER_DATA_DIR"], !explicit.isEmpty {
             data = URL(fileURLWithPath: explicit)
         } else if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
@@ -25,6 +29,8 @@ public struct GanderDirectories: Sendable {
     /// Hints that apply to every project.
     public var globalHints: URL { config.appendingPathComponent("AGENTS.md") }
     public var configFile: URL { config.appendingPathComponent("config.yaml") }
+    /// Providers described in files, one per provider.
+    public var customProviders: URL { config.appendingPathComponent("providers") }
     public var sessionDatabase: URL { data.appendingPathComponent("gander.sqlite") }
     /// The session's input history, shared by every session of the user.
     public var inputHistory: URL { data.appendingPathComponent("history.jsonl") }

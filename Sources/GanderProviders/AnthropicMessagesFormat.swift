@@ -8,6 +8,8 @@ struct AnthropicMessagesFormat: WireFormat {
     let model: String
     let baseURL: String
     let apiKey: String
+    /// Headers a custom provider adds to every request.
+    var extraHeaders: [(String, String)] = []
     let maxTokens: Int
     let encodedMessages = MessageEncodingCache()
 
@@ -23,7 +25,7 @@ struct AnthropicMessagesFormat: WireFormat {
                 ["name": .string(tool.name), "description": .string(tool.description), "input_schema": tool.inputSchema]
             })
         }
-        let headers = [("x-api-key", apiKey), ("anthropic-version", Self.apiVersion)]
+        let headers = [("x-api-key", apiKey), ("anthropic-version", Self.apiVersion)] + extraHeaders
         let messages = encodedMessages.encodedArray(prefix: [], messages: request.messages) { message in
             Self.message(message).map { [$0] } ?? []
         }

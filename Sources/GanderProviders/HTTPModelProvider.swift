@@ -8,9 +8,12 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
     let model: String
     let format: Format
     let transport: HTTPTransport
+    /// The window a custom provider's file declares for this model; it wins over what the server or catalogue say.
+    var declaredContextLimit: ContextLimit?
 
     func contextLimit() async -> ContextLimit {
-        await format.reportedContextLimit(transport: transport) ?? ModelCatalog.contextLimit(for: model)
+        if let declaredContextLimit { return declaredContextLimit }
+        return await format.reportedContextLimit(transport: transport) ?? ModelCatalog.contextLimit(for: model)
     }
 
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error> {

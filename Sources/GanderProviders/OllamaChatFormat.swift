@@ -8,6 +8,8 @@ struct OllamaChatFormat: WireFormat {
     let baseURL: String
     /// The context window to ask for; when nil it is read from the model itself through `/api/show`.
     let contextLimit: Int?
+    /// Headers a custom provider adds to every request.
+    var extraHeaders: [(String, String)] = []
     let contextLimits = ContextLimitCache()
     let encodedMessages = MessageEncodingCache()
 
@@ -30,7 +32,7 @@ struct OllamaChatFormat: WireFormat {
         let messages = encodedMessages.encodedArray(
             prefix: [["role": "system", "content": .string(request.systemPrompt)]], messages: request.messages,
             encode: Self.wireEntries)
-        return .jsonPost(url: baseURL + "/api/chat", body: body, messagesJSON: messages, headers: [])
+        return .jsonPost(url: baseURL + "/api/chat", body: body, messagesJSON: messages, headers: extraHeaders)
     }
 
     /// The window requests ask for: the user's, else what Ollama's model card says, else the catalogue's.
@@ -43,7 +45,8 @@ struct OllamaChatFormat: WireFormat {
 
     /// The model's trained context length from `/api/show`, or the catalogue's figure when Ollama does not say.
     private func fetchContextLimit(transport: HTTPTransport) async throws -> Int {
-        let request = HTTPClientRequest.jsonPost(url: baseURL + "/api/show", body: ["model": .string(model)], headers: [])
+        let request = HTTPClientRequest.jsonPost(url: baseURL + "/api/show", body: ["model": .string(model)],
+                                                 headers: extraHeaders)
         let response = try await transport.open(request) { _, _, _ in }
         let body = try await response.body.collect(upTo: 8 * 1024 * 1024)
         let info = (try? JSONValue(parsing: String(buffer: body)))?["model_info"]?.objectValue ?? [:]

@@ -63,7 +63,8 @@ public enum ProviderFactory {
 
     /// The error for a provider name Gander does not speak, listing `known` names.
     public static func unknownProvider(_ name: String, known: [String] = names) -> ProviderError {
-        .configuration("unknown provider \"\(name)\"; choose one of \(known.joined(separator: ", ")) with --provider")
+        .configuration("unknown provider \"\(name)\"; choose one of \(known.joined(separator: ", ")) with --provider, or "
+            + "describe it in providers/\(name).yaml in Gander's config directory")
     }
 
     public static func make(_ settings: ProviderSettings, environment: [String: String]) throws -> any ModelProvider {
@@ -194,6 +195,48 @@ public enum ProviderFactory {
         let format = OpenAIChatFormat(provider: "databricks", model: endpoint,
                                       url: host + "/serving-endpoints/\(name)/invocations", authorization: authorization)
         return HTTPModelProvider(name: "databricks", model: endpoint, format: format, transport: transport(keyVariable))
+    }
+
+    /// A provider described in a file. The model is the one named, else the file's first.
+    public static func make(_ custom: CustomProvider, settings: ProviderSettings,
+                            environment: [String: String]) throws -> any ModelProvider {
+        guard let model = settings.model ?? custom.models.first?.name else {
+            throw ProviderError.configuration("\(custom.file) lists no models; pass one as --model NAME")
+        }
+        var key: String?
+        if let variable = custom.keyVariable {
+            key = nonEmpty(environment[variable])
+            guard key != nil else {
+                throw ProviderError.configuration("\(variable) is not set; export it for the \(custom.name) provider (\(custom.file))")
+            }
+        }
+        let headers = custom.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let transport = HTTPTransport(provider: custom.name, keyVariable: custom.keyVariable,
+                                      retryPolicy: settings.retryPolicy,
+                                      timeouts: Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout))
+        let declared = custom.models.first { $0.name == model }?.contextLimit.map {
+            ContextLimit(tokens: $0, source: "the context_limit of \(model) in \(custom.file)")
+        }
+        switch custom.engine {
+        case .openai:
+            let url = settings.baseURL.map { $0 + "/chat/completions" } ?? custom.chatCompletionsURL
+            let authorization = FixedHeaders((key.map { [("authorization", "Bearer \($0)")] } ?? []) + headers)
+            let format = OpenAIChatFormat(provider: custom.name, model: model, url: url, authorization: authorization)
+            return HTTPModelProvider(name: custom.name, model: model, format: format, transport: transport,
+                                     declaredContextLimit: declared)
+        case .anthropic:
+            var format = AnthropicMessagesFormat(model: model, baseURL: try normalized(settings.baseURL ?? custom.baseURL),
+                                                 apiKey: key ?? "", maxTokens: ModelCatalog.maxOutputTokens(for: model))
+            format.extraHeaders = headers
+            return HTTPModelProvider(name: custom.name, model: model, format: format, transport: transport,
+                                     declaredContextLimit: declared)
+        case .ollama:
+            var format = OllamaChatFormat(model: model, baseURL: try normalized(settings.baseURL ?? custom.baseURL),
+                                          contextLimit: settings.contextLimit ?? declared?.tokens)
+            format.extraHeaders = headers
+            return HTTPModelProvider(name: custom.name, model: model, format: format, transport: transport,
+                                     declaredContextLimit: declared)
+        }
     }
 
     /// A base URL with a scheme and without a trailing slash; `localhost:11434` becomes `http://localhost:11434`.

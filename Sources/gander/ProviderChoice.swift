@@ -43,8 +43,9 @@ struct ProviderChoice {
 
     /// The provider, ready to use.
     /// `contextLimit` is the user's: the window Ollama and the embedded model are asked to open.
+    /// A name Gander does not know is looked up among the custom providers' files in `directories`.
     func make(baseURL: String?, retries: Int, sampling: SamplingSettings, contextLimit: Int?,
-              environment: [String: String]) throws -> any ModelProvider {
+              environment: [String: String], directories: GanderDirectories) throws -> any ModelProvider {
         if provider == "local" {
             return try LocalProvider(runtime: LocalRuntime(environment: environment), model: model,
                                      contextLimit: contextLimit, sampling: sampling)
@@ -53,9 +54,10 @@ struct ProviderChoice {
                                         retryPolicy: RetryPolicy(maxAttempts: retries))
         if let seconds = environment["GANDER_CONNECT_TIMEOUT"].flatMap(Double.init) { settings.connectTimeout = seconds }
         if let seconds = environment["GANDER_READ_TIMEOUT"].flatMap(Double.init) { settings.idleReadTimeout = seconds }
-        guard ProviderFactory.names.contains(provider) else {
-            throw ProviderFactory.unknownProvider(provider, known: Self.names)
+        if ProviderFactory.names.contains(provider) { return try ProviderFactory.make(settings, environment: environment) }
+        if let custom = try CustomProviderFiles.find(provider, in: directories) {
+            return try ProviderFactory.make(custom, settings: settings, environment: environment)
         }
-        return try ProviderFactory.make(settings, environment: environment)
+        throw ProviderFactory.unknownProvider(provider, known: Self.names + CustomProviderFiles.names(in: directories))
     }
 }
