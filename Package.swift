@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
@@ -22,9 +23,17 @@ let package = Package(
     targets: [
         .target(name: "GanderCore", swiftSettings: strict),
         .target(
+            name: "GanderNetwork",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "GanderProviders",
             dependencies: [
-                "GanderCore",
+                "GanderCore", "GanderNetwork",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -41,7 +50,7 @@ let package = Package(
         .target(
             name: "GanderExtensions",
             dependencies: [
-                "GanderCore", "CGanderSystem",
+                "GanderCore", "GanderNetwork", "CGanderSystem",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -77,7 +86,7 @@ let package = Package(
         .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
         .testTarget(
             name: "GanderProvidersTests",
-            dependencies: ["GanderCore", "GanderProviders", "GanderTestSupport"],
+            dependencies: ["GanderCore", "GanderProviders", "GanderNetwork", "GanderTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

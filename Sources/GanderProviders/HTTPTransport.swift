@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GanderCore
+import GanderNetwork
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -12,13 +13,23 @@ struct HTTPTransport: Sendable {
     let provider: String
     let keyVariable: String?
     let retryPolicy: RetryPolicy
-    let client: HTTPClient
+    let timeouts: Timeouts
+    /// The proxies and extra certificate authorities of the user's environment.
+    let network: NetworkEnvironment
 
-    init(provider: String, keyVariable: String?, retryPolicy: RetryPolicy, timeouts: Timeouts) {
+    init(provider: String, keyVariable: String?, retryPolicy: RetryPolicy, timeouts: Timeouts, network: NetworkEnvironment) {
         self.provider = provider
         self.keyVariable = keyVariable
         self.retryPolicy = retryPolicy
-        self.client = SharedHTTPClients.client(for: timeouts)
+        self.timeouts = timeouts
+        self.network = network
+    }
+
+    /// The client for `url`: through the proxy the environment names for it, or direct.
+    private func client(for url: String) -> HTTPClient {
+        SharedHTTPClients.client(for: HTTPClientSetup(connectTimeout: timeouts.connect, readTimeout: timeouts.idleRead,
+                                                      proxy: network.proxy(for: url),
+                                                      extraCertificates: network.extraCertificates))
     }
 
     /// Opens a request and returns the response once it has a success status. `onRetry` hears about each retry.
@@ -28,7 +39,7 @@ struct HTTPTransport: Sendable {
             try Task.checkCancellation()
             let failure: (reason: String, retryAfter: String?, error: ProviderError)
             do {
-                let response = try await client.execute(request, deadline: .distantFuture)
+                let response = try await client(for: request.url).execute(request, deadline: .distantFuture)
                 if (200..<300).contains(Int(response.status.code)) { return response }
                 let status = Int(response.status.code)
                 let message = await Self.errorMessage(in: response)
@@ -40,7 +51,10 @@ struct HTTPTransport: Sendable {
                 throw error
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                let reason = Self.describe(error)
+                var reason = Self.describe(error)
+                if let proxy = network.proxy(for: request.url) {
+                    reason += ", through the proxy \(proxy.host):\(proxy.port) that HTTPS_PROXY or HTTP_PROXY names"
+                }
                 if let clientError = error as? HTTPClientError, clientError == .readTimeout {
                     throw ProviderError.interrupted(provider: provider, reason: reason)
                 }
@@ -122,26 +136,4 @@ struct Timeouts: Hashable, Sendable {
     var connect: Double = 10
     /// The longest the server may stay silent mid-answer before the call fails.
     var idleRead: Double = 300
-}
-
-/// One HTTP client per set of timeouts for the whole process. They live as long as the process does, which is what
-/// AsyncHTTPClient asks of a client that is never shut down.
-enum SharedHTTPClients {
-    private static let clients = Mutex<[Timeouts: HTTPClient]>([:])
-
-    static func client(for timeouts: Timeouts) -> HTTPClient {
-        clients.withLock { clients in
-            if let existing = clients[timeouts] { return existing }
-            var configuration = HTTPClient.Configuration()
-            configuration.timeout = .init(
-                connect: .milliseconds(Int64(timeouts.connect * 1000)),
-                read: .milliseconds(Int64(timeouts.idleRead * 1000)))
-            configuration.decompression = .disabled
-            // Gander's own retry policy decides about failed connections; a refused one should fail at once.
-            configuration.connectionPool.retryConnectionEstablishment = false
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[timeouts] = client
-            return client
-        }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderNetwork
 
 /// How the user asked for a provider: flags and `GANDER_*` settings, before the environment fills the gaps.
 public struct ProviderSettings: Sendable {
@@ -84,7 +85,7 @@ public enum ProviderFactory {
         let timeouts = Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout)
         func transport(_ keyVariable: String?) -> HTTPTransport {
             HTTPTransport(provider: settings.provider, keyVariable: keyVariable, retryPolicy: settings.retryPolicy,
-                          timeouts: timeouts)
+                          timeouts: timeouts, network: NetworkEnvironment(environment: environment))
         }
 
         switch settings.provider {
@@ -213,7 +214,8 @@ public enum ProviderFactory {
         let headers = custom.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let transport = HTTPTransport(provider: custom.name, keyVariable: custom.keyVariable,
                                       retryPolicy: settings.retryPolicy,
-                                      timeouts: Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout))
+                                      timeouts: Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout),
+                                      network: NetworkEnvironment(environment: environment))
         let declared = custom.models.first { $0.name == model }?.contextLimit.map {
             ContextLimit(tokens: $0, source: "the context_limit of \(model) in \(custom.file)")
         }

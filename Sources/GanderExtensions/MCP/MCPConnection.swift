@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import Foundation
 import GanderCore
+import GanderNetwork
 import MCP
 
 /// Where and for whom servers start: the working directory, Gander's environment and the session's log folder.
@@ -49,7 +51,8 @@ actor MCPConnection {
             process = started
             transport = started.transport
         case .streamableHTTP(let url, let headers):
-            transport = StreamableHTTPTransport(url: url, headers: headers, timeout: config.timeout)
+            transport = StreamableHTTPTransport(url: url, headers: headers, timeout: config.timeout,
+                                                client: httpClient(for: url, environment: context.environment))
         }
 
         let client = Client(name: "gander", version: GanderVersion.current)
@@ -232,4 +235,15 @@ final class EndRelay: @unchecked Sendable {
             lock.withLock { waiters.removeValue(forKey: id) }?.resume(returning: nil)
         }
     }
+}
+
+/// The HTTP client for a remote server: through the proxy the user's environment names for it, trusting its extra
+/// certificate authorities, or the shared direct one. Calls keep their own timeout; the client only bounds a silence
+/// (a day), since a server may hold its event stream open that long.
+private func httpClient(for url: URL, environment: [String: String]) -> HTTPClient {
+    let network = NetworkEnvironment(environment: environment)
+    let proxy = network.proxy(for: url.absoluteString)
+    guard proxy != nil || network.extraCertificates != nil else { return .shared }
+    return SharedHTTPClients.client(for: HTTPClientSetup(connectTimeout: 10, readTimeout: 86_400, proxy: proxy,
+                                                         extraCertificates: network.extraCertificates))
 }

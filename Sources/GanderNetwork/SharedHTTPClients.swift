@@ -1,0 +1,52 @@
+import AsyncHTTPClient
+import Foundation
+import NIOSSL
+import Synchronization
+
+/// How one HTTP client is set up: its timeouts, the proxy it goes through and the extra authorities it trusts.
+public struct HTTPClientSetup: Hashable, Sendable {
+    public var connectTimeout: Double
+    /// The longest a server may stay silent mid-answer before the call fails.
+    public var readTimeout: Double
+    public var proxy: NetworkEnvironment.Proxy?
+    public var extraCertificates: String?
+
+    public init(connectTimeout: Double, readTimeout: Double, proxy: NetworkEnvironment.Proxy? = nil,
+                extraCertificates: String? = nil) {
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.proxy = proxy
+        self.extraCertificates = extraCertificates
+    }
+}
+
+/// One HTTP client per setup for the whole process. They live as long as the process does, which is what
+/// AsyncHTTPClient asks of a client that is never shut down.
+public enum SharedHTTPClients {
+    private static let clients = Mutex<[HTTPClientSetup: HTTPClient]>([:])
+
+    public static func client(for setup: HTTPClientSetup) -> HTTPClient {
+        clients.withLock { clients in
+            if let existing = clients[setup] { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(
+                connect: .milliseconds(Int64(setup.connectTimeout * 1000)),
+                read: .milliseconds(Int64(setup.readTimeout * 1000)))
+            configuration.decompression = .disabled
+            // Gander's own retry policy decides about failed connections; a refused one should fail at once.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            if let proxy = setup.proxy {
+                let credentials = proxy.user.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+                configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: credentials)
+            }
+            if let file = setup.extraCertificates {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.additionalTrustRoots = [.file(file)]
+                configuration.tlsConfiguration = tls
+            }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[setup] = client
+            return client
+        }
+    }
+}
