@@ -79,6 +79,9 @@ struct HTTPTransport: Sendable {
         switch status {
         case 400 where text.contains("content management policy") || text.contains("content_filter"):
             return "The provider's content filter refused the prompt; rephrase it, or leave out what may have been flagged."
+        case 403 where text.contains("expired"):
+            return "The session token has expired; refresh the credentials (for AWS: `aws sso login`, or a new "
+                + "AWS_SESSION_TOKEN) and try again."
         case _ where aboutTheKey && [400, 401, 403].contains(status):
             let key = keyVariable.map { "Check \($0) (export it, or pass the right key)" } ?? "Check the credentials"
             return "\(key); the server refused it."

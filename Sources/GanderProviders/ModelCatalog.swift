@@ -13,7 +13,10 @@ public enum ModelCatalog {
     /// The model's window by its name, or Gander's default for models it does not know.
     public static func contextLimit(for model: String) -> ContextLimit {
         let name = model.lowercased()
-        guard let known = contextLimits.first(where: { name.hasPrefix($0.prefix) || name.contains("/" + $0.prefix) }) else {
+        // Gateways prefix the name: `openai/gpt-4.1`, Bedrock's `us.anthropic.claude-…`.
+        guard let known = contextLimits.first(where: {
+            name.hasPrefix($0.prefix) || name.contains("/" + $0.prefix) || name.contains("." + $0.prefix)
+        }) else {
             return .fallback
         }
         return ContextLimit(tokens: known.tokens, source: "Gander's model catalogue")

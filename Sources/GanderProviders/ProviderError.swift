@@ -30,7 +30,8 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
     private static func saysContextOverflow(_ message: String) -> Bool {
         let text = message.lowercased()
         return ["context_length_exceeded", "maximum context length", "prompt is too long", "context length",
-                "context size", "context window", "exceed_context_size", "exceeds the maximum number of tokens"]
+                "context size", "context window", "exceed_context_size", "exceeds the maximum number of tokens",
+                "input is too long"]
             .contains { text.contains($0) }
     }
 

@@ -29,13 +29,14 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "azure", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
+    public static let names = ["openai", "anthropic", "google", "azure", "bedrock", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
 
     /// The variables Gander reads provider credentials from; commands the model runs never see them
     /// (`CommandEnvironmentPolicy`).
     public static let credentialVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
                                                  "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "DATABRICKS_TOKEN",
-                                                 "DATABRICKS_CLIENT_SECRET"]
+                                                 "DATABRICKS_CLIENT_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                                 "AWS_SESSION_TOKEN"]
                                                 + OpenAICompatiblePreset.all.compactMap(\.keyVariable))
 
     /// The Azure OpenAI API version used when `OPENAI_API_VERSION` does not name one: the latest generally available.
@@ -49,6 +50,7 @@ public enum ProviderFactory {
         case "openai": "gpt-4.1"
         case "anthropic": "claude-sonnet-4-5"
         case "google": "gemini-2.5-flash"
+        case "bedrock": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
         case "ollama": "qwen3"
         default: OpenAICompatiblePreset.named(provider)?.defaultModel
         }
@@ -118,6 +120,14 @@ public enum ProviderFactory {
             return HTTPModelProvider(name: "google", model: model, format: format, transport: transport(keyVariable))
         case "azure":
             return try azure(deployment: model, settings: settings, environment: environment, transport: transport)
+        case "bedrock":
+            let (credentials, region) = try AWSCredentials.resolve(environment: environment)
+            let endpoint = try normalized(settings.baseURL ?? "https://bedrock-runtime.\(region).amazonaws.com")
+            let format = BedrockConverseFormat(
+                model: model, endpoint: endpoint,
+                signer: SigV4Signer(credentials: credentials, service: "bedrock", region: region),
+                maxTokens: ModelCatalog.maxOutputTokens(for: model))
+            return HTTPModelProvider(name: "bedrock", model: model, format: format, transport: transport(credentials.source))
         case "databricks":
             return try databricks(endpoint: model, settings: settings, environment: environment, transport: transport)
         case "ollama":
