@@ -31,13 +31,20 @@ public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
     public static let names = ["openai", "anthropic", "google", "azure", "bedrock", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
 
-    /// The variables Gander reads provider credentials from; commands the model runs never see them
-    /// (`CommandEnvironmentPolicy`).
-    public static let credentialVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
-                                                 "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "DATABRICKS_TOKEN",
-                                                 "DATABRICKS_CLIENT_SECRET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                                 "AWS_SESSION_TOKEN"]
-                                                + OpenAICompatiblePreset.all.compactMap(\.keyVariable))
+    /// The variables Gander reads model-provider keys from.
+    static let modelKeyVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
+                                        "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN", "DATABRICKS_TOKEN",
+                                        "DATABRICKS_CLIENT_SECRET"]
+                                       + OpenAICompatiblePreset.all.compactMap(\.keyVariable))
+
+    /// The credentials Gander itself uses when it talks to `provider` (nil: to none), which commands the model runs
+    /// never see, even with `command_env: {keep: all}` (`CommandEnvironmentPolicy`): every model-provider key it knows,
+    /// and the AWS credentials — general-purpose cloud credentials otherwise — when it talks to Bedrock.
+    public static func credentialVariables(activeProvider provider: String?) -> Set<String> {
+        provider == "bedrock"
+            ? modelKeyVariables.union(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
+            : modelKeyVariables
+    }
 
     /// The Azure OpenAI API version used when `OPENAI_API_VERSION` does not name one: the latest generally available.
     public static let azureDefaultAPIVersion = "2024-10-21"

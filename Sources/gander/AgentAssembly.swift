@@ -28,7 +28,7 @@ struct AgentAssembly {
         mcp = try ExtensionSet(settings: settings, options: extensionOptions)
         let projectRoot = GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory
         let builtins: [any Extension] = [
-            DeveloperExtension(commandEnvironment: settings.commandEnvironment),
+            DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: provider)),
             MemoryExtension(projectRoot: projectRoot, configDirectory: settings.directories.config),
             TodoExtension(),
         ]

@@ -26,7 +26,8 @@ struct MCPCommand: ParsableCommand {
         var extensions: [String] = ["developer"]
 
         static let builtIn: [String: @Sendable (Settings) -> any Extension] = [
-            "developer": { DeveloperExtension(commandEnvironment: $0.commandEnvironment) },
+            // Serving another client, Gander talks to no model itself.
+            "developer": { DeveloperExtension(commandEnvironment: $0.commandEnvironment(activeProvider: nil)) },
         ]
 
         func validate() throws {

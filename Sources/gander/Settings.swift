@@ -16,9 +16,11 @@ struct Settings {
         config = try ConfigFile.load(from: directories.configFile)
     }
 
-    /// The environment of the commands the model runs: Gander's own, minus provider keys and other secrets.
-    var commandEnvironment: [String: String] {
-        config.commandEnvironment.filter(environment, ownCredentials: ProviderFactory.credentialVariables)
+    /// The environment of the commands the model runs while Gander talks to `provider`: Gander's own, minus its
+    /// credentials and other secrets.
+    func commandEnvironment(activeProvider provider: String?) -> [String: String] {
+        config.commandEnvironment.filter(environment,
+                                         ownCredentials: ProviderFactory.credentialVariables(activeProvider: provider))
     }
 
     /// The context window the user set for this choice: `GANDER_CONTEXT_LIMIT`, else config.yaml's `context_limit:`.
