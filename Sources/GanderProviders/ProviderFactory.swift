@@ -106,8 +106,14 @@ public enum ProviderFactory {
                 throw ProviderError.configuration(
                     "OPENAI_API_KEY is not set; export it, or point --base-url at an OpenAI-compatible server")
             }
-            let format = OpenAIChatFormat(model: model, baseURL: baseURL, apiKey: key)
-            return HTTPModelProvider(name: "openai", model: model, format: format, transport: transport("OPENAI_API_KEY"))
+            switch try openAIAPI(model: model, environment: environment) {
+            case .responses:
+                let format = OpenAIResponsesFormat(model: model, baseURL: baseURL, apiKey: key)
+                return HTTPModelProvider(name: "openai", model: model, format: format, transport: transport("OPENAI_API_KEY"))
+            case .chatCompletions:
+                let format = OpenAIChatFormat(model: model, baseURL: baseURL, apiKey: key)
+                return HTTPModelProvider(name: "openai", model: model, format: format, transport: transport("OPENAI_API_KEY"))
+            }
         case "anthropic":
             guard let key = nonEmpty(environment["ANTHROPIC_API_KEY"]) else {
                 throw ProviderError.configuration("ANTHROPIC_API_KEY is not set; export it, or choose another --provider")
@@ -255,6 +261,20 @@ public enum ProviderFactory {
             format.extraHeaders = headers
             return HTTPModelProvider(name: custom.name, model: model, format: format, transport: transport,
                                      declaredContextLimit: declared)
+        }
+    }
+
+    private enum OpenAIAPI { case chatCompletions, responses }
+
+    /// Chat Completions, unless `GANDER_OPENAI_API=responses` says otherwise or the model is served by the Responses
+    /// API alone.
+    private static func openAIAPI(model: String, environment: [String: String]) throws -> OpenAIAPI {
+        switch nonEmpty(environment["GANDER_OPENAI_API"]) {
+        case nil: return OpenAIResponsesFormat.isResponsesOnly(model) ? .responses : .chatCompletions
+        case "responses": return .responses
+        case "chat": return .chatCompletions
+        case let other?:
+            throw ProviderError.configuration("GANDER_OPENAI_API=\(other) is not an API; use responses or chat")
         }
     }
 

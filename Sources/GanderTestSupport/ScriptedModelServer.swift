@@ -51,7 +51,7 @@ public final class ScriptedModelServer: Sendable {
 
     /// The base URL to give Gander: with `/v1` for OpenAI, bare for the others.
     public var baseURL: String {
-        "http://127.0.0.1:\(port)" + (format == .openai ? "/v1" : "")
+        "http://127.0.0.1:\(port)" + (format == .openai || format == .openaiResponses ? "/v1" : "")
     }
 
     /// Every request received so far, in order.
@@ -186,7 +186,8 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         context: context)
         }
         // Chat Completions at OpenAI's path, Azure's deployment path, or a Databricks serving endpoint.
-        if format == .openai, !path.hasSuffix("/chat/completions"), !path.hasSuffix("/invocations") {
+        if format == .openai, !path.hasSuffix("/chat/completions"), !path.hasSuffix("/invocations")
+            || format == .openaiResponses && !path.hasSuffix("/responses") {
             // Only chat requests play the script; a client asking for its model list must not use up a reply.
             return send(status: .notFound, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server only answers chat completions"}}"#], context: context)

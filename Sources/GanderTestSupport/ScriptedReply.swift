@@ -78,7 +78,15 @@ public enum ScriptedWireFormat: String, Codable, Sendable, CaseIterable {
     case ollama
     /// Gemini's `streamGenerateContent?alt=sse`; Gander's provider name for it is `google`.
     case gemini
+    /// OpenAI's Responses API, which Gander's `openai` provider speaks with `GANDER_OPENAI_API=responses`.
+    case openaiResponses = "openai-responses"
 
     /// The `--provider` that speaks this format.
-    public var provider: String { self == .gemini ? "google" : rawValue }
+    public var provider: String {
+        switch self {
+        case .gemini: "google"
+        case .openaiResponses: "openai"
+        default: rawValue
+        }
+    }
 }

@@ -18,7 +18,7 @@ struct ScriptedStreamEncoder {
     /// Each provider's own answer to a request longer than the model's window: status and body.
     static func overflowError(format: ScriptedWireFormat, tokens: Int, limit: Int) -> (Int, String) {
         switch format {
-        case .openai:
+        case .openai, .openaiResponses:
             let body: JSONValue = ["error": [
                 "message": .string("This model's maximum context length is \(limit) tokens. However, your messages "
                     + "resulted in \(tokens) tokens. Please reduce the length of the messages."),
@@ -49,6 +49,7 @@ struct ScriptedStreamEncoder {
         case .anthropic: anthropic(reply)
         case .ollama: ollama(reply)
         case .gemini: gemini(reply)
+        case .openaiResponses: openAIResponses(reply)
         }
     }
 
@@ -153,6 +154,53 @@ struct ScriptedStreamEncoder {
         out.append(sse(["type": "message_delta", "delta": ["stop_reason": .string(stop), "stop_sequence": .null],
                         "usage": ["output_tokens": 20]], event: "message_delta"))
         out.append(sse(["type": "message_stop"], event: "message_stop"))
+        return out
+    }
+
+    // MARK: OpenAI Responses
+
+    /// Named events as `POST /responses` streams them: items added, text and argument deltas, then
+    /// `response.completed` with the usage.
+    private func openAIResponses(_ reply: ScriptedReply) -> [String] {
+        func event(_ type: String, _ fields: [String: JSONValue]) -> String {
+            sse(.object(fields.merging(["type": .string(type)]) { $1 }), event: type)
+        }
+        var out = [event("response.created", ["response": ["id": .string("resp_\(turn)"), "status": "in_progress"]])]
+        var outputIndex = 0
+        if let thinking = reply.thinking {
+            out += pieces(thinking, reply).map {
+                event("response.reasoning_summary_text.delta", ["output_index": 0, "summary_index": 0, "delta": .string($0)])
+            }
+        }
+        if let text = reply.text {
+            out.append(event("response.output_item.added", [
+                "output_index": .number(Double(outputIndex)),
+                "item": ["type": "message", "id": .string("msg_\(turn)"), "role": "assistant", "content": []]]))
+            out += pieces(text, reply).map {
+                event("response.output_text.delta", ["item_id": .string("msg_\(turn)"), "output_index": .number(Double(outputIndex)),
+                                                     "content_index": 0, "delta": .string($0)])
+            }
+            outputIndex += 1
+        }
+        for (position, call) in (reply.toolCalls ?? []).enumerated() {
+            let index = JSONValue.number(Double(outputIndex))
+            out.append(event("response.output_item.added", [
+                "output_index": index,
+                "item": ["type": "function_call", "id": .string("fc_\(turn)_\(position)"),
+                         "call_id": .string("call_\(turn)_\(position)"), "name": .string(call.name), "arguments": ""]]))
+            out += pieces(call.arguments, reply).map {
+                event("response.function_call_arguments.delta", ["item_id": .string("fc_\(turn)_\(position)"),
+                                                                 "output_index": index, "delta": .string($0)])
+            }
+            out.append(event("response.function_call_arguments.done", ["output_index": index, "arguments": .string(call.arguments)]))
+            outputIndex += 1
+        }
+        let prompt = promptTokens ?? 100
+        out.append(event("response.completed", ["response": [
+            "id": .string("resp_\(turn)"), "status": "completed",
+            "usage": ["input_tokens": .number(Double(prompt)), "input_tokens_details": ["cached_tokens": 40],
+                      "output_tokens": 20, "output_tokens_details": ["reasoning_tokens": 0],
+                      "total_tokens": .number(Double(prompt + 20))]]]))
         return out
     }
 

@@ -19,7 +19,7 @@ struct ContextTests {
     }
 
     @Test("a 300-turn session with large outputs under an 8k window finishes, and no request passes the limit",
-          arguments: [(ScriptedWireFormat.openai, 300), (.anthropic, 60), (.ollama, 60), (.gemini, 60)])
+          arguments: [(ScriptedWireFormat.openai, 300), (.anthropic, 60), (.ollama, 60), (.gemini, 60), (.openaiResponses, 60)])
     func longSession(format: ScriptedWireFormat, turns: Int) async throws {
         let scenario = try await Scenario(format, Self.longTask(turns: turns), contextLimit: 8192)
         defer { Task { await scenario.finish() } }

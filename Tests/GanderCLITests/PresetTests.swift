@@ -34,4 +34,20 @@ struct PresetTests {
         #expect(noModel.stderrLines == ["gander: error: vllm serves the models loaded into it: pass one as --model NAME "
             + "(its /v1/models lists them)"])
     }
+
+    @Test("models served by the Responses API alone are asked there; GANDER_OPENAI_API chooses for the rest")
+    func responsesAPI() async throws {
+        let scenario = try await Scenario(.openaiResponses, [.text("from o3-pro"), .text("chosen")])
+        defer { Task { await scenario.finish() } }
+        let automatic = try await scenario.gander(["run", "--provider", "openai", "--model", "o3-pro",
+                                                   "--base-url", scenario.server.baseURL, "-t", "hi"],
+                                                  environment: ["GANDER_OPENAI_API": ""])
+        #expect(automatic.status == 0 && automatic.stdout == "from o3-pro\n", "stderr: \(automatic.stderr)")
+        let request = try #require(scenario.server.chatRequests.first)
+        #expect(request.path == "/v1/responses" && request.body?["store"] == false)
+        #expect(request.body?["input"]?.arrayValue?.first?["content"]?.arrayValue?.first?["type"] == "input_text")
+
+        let bad = try await scenario.run(["-t", "hi"], environment: ["GANDER_OPENAI_API": "assistants"])
+        #expect(bad.stderrLines == ["gander: error: GANDER_OPENAI_API=assistants is not an API; use responses or chat"])
+    }
 }

@@ -25,7 +25,7 @@ struct Scenario {
     var environment: [String: String] {
         GanderProcess.isolatedEnvironment(home: home.url, extra: [
             "ANTHROPIC_API_KEY": "test-key", "OPENAI_API_KEY": "test-key", "GEMINI_API_KEY": "test-key",
-            "GANDER_STARTUP_WAIT": "120",
+            "GANDER_STARTUP_WAIT": "120", "GANDER_OPENAI_API": server.format == .openaiResponses ? "responses" : "",
         ])
     }
 
@@ -86,6 +86,10 @@ struct Scenario {
             return (body["messages"]?.arrayValue ?? []).filter { $0["role"] == "tool" }.map {
                 ($0["tool_name"]?.stringValue ?? "", $0["content"]?.stringValue ?? "")
             }
+        case .openaiResponses:
+            return (body["input"]?.arrayValue ?? []).filter { $0["type"] == "function_call_output" }.map {
+                ($0["call_id"]?.stringValue ?? "", $0["output"]?.stringValue ?? "")
+            }
         case .gemini:
             let parts: [JSONValue] = (body["contents"]?.arrayValue ?? []).flatMap { $0["parts"]?.arrayValue ?? [] }
             return parts.compactMap { $0["functionResponse"] }.map { response in
@@ -100,6 +104,7 @@ struct Scenario {
     func systemPrompt(inRequest index: Int) -> String {
         guard let body = server.chatRequests[index].body else { return "" }
         if server.format == .anthropic { return body["system"]?.stringValue ?? "" }
+        if server.format == .openaiResponses { return body["instructions"]?.stringValue ?? "" }
         if server.format == .gemini { return body["systemInstruction"]?["parts"]?.arrayValue?.first?["text"]?.stringValue ?? "" }
         return body["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
     }
@@ -108,7 +113,7 @@ struct Scenario {
 /// The id a scripted server gives the `position`th call of its `turn`th reply, as the model would.
 func scriptedCallID(_ format: ScriptedWireFormat, turn: Int, position: Int) -> String {
     switch format {
-    case .openai: "call_\(turn)_\(position)"
+    case .openai, .openaiResponses: "call_\(turn)_\(position)"
     case .anthropic: "toolu_\(turn)_\(position)"
     case .ollama, .gemini: "developer__shell"  // matched by tool name
     }
