@@ -29,7 +29,7 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "azure", "bedrock", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
+    public static let names = ["openai", "anthropic", "google", "vertex", "azure", "bedrock", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
 
     /// The variables Gander reads model-provider keys from.
     static let modelKeyVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
@@ -56,7 +56,7 @@ public enum ProviderFactory {
         switch provider {
         case "openai": "gpt-4.1"
         case "anthropic": "claude-sonnet-4-5"
-        case "google": "gemini-2.5-flash"
+        case "google", "vertex": "gemini-2.5-flash"
         case "bedrock": "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
         case "ollama": "qwen3"
         default: OpenAICompatiblePreset.named(provider)?.defaultModel
@@ -131,6 +131,8 @@ public enum ProviderFactory {
             let baseURL = try normalized(settings.baseURL ?? "https://generativelanguage.googleapis.com")
             let format = GeminiFormat(model: model, baseURL: baseURL, apiKey: key)
             return HTTPModelProvider(name: "google", model: model, format: format, transport: transport(keyVariable))
+        case "vertex":
+            return try vertex(model: model, settings: settings, environment: environment, transport: transport)
         case "azure":
             return try azure(deployment: model, settings: settings, environment: environment, transport: transport)
         case "bedrock":
@@ -157,6 +159,27 @@ public enum ProviderFactory {
             let format = OpenAIChatFormat(provider: preset.name, model: model, baseURL: baseURL, apiKey: key)
             return HTTPModelProvider(name: preset.name, model: model, format: format, transport: transport(preset.keyVariable))
         }
+    }
+
+    /// Vertex AI: Gemini's format at `https://REGION-aiplatform.googleapis.com/v1/projects/PROJECT/locations/REGION/
+    /// publishers/google/models/MODEL:streamGenerateContent`, with an OAuth token from a service account's key file
+    /// (`GOOGLE_APPLICATION_CREDENTIALS`) or from gcloud. The project comes from `GOOGLE_CLOUD_PROJECT` or the key
+    /// file; the region from `GOOGLE_CLOUD_LOCATION`, else us-central1.
+    private static func vertex(model: String, settings: ProviderSettings, environment: [String: String],
+                               transport: (String?) -> HTTPTransport) throws -> any ModelProvider {
+        let key = try nonEmpty(environment["GOOGLE_APPLICATION_CREDENTIALS"]).map(ServiceAccountKey.init(file:))
+        guard let project = nonEmpty(environment["GOOGLE_CLOUD_PROJECT"]) ?? key?.projectID else {
+            throw ProviderError.configuration("GOOGLE_CLOUD_PROJECT is not set; export the id of the project Vertex AI runs in")
+        }
+        let region = nonEmpty(environment["GOOGLE_CLOUD_LOCATION"]) ?? "us-central1"
+        let host = region == "global" ? "https://aiplatform.googleapis.com" : "https://\(region)-aiplatform.googleapis.com"
+        let base = try normalized(settings.baseURL ?? host)
+        let url = base + "/v1/projects/\(project)/locations/\(region)/publishers/google/models/\(model):streamGenerateContent?alt=sse"
+        let authorization: any RequestAuthorization = key.map { ServiceAccountToken(key: $0, provider: "vertex") }
+            ?? GcloudAccessToken()
+        let format = GeminiFormat(provider: "vertex", model: model, url: url, authorization: authorization)
+        let credentials = key == nil ? "your gcloud sign-in" : "GOOGLE_APPLICATION_CREDENTIALS"
+        return HTTPModelProvider(name: "vertex", model: model, format: format, transport: transport(credentials))
     }
 
     /// Azure OpenAI: the model is the deployment, at `ENDPOINT/openai/deployments/NAME/chat/completions?api-version=…`,

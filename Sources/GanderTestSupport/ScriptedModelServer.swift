@@ -59,7 +59,7 @@ public final class ScriptedModelServer: Sendable {
 
     /// The chat requests only (not Ollama's `/api/show`, not OAuth token requests), in order.
     public var chatRequests: [RecordedRequest] {
-        state.recorded.filter { !$0.path.hasSuffix("/api/show") && !$0.path.hasSuffix("/oidc/v1/token") }
+        state.recorded.filter { !$0.path.hasSuffix("/api/show") && !$0.path.hasSuffix("/token") }
     }
 
     /// Replies not yet played.
@@ -179,8 +179,8 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         context: context)
         }
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
-        if path.hasSuffix("/oidc/v1/token") {
-            // Databricks' OAuth token endpoint, for the client-credentials grant of a service principal.
+        if path.hasSuffix("/token") {
+            // An OAuth token endpoint: Databricks' for a service principal, Google's for a service account.
             return send(status: .ok, contentType: "application/json",
                         chunks: [#"{"access_token":"scripted-oauth-token","token_type":"Bearer","expires_in":3600}"#],
                         context: context)

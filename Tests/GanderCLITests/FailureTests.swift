@@ -266,7 +266,7 @@ struct BadInputTests {
     func unknownProvider() async throws {
         let result = try await gander(["run", "-t", "hi", "--provider", "skynet"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("local, openai, anthropic, google, azure, bedrock, databricks, ollama, openrouter, groq"))
+        #expect(result.stderr.contains("local, openai, anthropic, google, vertex, azure, bedrock, databricks, ollama, openrouter, groq"))
     }
 
     @Test("--version and --help work")

@@ -100,4 +100,71 @@ struct GeminiTests {
         #expect(none.status == 1)
         #expect(none.stderr.contains("neither GOOGLE_API_KEY nor GEMINI_API_KEY is set"))
     }
+
+    @Test("Vertex AI: a service account's signed JWT is exchanged for a token; the project's model address")
+    func vertexServiceAccount() async throws {
+        let scenario = try await Scenario(.gemini, [.text("From Vertex.")])
+        defer { Task { await scenario.finish() } }
+        let keys = scenario.home.file("keys")
+        try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+        for arguments in [["genrsa", "-out", keys.appendingPathComponent("private.pem").path, "2048"],
+                          ["rsa", "-in", keys.appendingPathComponent("private.pem").path, "-pubout",
+                           "-out", keys.appendingPathComponent("public.pem").path]] {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = arguments
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+        }
+        let privateKey = try String(contentsOf: keys.appendingPathComponent("private.pem"), encoding: .utf8)
+        let account: JSONValue = [
+            "type": "service_account", "project_id": "my-project", "private_key_id": "key-1",
+            "private_key": .string(privateKey), "client_email": "gander@my-project.iam.gserviceaccount.com",
+            "token_uri": .string("http://127.0.0.1:\(scenario.server.port)/token"),
+        ]
+        let keyFile = try scenario.home.write("keys/account.json", account.canonicalText)
+
+        let result = try await scenario.gander(
+            ["run", "--provider", "vertex", "--model", "gemini-2.5-pro", "--base-url", "http://127.0.0.1:\(scenario.server.port)",
+             "-t", "hi"],
+            environment: ["GOOGLE_APPLICATION_CREDENTIALS": keyFile.path, "GOOGLE_CLOUD_LOCATION": "europe-west4"])
+
+        #expect(result.status == 0 && result.stdout == "From Vertex.\n", "stderr: \(result.stderr)")
+        let request = try #require(scenario.server.chatRequests.first)
+        #expect(request.path == "/v1/projects/my-project/locations/europe-west4/publishers/google/models/"
+            + "gemini-2.5-pro:streamGenerateContent?alt=sse")
+        #expect(request.headers["authorization"] == "Bearer scripted-oauth-token")
+        let tokenRequest = try #require(scenario.server.requests.first { $0.path == "/token" })
+        let assertion = try #require(tokenRequest.rawBody.components(separatedBy: "assertion=").last)
+        #expect(tokenRequest.rawBody.hasPrefix("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&"))
+
+        // google-auth checks the JWT's RS256 signature with the account's public key.
+        let verifier = Process()
+        verifier.executableURL = URL(fileURLWithPath: mcpPython)
+        verifier.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("gemini/verify_jwt.py").path,
+                              assertion, keys.appendingPathComponent("public.pem").path]
+        let output = Pipe()
+        verifier.standardOutput = output
+        try verifier.run()
+        verifier.waitUntilExit()
+        let claims = try JSONValue(parsing: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        #expect(verifier.terminationStatus == 0)
+        #expect(claims["iss"] == "gander@my-project.iam.gserviceaccount.com")
+        #expect(claims["scope"] == "https://www.googleapis.com/auth/cloud-platform")
+        #expect(claims["aud"] == .string("http://127.0.0.1:\(scenario.server.port)/token"))
+    }
+
+    @Test("Vertex AI without a project or credentials: one line that says what to set")
+    func vertexBadInput() async throws {
+        let scenario = try await Scenario(.gemini, [])
+        defer { Task { await scenario.finish() } }
+        let noProject = try await scenario.gander(["run", "--provider", "vertex", "-t", "hi"])
+        #expect(noProject.stderrLines == ["gander: error: GOOGLE_CLOUD_PROJECT is not set; export the id of the project "
+            + "Vertex AI runs in"])
+        try scenario.home.write("not-a-key.json", #"{"type": "authorized_user"}"#)
+        let wrongFile = try await scenario.gander(["run", "--provider", "vertex", "-t", "hi"],
+                                                  environment: ["GOOGLE_APPLICATION_CREDENTIALS": scenario.home.file("not-a-key.json").path])
+        #expect(wrongFile.status == 1 && wrongFile.stderr.contains("is not a service account's key file"))
+    }
 }

@@ -2,11 +2,28 @@ import AsyncHTTPClient
 import GanderCore
 
 /// Google's Gemini API: `models/MODEL:streamGenerateContent?alt=sse`, server-sent events of `GenerateContentResponse`.
+/// Vertex AI speaks the same format at a project's address, with an OAuth token instead of a key.
 struct GeminiFormat: WireFormat {
+    let provider: String
     let model: String
-    let baseURL: String
-    let apiKey: String
+    /// The `…:streamGenerateContent?alt=sse` address.
+    let url: String
+    let authorization: any RequestAuthorization
     let encodedContents = MessageEncodingCache()
+
+    /// The Gemini API itself, with a key from Google AI Studio.
+    init(model: String, baseURL: String, apiKey: String) {
+        self.init(provider: "google", model: model,
+                  url: baseURL + "/v1beta/models/\(model):streamGenerateContent?alt=sse",
+                  authorization: FixedHeaders([("x-goog-api-key", apiKey)]))
+    }
+
+    init(provider: String, model: String, url: String, authorization: any RequestAuthorization) {
+        self.provider = provider
+        self.model = model
+        self.url = url
+        self.authorization = authorization
+    }
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         var body: [String: JSONValue] = [
@@ -18,12 +35,11 @@ struct GeminiFormat: WireFormat {
         let contents = encodedContents.encodedArray(prefix: [], messages: request.messages) { message in
             Self.content(message).map { [$0] } ?? []
         }
-        let url = baseURL + "/v1beta/models/\(model):streamGenerateContent?alt=sse"
         return .jsonPost(url: url, body: body, messagesJSON: contents, messagesKey: "contents",
-                         headers: [("x-goog-api-key", apiKey)])
+                         headers: try await authorization.headers(transport: transport))
     }
 
-    func makeDecoder() -> Decoder { Decoder() }
+    func makeDecoder() -> Decoder { Decoder(provider: provider) }
 
     static func functionDeclaration(_ tool: ToolSpec) -> JSONValue {
         var declaration: [String: JSONValue] = ["name": .string(tool.name), "description": .string(tool.description)]
@@ -67,17 +83,22 @@ struct GeminiFormat: WireFormat {
     /// Reads the `data:` events of a streamed `GenerateContentResponse`. There is no closing event: the stream ends
     /// after the chunk that carries the `finishReason`.
     struct Decoder: StreamDecoder {
+        let provider: String
         private var parser = ServerSentEventParser()
         private var nextCallIndex = 0
         private var sawToolCall = false
         private var finished = false
         private var usage: Usage?
 
+        init(provider: String) {
+            self.provider = provider
+        }
+
         mutating func feed(_ bytes: [UInt8]) throws -> [ProviderEvent] {
             var events: [ProviderEvent] = []
             for event in parser.feed(bytes) {
                 guard let chunk = try? JSONValue(parsing: event.data) else {
-                    throw ProviderError.malformed(provider: "google", detail: "an event that is not JSON")
+                    throw ProviderError.malformed(provider: provider, detail: "an event that is not JSON")
                 }
                 events += try read(chunk)
             }
@@ -86,18 +107,18 @@ struct GeminiFormat: WireFormat {
 
         mutating func finish() throws -> [ProviderEvent] {
             guard finished else {
-                throw ProviderError.interrupted(provider: "google", reason: "the stream ended before a finishReason")
+                throw ProviderError.interrupted(provider: provider, reason: "the stream ended before a finishReason")
             }
             return []
         }
 
         private mutating func read(_ chunk: JSONValue) throws -> [ProviderEvent] {
             if let error = chunk["error"]?["message"]?.stringValue {
-                throw ProviderError.streamError(provider: "google", message: error)
+                throw ProviderError.streamError(provider: provider, message: error)
             }
             if let blocked = chunk["promptFeedback"]?["blockReason"]?.stringValue {
                 throw ProviderError.streamError(
-                    provider: "google",
+                    provider: provider,
                     message: "Gemini refused the request (\(blocked)\(Self.categories(chunk["promptFeedback"]?["safetyRatings"])))"
                         + "; rephrase it, or leave out what may have been flagged")
             }
@@ -140,17 +161,17 @@ struct GeminiFormat: WireFormat {
             case "MAX_TOKENS": return .maxTokens
             case "SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY":
                 throw ProviderError.streamError(
-                    provider: "google",
+                    provider: provider,
                     message: "Gemini stopped its answer for safety (\(reason)\(Self.categories(candidate?["safetyRatings"])))"
                         + "; rephrase the request, or leave out what may have been flagged")
             case "RECITATION":
                 throw ProviderError.streamError(
-                    provider: "google",
+                    provider: provider,
                     message: "Gemini stopped its answer because it was reciting copyrighted text (RECITATION); ask for "
                         + "it in other words")
             case "MALFORMED_FUNCTION_CALL":
                 throw ProviderError.streamError(
-                    provider: "google",
+                    provider: provider,
                     message: "Gemini wrote a function call it could not parse (MALFORMED_FUNCTION_CALL); try again, "
                         + "perhaps with a larger model")
             default:
