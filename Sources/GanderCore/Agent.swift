@@ -12,7 +12,7 @@ public struct Agent: Sendable {
     /// Who answers when a call needs approval; nil in headless runs, where such calls are refused.
     public let approver: (any ToolApprover)?
     /// Where each finished message is kept as it finishes.
-    public let log: (any ConversationLog)?
+    public var log: (any ConversationLog)?
     /// The user's say over the context window.
     public var contextPolicy: ContextPolicy
 

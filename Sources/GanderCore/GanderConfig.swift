@@ -17,6 +17,8 @@ public struct GanderConfig: Sendable, Equatable {
     public var compactThreshold: Double?
     /// `builtins:`, the built-in extensions the user turned on or off by name (`memory: false`).
     public var builtins: [String: Bool] = [:]
+    /// `prices:`, dollars per million tokens by model name, over the catalogue's.
+    public var prices: [String: ModelPrice] = [:]
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],
@@ -31,7 +33,7 @@ public struct GanderConfig: Sendable, Equatable {
 
     /// The keys config.yaml knows.
     public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env", "context_limit",
-                              "compact_threshold", "builtins"]
+                              "compact_threshold", "builtins", "prices"]
 
     /// The context limit config.yaml sets for this provider and model, and the key that set it: the most specific of
     /// `provider/model`, `model` and `provider`, else the figure for every model.

@@ -22,6 +22,40 @@ public enum ModelCatalog {
         return ContextLimit(tokens: known.tokens, source: "Gander's model catalogue")
     }
 
+    /// List prices per million tokens (input, output, cached input, cache write) of well-known models, most specific
+    /// name first so that `gpt-4.1-mini` is not priced as `gpt-4.1`. They change; `prices:` in config.yaml overrides.
+    private static let prices: [(prefix: String, price: ModelPrice)] = [
+        ("gpt-4.1-nano", ModelPrice(input: 0.10, output: 0.40, cachedInput: 0.025)),
+        ("gpt-4.1-mini", ModelPrice(input: 0.40, output: 1.60, cachedInput: 0.10)),
+        ("gpt-4.1", ModelPrice(input: 2.00, output: 8.00, cachedInput: 0.50)),
+        ("gpt-4o-mini", ModelPrice(input: 0.15, output: 0.60, cachedInput: 0.075)),
+        ("gpt-4o", ModelPrice(input: 2.50, output: 10.00, cachedInput: 1.25)),
+        ("gpt-5-nano", ModelPrice(input: 0.05, output: 0.40, cachedInput: 0.005)),
+        ("gpt-5-mini", ModelPrice(input: 0.25, output: 2.00, cachedInput: 0.025)),
+        ("gpt-5-pro", ModelPrice(input: 15.00, output: 120.00)),
+        ("gpt-5", ModelPrice(input: 1.25, output: 10.00, cachedInput: 0.125)),
+        ("o4-mini", ModelPrice(input: 1.10, output: 4.40, cachedInput: 0.275)),
+        ("o3-pro", ModelPrice(input: 20.00, output: 80.00)),
+        ("o3-mini", ModelPrice(input: 1.10, output: 4.40, cachedInput: 0.55)),
+        ("o3", ModelPrice(input: 2.00, output: 8.00, cachedInput: 0.50)),
+        ("claude-opus-4-5", ModelPrice(input: 5.00, output: 25.00, cachedInput: 0.50, cacheWrite: 6.25)),
+        ("claude-opus-4", ModelPrice(input: 15.00, output: 75.00, cachedInput: 1.50, cacheWrite: 18.75)),
+        ("claude-sonnet-4", ModelPrice(input: 3.00, output: 15.00, cachedInput: 0.30, cacheWrite: 3.75)),
+        ("claude-3-7-sonnet", ModelPrice(input: 3.00, output: 15.00, cachedInput: 0.30, cacheWrite: 3.75)),
+        ("claude-haiku-4-5", ModelPrice(input: 1.00, output: 5.00, cachedInput: 0.10, cacheWrite: 1.25)),
+        ("claude-3-5-haiku", ModelPrice(input: 0.80, output: 4.00, cachedInput: 0.08, cacheWrite: 1.00)),
+        ("gemini-2.5-pro", ModelPrice(input: 1.25, output: 10.00, cachedInput: 0.31)),
+        ("gemini-2.5-flash-lite", ModelPrice(input: 0.10, output: 0.40, cachedInput: 0.025)),
+        ("gemini-2.5-flash", ModelPrice(input: 0.30, output: 2.50, cachedInput: 0.075)),
+    ]
+
+    /// The model's list price, if the catalogue knows it (gateway prefixes such as `us.anthropic.` are looked through).
+    public static func price(for model: String) -> ModelPrice? {
+        let name = model.lowercased()
+        return prices.first { name.hasPrefix($0.prefix) || name.contains("/" + $0.prefix) || name.contains("." + $0.prefix) }?
+            .price
+    }
+
     /// The most output tokens to ask Anthropic models for; the API requires a figure.
     public static func maxOutputTokens(for model: String) -> Int {
         let name = model.lowercased()

@@ -35,7 +35,9 @@ public struct SessionExport: Codable, Sendable, Equatable {
         out += "- directory: `\(session.workingDirectory)`\n"
         out += "- model: \(session.provider) / \(session.model)\n"
         out += "- created: \(Self.timestamp(session.createdAt)), last used: \(Self.timestamp(session.updatedAt))\n"
-        out += "- tokens: \(session.inputTokens) in, \(session.outputTokens) out; \(session.messageCount) messages\n"
+        out += "- tokens: \(session.inputTokens) in, \(session.cacheReadTokens) cached in, \(session.outputTokens) out; "
+            + "\(session.messageCount) messages\n"
+        if let cost = session.costSummary { out += "- cost: \(cost)\n" }
         let conversations = Set(messages.map(\.conversation))
         var conversation = 0
         for stored in messages {

@@ -58,6 +58,14 @@ enum SessionSchema {
                 CREATE INDEX compaction_by_conversation ON compaction (session_id, conversation);
                 """)
         }
+        migrator.registerMigration("v3: cache tokens and cost") { db in
+            try db.execute(sql: """
+                ALTER TABLE session ADD COLUMN cache_read_tokens INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE session ADD COLUMN cache_write_tokens INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE session ADD COLUMN cost_usd REAL NOT NULL DEFAULT 0;
+                ALTER TABLE session ADD COLUMN unpriced_calls INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return migrator
     }
 
@@ -65,13 +73,15 @@ enum SessionSchema {
         try db.execute(
             sql: """
                 INSERT INTO session (id, name, working_directory, provider, model, created_at, updated_at,
-                    input_tokens, output_tokens, message_count, conversation)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, unpriced_calls,
+                    message_count, conversation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 session.id, session.name, session.workingDirectory, session.provider, session.model,
                 session.createdAt.timeIntervalSince1970, session.updatedAt.timeIntervalSince1970, session.inputTokens,
-                session.outputTokens, session.messageCount, session.conversation,
+                session.outputTokens, session.cacheReadTokens, session.cacheWriteTokens, session.costUSD,
+                session.unpricedCalls, session.messageCount, session.conversation,
             ])
     }
 
@@ -80,7 +90,9 @@ enum SessionSchema {
             id: row["id"], name: row["name"], workingDirectory: row["working_directory"], provider: row["provider"],
             model: row["model"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
             updatedAt: Date(timeIntervalSince1970: row["updated_at"]), inputTokens: row["input_tokens"],
-            outputTokens: row["output_tokens"], messageCount: row["message_count"], conversation: row["conversation"])
+            outputTokens: row["output_tokens"], cacheReadTokens: row["cache_read_tokens"] ?? 0,
+            cacheWriteTokens: row["cache_write_tokens"] ?? 0, costUSD: row["cost_usd"] ?? 0,
+            unpricedCalls: row["unpriced_calls"] ?? 0, messageCount: row["message_count"], conversation: row["conversation"])
     }
 
     static func encode(_ content: [ContentPart]) throws -> String {

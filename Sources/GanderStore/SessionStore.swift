@@ -165,8 +165,9 @@ public final class SessionStore: Sendable {
 
     // MARK: Messages
 
-    /// Appends one finished message to the session, with the tokens its model call used, in one transaction.
-    public func append(_ message: Message, usage: Usage = Usage(), to sessionID: String) throws {
+    /// Appends one finished message to the session, with the tokens its model call used and what they cost (nil when
+    /// the model's price is not known), in one transaction.
+    public func append(_ message: Message, usage: Usage = Usage(), cost: Double? = 0, to sessionID: String) throws {
         let content = try SessionSchema.encode(message.content)
         // Cached statements: this runs for every message, and compiling SQL cost as much as the write itself.
         try write { db in
@@ -182,10 +183,14 @@ public final class SessionStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """).execute(
                 arguments: [sessionID, sequence, conversation, message.role.rawValue, content, message.isInterrupted, now])
+            let unpriced = cost == nil && usage != Usage() ? 1 : 0
             try db.cachedStatement(sql: """
                 UPDATE session SET message_count = ?, updated_at = ?, input_tokens = input_tokens + ?,
-                output_tokens = output_tokens + ? WHERE id = ?
-                """).execute(arguments: [sequence, now, usage.inputTokens, usage.outputTokens, sessionID])
+                output_tokens = output_tokens + ?, cache_read_tokens = cache_read_tokens + ?,
+                cache_write_tokens = cache_write_tokens + ?, cost_usd = cost_usd + ?, unpriced_calls = unpriced_calls + ?
+                WHERE id = ?
+                """).execute(arguments: [sequence, now, usage.inputTokens, usage.outputTokens, usage.cacheReadTokens,
+                                         usage.cacheWriteTokens, cost ?? 0, unpriced, sessionID])
         }
     }
 
@@ -268,9 +273,9 @@ public final class SessionStore: Sendable {
         return (count, try SessionSchema.messages(rows.reversed()).map(\.message))
     }
 
-    /// A `ConversationLog` that appends to the session.
-    public func log(for sessionID: String) -> any ConversationLog {
-        SessionLog(store: self, sessionID: sessionID)
+    /// A `ConversationLog` that appends to the session, pricing each model call at `price`.
+    public func log(for sessionID: String, price: ModelPrice? = nil) -> any ConversationLog {
+        SessionLog(store: self, sessionID: sessionID, price: price)
     }
 
     // MARK: Plumbing
@@ -315,9 +320,10 @@ public final class SessionStore: Sendable {
 private struct SessionLog: ConversationLog {
     let store: SessionStore
     let sessionID: String
+    let price: ModelPrice?
 
     func record(_ message: Message, usage: Usage) throws {
-        try store.append(message, usage: usage, to: sessionID)
+        try store.append(message, usage: usage, cost: usage == Usage() ? 0 : price?.cost(of: usage), to: sessionID)
     }
 
     func recordCompaction(summary: Message, keptMessages: Int, report: CompactionReport) throws {

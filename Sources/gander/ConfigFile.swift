@@ -67,6 +67,20 @@ enum ConfigFile {
             }
             config.compactThreshold = share
         }
+        if let prices = root["prices"] {
+            let usage = "prices must map model names to {input: …, output: …} in dollars per million tokens, with "
+                + "cached_input and cache_write if they differ from input"
+            guard let table = prices as? [String: Any] else { throw ConfigError(url, usage) }
+            func number(_ value: Any?) -> Double? { (value as? Double) ?? (value as? Int).map(Double.init) }
+            for (model, value) in table {
+                guard let entry = value as? [String: Any], let input = number(entry["input"]), let output = number(entry["output"]),
+                      Set(entry.keys).isSubset(of: ["input", "output", "cached_input", "cache_write"]) else {
+                    throw ConfigError(url, usage)
+                }
+                config.prices[model] = ModelPrice(input: input, output: output, cachedInput: number(entry["cached_input"]),
+                                                  cacheWrite: number(entry["cache_write"]), source: "config.yaml")
+            }
+        }
         if let builtins = root["builtins"] {
             let usage = "builtins must map \(AgentAssembly.builtinNames.joined(separator: ", ")) to true or false"
             guard let table = builtins as? [String: Any] else { throw ConfigError(url, usage) }

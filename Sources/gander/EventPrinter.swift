@@ -11,6 +11,8 @@ final class EventPrinter {
     private var errors: [String] = []
     private var outcome: AgentOutcome?
     private var sessionID: String?
+    /// What the model's tokens cost, for the JSON summary's `cost_usd`.
+    var price: ModelPrice?
 
     init(format: OutputFormat, quiet: Bool, verbose: Bool) {
         self.format = format
@@ -52,8 +54,8 @@ final class EventPrinter {
             }
         case .json:
             let summary = RunSummary(stopReason: outcome.stopReason, finalText: outcome.finalText, messages: messages,
-                                     usage: outcome.usage, turns: outcome.turns, error: errors.last,
-                                     sessionID: sessionID)
+                                     usage: outcome.usage, costUSD: price?.cost(of: outcome.usage), turns: outcome.turns,
+                                     error: errors.last, sessionID: sessionID)
             if let data = try? encoder.encode(summary) { writeOut(data + Data("\n".utf8)) }
         case .streamJSON:
             break
@@ -102,11 +104,26 @@ private struct RunSummary: Encodable {
     let finalText: String
     let messages: [Message]
     let usage: Usage
+    /// Estimated at the model's known prices; null when they are not known.
+    let costUSD: Double?
     let turns: Int
     let error: String?
     let sessionID: String?
 
     enum CodingKeys: String, CodingKey {
-        case stopReason = "stop_reason", finalText = "final_text", messages, usage, turns, error, sessionID = "session_id"
+        case stopReason = "stop_reason", finalText = "final_text", messages, usage, costUSD = "cost_usd", turns, error
+        case sessionID = "session_id"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stopReason, forKey: .stopReason)
+        try container.encode(finalText, forKey: .finalText)
+        try container.encode(messages, forKey: .messages)
+        try container.encode(usage, forKey: .usage)
+        try container.encode(costUSD, forKey: .costUSD)  // null, not absent, when the price is unknown
+        try container.encode(turns, forKey: .turns)
+        try container.encode(error, forKey: .error)
+        try container.encode(sessionID, forKey: .sessionID)
     }
 }

@@ -81,6 +81,7 @@ struct RunCommand: ParsableCommand {
             return ExitStatus.failure
         }
         if let session = prepared.session { printer.announce(session: session.id) }
+        printer.price = prepared.price
         let servers = prepared.assembly.mcp
         await servers.start(workingDirectory: prepared.assembly.workingDirectory,
                             logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName())
@@ -109,6 +110,8 @@ struct RunCommand: ParsableCommand {
         let history: [Message]
         let session: SessionInfo?
         let assembly: AgentAssembly
+        /// What the model's tokens cost, for the JSON output; nil when not known.
+        let price: ModelPrice?
     }
 
     private func prepare() throws -> PreparedRun {
@@ -129,12 +132,13 @@ struct RunCommand: ParsableCommand {
                 model: choice.model ?? "")
             session = opened
             history = sessionOptions.resume ? try store.currentConversation(of: opened) : []
-            log = store.log(for: opened.id)
+            log = store.log(for: opened.id, price: settings.price(for: choice))
         }
         let agent = assembly.agent(
             provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: agentOptions.limits,
             permissions: Permissions(mode: mode, rules: settings.config.permissions), log: log)
-        return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly)
+        return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly,
+                           price: settings.price(for: choice))
     }
 
     private func readInstruction() throws -> String {

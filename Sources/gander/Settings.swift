@@ -36,6 +36,13 @@ struct Settings {
         }
     }
 
+    /// What the chosen model's tokens cost: config.yaml's `prices:`, else the catalogue's; nil when neither knows.
+    func price(for choice: ProviderChoice) -> ModelPrice? {
+        guard let model = choice.model else { return nil }
+        if choice.provider == "local" { return ModelPrice(input: 0, output: 0, source: "the embedded model, which costs nothing") }
+        return config.prices[model] ?? ModelCatalog.price(for: model)
+    }
+
     /// The user's say over the context window for this choice.
     func contextPolicy(for choice: ProviderChoice) throws -> ContextPolicy {
         ContextPolicy(userLimit: try userContextLimit(for: choice),

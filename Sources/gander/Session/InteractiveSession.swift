@@ -51,7 +51,7 @@ final class InteractiveSession {
         }
         agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
                                limits: agentOptions.limits, permissions: permissions, approver: desk,
-                               log: store.log(for: session.id))
+                               log: store.log(for: session.id, price: settings.price(for: choice)))
 
         style = Style(environment: settings.environment, outputIsTerminal: terminal.outputIsTerminal)
         view = SessionView(terminal: terminal, style: style)
@@ -232,8 +232,9 @@ final class InteractiveSession {
                 terminal.write(style.dim(view.showsFullToolOutput ? "tool output: in full" : "tool output: one line per call") + "\n")
             case .usage:
                 let current = try store.session(matching: session.id)
-                terminal.write("this session: \(current.inputTokens) tokens in, \(current.outputTokens) out, "
-                    + "\(current.messageCount) messages\n")
+                terminal.write("this session: \(current.inputTokens) tokens in, \(current.cacheReadTokens) cached in, "
+                    + "\(current.outputTokens) out, \(current.messageCount) messages"
+                    + (current.costSummary.map { "; \($0)" } ?? "") + "\n")
             }
         } catch {
             terminal.write(style.red("error: ") + "\(error)\n")
@@ -263,6 +264,7 @@ final class InteractiveSession {
         if provider != choice.provider { options.baseURL = nil }
         agent.provider = try options.makeProvider(next, settings: settings)
         agent.contextPolicy = try settings.contextPolicy(for: next)
+        agent.log = store.log(for: session.id, price: settings.price(for: next))
         choice = next
         try store.setModel(of: session.id, provider: next.provider, model: next.model ?? "")
         terminal.write("now talking to \(style.bold("\(next.provider)/\(next.model ?? "")"))\n")
