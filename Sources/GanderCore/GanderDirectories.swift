@@ -29,6 +29,8 @@ public struct GanderDirectories: Sendable {
     /// Hints that apply to every project.
     public var globalHints: URL { config.appendingPathComponent("AGENTS.md") }
     public var configFile: URL { config.appendingPathComponent("config.yaml") }
+    /// Keys saved by `gander configure`, mode 0600.
+    public var secretsFile: URL { config.appendingPathComponent("secrets.yaml") }
     /// Providers described in files, one per provider.
     public var customProviders: URL { config.appendingPathComponent("providers") }
     public var sessionDatabase: URL { data.appendingPathComponent("gander.sqlite") }

@@ -1,6 +1,6 @@
 /// A service that speaks OpenAI's Chat Completions at its own address, with its own key variable: `--provider groq`
 /// instead of `--provider openai --base-url https://api.groq.com/openai/v1` and the key exported under another name.
-struct OpenAICompatiblePreset: Sendable {
+public struct OpenAICompatiblePreset: Sendable {
     let name: String
     let baseURL: String
     /// Where its key is read from; nil for a server on this machine, which takes none unless told to.
@@ -32,6 +32,14 @@ struct OpenAICompatiblePreset: Sendable {
         .init(name: "litellm", baseURL: "http://localhost:4000/v1", keyVariable: "LITELLM_API_KEY",
               keyRequired: false, defaultModel: nil),
     ]
+
+    /// The presets' names, as users type them.
+    public static var names: [String] { all.map(\.name) }
+
+    /// Whether `name` is a preset for a server on this machine, which needs no key.
+    public static func isLocal(_ name: String) -> Bool {
+        named(name).map { !$0.keyRequired } ?? false
+    }
 
     static func named(_ name: String) -> OpenAICompatiblePreset? {
         all.first { $0.name == name }

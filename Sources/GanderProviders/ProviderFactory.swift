@@ -301,8 +301,21 @@ public enum ProviderFactory {
         }
     }
 
+    /// The variable a provider reads its key from, for `gander configure` and `gander info`; nil for providers that
+    /// take credentials another way (AWS and Google Cloud sign-ins) or none (Ollama).
+    public static func keyVariable(for provider: String) -> String? {
+        switch provider {
+        case "openai": "OPENAI_API_KEY"
+        case "anthropic": "ANTHROPIC_API_KEY"
+        case "google": "GEMINI_API_KEY"
+        case "azure": "AZURE_OPENAI_API_KEY"
+        case "databricks": "DATABRICKS_TOKEN"
+        default: OpenAICompatiblePreset.named(provider)?.keyVariable
+        }
+    }
+
     /// A base URL with a scheme and without a trailing slash; `localhost:11434` becomes `http://localhost:11434`.
-    static func normalized(_ url: String) throws -> String {
+    public static func normalized(_ url: String) throws -> String {
         var text = url.trimmingCharacters(in: .whitespaces)
         if !text.contains("://") { text = "http://" + text }
         while text.hasSuffix("/") { text.removeLast() }

@@ -59,7 +59,7 @@ public final class ScriptedModelServer: Sendable {
 
     /// The chat requests only (not Ollama's `/api/show`, not OAuth token requests), in order.
     public var chatRequests: [RecordedRequest] {
-        state.recorded.filter { !$0.path.hasSuffix("/api/show") && !$0.path.hasSuffix("/token") }
+        state.recorded.filter { !$0.path.hasSuffix("/api/show") && !$0.path.hasSuffix("/token") && $0.method != "GET" }
     }
 
     /// Replies not yet played.
@@ -179,6 +179,12 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                         context: context)
         }
         let path = head.uri.split(separator: "?").first.map(String.init) ?? head.uri
+        if head.method == .GET, path.hasSuffix("/models") {
+            // An OpenAI-compatible model list, for `gander configure`.
+            return send(status: .ok, contentType: "application/json",
+                        chunks: [#"{"object":"list","data":[{"id":"scripted-large","object":"model"},{"id":"scripted-small","object":"model"}]}"#],
+                        context: context)
+        }
         if path.hasSuffix("/token") {
             // An OAuth token endpoint: Databricks' for a service principal, Google's for a service account.
             return send(status: .ok, contentType: "application/json",

@@ -114,15 +114,23 @@ enum ConfigFile {
 
     /// Rewrites config.yaml with `change` applied to its `extensions:` mapping, keeping every other key.
     static func updateExtensions(in url: URL, _ change: (inout [String: Any]) throws -> Void) throws {
+        try update(url) { root in
+            var extensions = root["extensions"] as? [String: Any] ?? [:]
+            try change(&extensions)
+            root["extensions"] = extensions.isEmpty ? nil : extensions
+        }
+    }
+
+    /// Rewrites config.yaml with `change` applied to its top-level mapping, after checking that what is there now can
+    /// be read; the result is checked the same way before it replaces the file.
+    static func update(_ url: URL, _ change: (inout [String: Any]) throws -> Void) throws {
         var root: [String: Any] = [:]
         if FileManager.default.fileExists(atPath: url.path) {
             _ = try load(from: url)
             let text = try String(contentsOf: url, encoding: .utf8)
             root = (try Yams.load(yaml: text) as? [String: Any]) ?? [:]
         }
-        var extensions = root["extensions"] as? [String: Any] ?? [:]
-        try change(&extensions)
-        root["extensions"] = extensions.isEmpty ? nil : extensions
+        try change(&root)
         let text = try Yams.dump(object: root, sortKeys: true)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

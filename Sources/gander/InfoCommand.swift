@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GanderCore
 import GanderLocal
+import GanderProviders
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,8 +17,57 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "Show the permission mode as if this one were passed.")
     var mode: PermissionMode?
 
-    func run() throws {
-        let settings = try Settings()
+    @Flag(help: "Send each configured provider a one-word request and say whether it answers.")
+    var check = false
+
+    func run() throws {}
+
+    func execute() async -> Int32 {
+        do {
+            let settings = try Settings()
+            try show(settings)
+            return check ? await checkProviders(settings) : ExitStatus.success
+        } catch {
+            FileHandle.standardError.write(Data("gander: error: \(error)\n".utf8))
+            return ExitStatus.failure
+        }
+    }
+
+    /// The providers whose key is set, where each key comes from (never the key itself).
+    private func configuredProviders(_ settings: Settings) -> [(name: String, variable: String, source: String)] {
+        ProviderFactory.names.compactMap { name in
+            guard let variable = ProviderFactory.keyVariable(for: name) else { return nil }
+            if settings.environment[variable].map({ !$0.isEmpty }) == true { return (name, variable, "the environment") }
+            if settings.secrets[variable] != nil { return (name, variable, "secrets.yaml") }
+            return nil
+        }
+    }
+
+    /// One line per configured provider: whether it answers its default model; exit 1 when one does not.
+    private func checkProviders(_ settings: Settings) async -> Int32 {
+        var status = ExitStatus.success
+        for configured in configuredProviders(settings) {
+            let choice = settings.providerChoice(providerFlag: configured.name, modelFlag: nil)
+            let line: String
+            do {
+                let provider = try choice.make(baseURL: nil, retries: 1, sampling: SamplingSettings(), contextLimit: nil,
+                                               environment: settings.providerEnvironment, directories: settings.directories)
+                if let problem = await ProviderProbe.check(provider) {
+                    line = "✗ \(problem)"
+                    status = ExitStatus.failure
+                } else {
+                    line = "✓ answers"
+                }
+            } catch {
+                line = "✗ \(error)"
+                status = ExitStatus.failure
+            }
+            print("check \(configured.name)/\(choice.model ?? ""): \(line)")
+        }
+        return status
+    }
+
+    private func show(_ settings: Settings) throws {
         let choice = settings.providerChoice(providerFlag: provider, modelFlag: model)
         let runtime = LocalRuntime(environment: settings.environment)
         let paths = settings.directories
@@ -37,5 +87,8 @@ struct InfoCommand: ParsableCommand {
             data:          \(paths.data.path)
             local runtime: \(runtime.directory.path) (\(runtime.llamaLibrary == nil ? "not installed; run `gander local install`" : "installed"))
             """)
+        let configured = configuredProviders(settings)
+        print("providers:     " + (configured.isEmpty ? "none with a key set; `gander configure` sets one up"
+            : configured.map { "\($0.name) (\($0.variable) from \($0.source))" }.joined(separator: ", ")))
     }
 }

@@ -34,7 +34,8 @@ struct ModelOptions: ParsableArguments {
     /// The provider `choice` names, configured by these flags.
     func makeProvider(_ choice: ProviderChoice, settings: Settings) throws -> any ModelProvider {
         try choice.make(baseURL: baseURL, retries: maxRetries, sampling: sampling,
-                        contextLimit: try settings.userContextLimit(for: choice)?.tokens, environment: settings.environment,
+                        contextLimit: try settings.userContextLimit(for: choice)?.tokens,
+                        environment: settings.providerEnvironment,
                         directories: settings.directories)
     }
 }

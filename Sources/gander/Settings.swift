@@ -8,12 +8,21 @@ struct Settings {
     let environment: [String: String]
     let directories: GanderDirectories
     let config: GanderConfig
+    /// Keys `gander configure` saved, which providers read when the environment does not set them.
+    let secrets: [String: String]
 
-    /// Reads config.yaml; a config Gander cannot use is an error, not a silent default.
+    /// Reads config.yaml and secrets.yaml; a file Gander cannot use is an error, not a silent default.
     init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.environment = environment
         directories = GanderDirectories(environment: environment)
         config = try ConfigFile.load(from: directories.configFile)
+        secrets = try SecretsFile(url: directories.secretsFile).load()
+    }
+
+    /// What providers read their keys and addresses from: the environment, then the saved keys. Only providers see
+    /// it; commands and MCP servers get the environment alone.
+    var providerEnvironment: [String: String] {
+        secrets.merging(environment.filter { !$0.value.isEmpty }) { _, fromEnvironment in fromEnvironment }
     }
 
     /// The environment of the commands the model runs while Gander talks to `provider`: Gander's own, minus its
@@ -50,7 +59,7 @@ struct Settings {
     }
 
     func providerChoice(providerFlag: String?, modelFlag: String?) -> ProviderChoice {
-        ProviderChoice(providerFlag: providerFlag, modelFlag: modelFlag, config: config, environment: environment)
+        ProviderChoice(providerFlag: providerFlag, modelFlag: modelFlag, config: config, environment: providerEnvironment)
     }
 
     /// `--mode`, else `GANDER_MODE`, else config.yaml, else the command's default; with where it came from.

@@ -17,6 +17,12 @@ do {
     if let serve = command as? MCPCommand.Serve {
         exit(await serve.execute())
     }
+    if let configure = command as? ConfigureCommand {
+        exit(await configure.execute())
+    }
+    if let info = command as? InfoCommand {
+        exit(await info.execute())
+    }
     try command.run()
 } catch {
     let code = GanderCommand.exitCode(for: error)

@@ -91,6 +91,30 @@ final class Terminal: @unchecked Sendable {
         }
     }
 
+    /// A line typed without echo, for a key; Enter ends it, Ctrl-C or the end of input cancels.
+    func readHidden(prompt: String) throws -> String {
+        write(prompt)
+        let wasEditing = original != nil
+        if wasEditing {
+            configure { settings in
+                settings.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG)
+                settings.c_iflag &= ~tcflag_t(ICRNL | INLCR)
+            }
+        }
+        var bytes: [UInt8] = []
+        defer { write("\n") }
+        while let byte = readByte() {
+            switch byte {
+            case 0x0D, 0x0A: return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            case 0x03, 0x04: throw InputError("set-up cancelled; nothing was saved")
+            case 0x7F, 0x08: if !bytes.isEmpty { bytes.removeLast() }
+            case 0x1B: continue  // bracketed-paste markers and arrow keys are not part of a key
+            default: bytes.append(byte)
+            }
+        }
+        throw InputError("set-up cancelled; nothing was saved")
+    }
+
     /// One byte of input; nil at end of input.
     func readByte() -> UInt8? {
         var byte: UInt8 = 0
