@@ -41,13 +41,14 @@ def measure(argv, cwd, env, runs=RUNS):
 
 
 class ScriptedServer:
-    """A release build of the scripted OpenAI-compatible server, answering at once from a script file."""
+    """A release build of the scripted model server, answering at once from a script file in `wire_format`
+    (openai, anthropic, ollama, gemini or openai-responses)."""
 
-    def __init__(self, bin_dir, replies, workdir):
+    def __init__(self, bin_dir, replies, workdir, wire_format="openai"):
         script = os.path.join(workdir, f"script-{id(self)}.json")
         with open(script, "w") as handle:
             json.dump(replies, handle)
-        self.process = subprocess.Popen([os.path.join(bin_dir, "scripted-model-server"), "openai", script],
+        self.process = subprocess.Popen([os.path.join(bin_dir, "scripted-model-server"), wire_format, script],
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.base_url = self.process.stdout.readline().strip()
 

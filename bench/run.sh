@@ -20,3 +20,4 @@ python3 bench/peers.py "$bin" bench/.peers | tee -a bench/results/latest.md
 bash scripts/install-mcp-test-servers.sh
 python3 bench/mcp.py "$bin/gander" "${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gander-dev/mcp-venv}" | tee -a bench/results/latest.md
 python3 bench/context.py "$bin/gander" | tee -a bench/results/latest.md
+python3 bench/providers.py "$bin" | tee -a bench/results/latest.md

@@ -145,6 +145,8 @@ actor MCPSupervisor {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                // The start may have ended while this call was on its way here.
+                guard case .starting = phase else { return continuation.resume() }
                 let timer = Task {
                     try? await Task.sleep(until: deadline)
                     self.releaseWaiter(id)
