@@ -178,11 +178,6 @@ public struct Compactor: Sendable {
         return before.isEmpty ? nil : before
     }
 
-    /// Whether `message` is a summary that replaced older turns.
-    public static func isSummary(_ message: Message) -> Bool {
-        message.role == .user && message.text.contains(summaryOpening)
-    }
-
     private func transcriptEntry(_ message: Message) -> String {
         var lines: [String] = []
         let speaker = message.role == .user ? "USER" : "ASSISTANT"

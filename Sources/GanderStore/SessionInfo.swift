@@ -69,12 +69,6 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         self.conversation = conversation
     }
 
-    /// Every token the session's model calls used.
-    public var usage: Usage {
-        Usage(inputTokens: inputTokens, outputTokens: outputTokens, cacheReadTokens: cacheReadTokens,
-              cacheWriteTokens: cacheWriteTokens)
-    }
-
     /// `about $0.42`, with a note when some calls had no known price; nil when none had one.
     public var costSummary: String? {
         guard costUSD > 0 || unpricedCalls == 0 else { return nil }
