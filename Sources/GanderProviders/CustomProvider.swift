@@ -16,13 +16,24 @@ public struct CustomProvider: Sendable, Equatable {
     /// The variable its key is read from; nil for a server that wants none.
     public var keyVariable: String?
     public var headers: [String: String]
-    /// Context windows by model name; the first model is the default.
-    public var models: [(name: String, contextLimit: Int?)]
+    /// The models it serves, the first the default.
+    public var models: [Model]
     /// The file it came from, for messages.
     public var file: String
 
+    /// A model and, if the file gives it, its context window.
+    public struct Model: Sendable, Equatable {
+        public var name: String
+        public var contextLimit: Int?
+
+        public init(name: String, contextLimit: Int? = nil) {
+            self.name = name
+            self.contextLimit = contextLimit
+        }
+    }
+
     public init(name: String, engine: Engine, baseURL: String, keyVariable: String?, headers: [String: String],
-                models: [(name: String, contextLimit: Int?)], file: String) {
+                models: [Model], file: String) {
         self.name = name
         self.engine = engine
         self.baseURL = baseURL
@@ -30,12 +41,6 @@ public struct CustomProvider: Sendable, Equatable {
         self.headers = headers
         self.models = models
         self.file = file
-    }
-
-    public static func == (lhs: CustomProvider, rhs: CustomProvider) -> Bool {
-        lhs.name == rhs.name && lhs.engine == rhs.engine && lhs.baseURL == rhs.baseURL
-            && lhs.keyVariable == rhs.keyVariable && lhs.headers == rhs.headers && lhs.file == rhs.file
-            && lhs.models.map(\.name) == rhs.models.map(\.name) && lhs.models.map(\.contextLimit) == rhs.models.map(\.contextLimit)
     }
 
     /// The chat completions address for an `openai` engine, as goose reads `base_url`: a bare host gets

@@ -40,14 +40,27 @@ actor ClientCredentialsToken: RequestAuthorization {
 
     func headers(transport: HTTPTransport) async throws -> [(String, String)] {
         if let current, current.renewAt > Date() { return [("authorization", "Bearer \(current.token)")] }
-        var request = HTTPClientRequest(url: tokenURL)
-        request.method = .POST
-        let credentials = Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
-        request.headers.add(name: "authorization", value: "Basic \(credentials)")
-        request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         // Form encoding leaves RFC 3986's unreserved characters as they are.
         let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        let form = "grant_type=client_credentials&scope=" + (scope.addingPercentEncoding(withAllowedCharacters: unreserved) ?? scope)
+        let credentials = Data("\(clientID):\(clientSecret)".utf8).base64EncodedString()
+        let token = try await OAuthToken.fetch(
+            from: tokenURL, form: "grant_type=client_credentials&scope=" + (scope.addingPercentEncoding(withAllowedCharacters: unreserved) ?? scope),
+            headers: [("authorization", "Basic \(credentials)")], transport: transport, provider: provider)
+        current = token
+        return [("authorization", "Bearer \(token.token)")]
+    }
+}
+
+/// OAuth 2.0's token endpoint, which every grant Gander uses ends at: a form POSTed, an `access_token` and its
+/// `expires_in` back.
+enum OAuthToken {
+    /// The token and when to fetch the next one: a minute before it expires.
+    static func fetch(from url: String, form: String, headers: [(String, String)] = [], transport: HTTPTransport,
+                      provider: String) async throws -> (token: String, renewAt: Date) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: form))
         let response = try await transport.open(request) { _, _, _ in }
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -55,7 +68,6 @@ actor ClientCredentialsToken: RequestAuthorization {
             throw ProviderError.malformed(provider: provider, detail: "the OAuth token endpoint answered without an access_token")
         }
         let lifetime = Double(json["expires_in"]?.intValue ?? 3600)
-        current = (token, Date().addingTimeInterval(max(0, lifetime - 60)))
-        return [("authorization", "Bearer \(token)")]
+        return (token, Date().addingTimeInterval(max(0, lifetime - 60)))
     }
 }

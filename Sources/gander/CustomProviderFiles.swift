@@ -55,12 +55,12 @@ enum CustomProviderFiles {
             guard let map = raw as? [String: Any] else { throw fail("headers must map header names to values") }
             headers = map.mapValues { "\($0)" }
         }
-        var models: [(name: String, contextLimit: Int?)] = []
+        var models: [CustomProvider.Model] = []
         for entry in table["models"] as? [Any] ?? [] {
             if let model = entry as? String {
-                models.append((model, nil))
+                models.append(CustomProvider.Model(name: model))
             } else if let model = entry as? [String: Any], let modelName = model["name"] as? String {
-                models.append((modelName, model["context_limit"] as? Int))
+                models.append(CustomProvider.Model(name: modelName, contextLimit: model["context_limit"] as? Int))
             } else {
                 throw fail("models must be a list of names, or of entries with name and context_limit")
             }

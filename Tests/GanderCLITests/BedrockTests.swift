@@ -24,19 +24,7 @@ private struct BedrockServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 {
-            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            close(socket)
-            if connected == 0 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        try await LoopbackPort.waitUntilListening(port, attempts: 100)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

@@ -148,7 +148,7 @@ struct MCPTests {
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        try await waitForPort(port)
+        if !(try await LoopbackPort.waitUntilListening(port)) { Issue.record("the HTTP fixture never listened on \(port)") }
         let url = "http://127.0.0.1:\(port)/mcp"
         let scenario = try await Scenario(.openai, [
             .text("ready"),
@@ -399,22 +399,5 @@ struct MCPTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    private func waitForPort(_ port: Int) async throws {
-        for _ in 0..<300 {
-            let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            close(socket)
-            if connected == 0 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("the HTTP fixture never listened on \(port)")
     }
 }

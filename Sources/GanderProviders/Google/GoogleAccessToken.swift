@@ -1,8 +1,6 @@
 import _CryptoExtras
-import AsyncHTTPClient
 import Foundation
 import GanderCore
-import NIOCore
 
 /// A Google service account's key file (`GOOGLE_APPLICATION_CREDENTIALS`), as the Cloud console downloads it.
 struct ServiceAccountKey: Sendable {
@@ -46,19 +44,10 @@ actor ServiceAccountToken: RequestAuthorization {
 
     func headers(transport: HTTPTransport) async throws -> [(String, String)] {
         if let current, current.renewAt > Date() { return [("authorization", "Bearer \(current.token)")] }
-        var request = HTTPClientRequest(url: key.tokenURI)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=" + (try assertion(at: Date()))
-        request.body = .bytes(ByteBuffer(string: form))
-        let response = try await transport.open(request) { _, _, _ in }
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard let json = try? JSONValue(parsing: String(buffer: body)), let token = json["access_token"]?.stringValue else {
-            throw ProviderError.malformed(provider: provider, detail: "Google's token endpoint answered without an access_token")
-        }
-        let lifetime = Double(json["expires_in"]?.intValue ?? 3600)
-        current = (token, Date().addingTimeInterval(max(0, lifetime - 60)))
-        return [("authorization", "Bearer \(token)")]
+        let token = try await OAuthToken.fetch(from: key.tokenURI, form: form, transport: transport, provider: provider)
+        current = token
+        return [("authorization", "Bearer \(token.token)")]
     }
 
     /// The signed JWT that asks for a token: issued by the service account, for its token endpoint, for an hour.
