@@ -15,6 +15,13 @@ public struct Agent: Sendable {
     public var log: (any ConversationLog)?
     /// The user's say over the context window.
     public var contextPolicy: ContextPolicy
+    /// Snapshots the working tree before the first call of a run that may change something, for undo.
+    public var checkpointer: (any TurnCheckpointer)?
+    /// Where every request that leaves the machine is recorded.
+    public var ledger: (any OutboundLedger)?
+    /// Replaces secrets in requests that leave the machine, and restores them in the replies; nil when the user
+    /// turned redaction off. Shared by every run of a session, so a secret keeps its placeholder.
+    public var redactor: SecretRedactor? = SecretRedactor()
 
     public init(provider: any ModelProvider, router: ToolRouter, systemPrompt: SystemPrompt, context: ToolContext,
                 limits: AgentLimits = AgentLimits(), permissions: Permissions = Permissions(mode: .auto),
@@ -84,6 +91,12 @@ private final class AgentLoop: @unchecked Sendable {
     private var turns = 0
     /// Keeps each request within the model's context window.
     private var window: ContextKeeper
+    /// The instruction this run works on, for naming its checkpoint.
+    private var instruction = ""
+    /// Whether this run took its checkpoint already.
+    private var checkpointed = false
+    /// The tool results already in the ledger for this run: later requests carry them again, as the conversation.
+    private var ledgeredResults: Set<String> = []
 
     init(agent: Agent, messages: [Message], window: ContextKeeper, emit: @escaping @Sendable (AgentEvent) -> Void) {
         self.agent = agent
@@ -117,6 +130,7 @@ private final class AgentLoop: @unchecked Sendable {
     }
 
     private func loop(_ input: Message) async throws -> AgentStopReason {
+        instruction = input.text
         try append(input)
         while turns < agent.limits.maxTurns {
             turns += 1
@@ -254,12 +268,18 @@ private final class AgentLoop: @unchecked Sendable {
     /// The model's summary of older turns, asked for without tools.
     private func summarize(_ request: ModelRequest) async throws -> String {
         var text = ""
-        for try await event in agent.provider.stream(request) {
+        let outgoing = outbound(request)
+        var entry: Int64?
+        var callUsage = Usage()
+        for try await event in agent.provider.stream(outgoing.request) {
             switch event {
+            case .requestSent(let sent): entry = try recordSent(sent, outgoing)
+            case .responseReceived(let bytes): try complete(entry, bytes: bytes, usage: callUsage)
             case .textDelta(let piece): text += piece
-            case .usage(let callUsage):
-                usage = usage + callUsage
-                unrecordedUsage = unrecordedUsage + callUsage
+            case .usage(let reported):
+                callUsage = callUsage + reported
+                usage = usage + reported
+                unrecordedUsage = unrecordedUsage + reported
             case .retrying(let attempt, let delay, let reason):
                 emit(.retrying(attempt: attempt, delaySeconds: delay, reason: reason))
             default: break
@@ -269,21 +289,101 @@ private final class AgentLoop: @unchecked Sendable {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ContextWindowError.emptySummary
         }
-        return text
+        return agent.redactor?.restore(text) ?? text
+    }
+
+    // MARK: What leaves the machine
+
+    /// A request as it will leave: secrets replaced by placeholders when it goes off the machine, with what was
+    /// replaced and which files and tool outputs it carries for the first time, for the ledger.
+    private struct Outgoing {
+        var request: ModelRequest
+        var redactions: [String: Int] = [:]
+        var files: [FileSpan] = []
+        var toolOutputs: [LedgerEntry.ToolOutputRecord] = []
+        var newResults: [String] = []
+    }
+
+    private func outbound(_ request: ModelRequest) -> Outgoing {
+        var outgoing = Outgoing(request: request)
+        guard agent.provider.sendsOffMachine else { return outgoing }
+        for message in request.messages {
+            for result in message.toolResults where !ledgeredResults.contains(result.callID) {
+                outgoing.newResults.append(result.callID)
+                outgoing.files += result.sources
+                outgoing.toolOutputs.append(.init(callID: result.callID, tool: result.toolName, bytes: result.text.utf8.count))
+            }
+        }
+        guard let redactor = agent.redactor else { return outgoing }
+        func redact(_ text: String) -> String {
+            let (clean, counts) = redactor.redact(text)
+            outgoing.redactions.merge(counts, uniquingKeysWith: +)
+            return clean
+        }
+        outgoing.request.systemPrompt = redact(request.systemPrompt)
+        outgoing.request.messages = request.messages.map { message in
+            var copy = message
+            copy.content = message.content.map { part in
+                switch part {
+                case .text(let text): return .text(redact(text))
+                case .toolCall(let call): return .toolCall(call.withArguments(redact(call.arguments)))
+                case .toolResult(var result):
+                    result.content = result.content.map { if case .text(let text) = $0 { .text(redact(text)) } else { $0 } }
+                    return .toolResult(result)
+                case .reasoning:
+                    // Signed reasoning must go back byte for byte, or the provider refuses it.
+                    return part
+                }
+            }
+            return copy
+        }
+        return outgoing
+    }
+
+    /// Puts a request that is leaving into the ledger.
+    private func recordSent(_ sent: OutboundRequest, _ outgoing: Outgoing) throws -> Int64? {
+        guard let ledger = agent.ledger, agent.provider.sendsOffMachine else { return nil }
+        // Every try of a retried request carried the same contents, so each one lists them.
+        let entry = LedgerEntry(request: sent, provider: agent.provider.name, model: agent.provider.model,
+                                files: outgoing.files, toolOutputs: outgoing.toolOutputs, redactions: outgoing.redactions)
+        do {
+            let id = try ledger.recordSent(entry)
+            ledgeredResults.formUnion(outgoing.newResults)
+            return id
+        } catch {
+            throw LogFailure(underlying: error)
+        }
+    }
+
+    private func complete(_ entry: Int64?, bytes: Int, usage: Usage) throws {
+        guard let entry, let ledger = agent.ledger else { return }
+        do {
+            try ledger.complete(entry, bytesReceived: bytes, usage: usage)
+        } catch {
+            throw LogFailure(underlying: error)
+        }
     }
 
     /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
     /// marked interrupted.
     private func askModel(systemPrompt: String, tools: [ToolSpec]) async throws -> Message? {
-        let request = ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools)
+        let outgoing = outbound(ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools))
         var assembler = ReplyAssembler()
         var callUsage = Usage()
+        var entry: Int64?
         do {
-            for try await event in agent.provider.stream(request) {
-                if case .usage(let reported) = event {
+            for try await event in agent.provider.stream(outgoing.request) {
+                switch event {
+                case .usage(let reported):
                     callUsage = callUsage + reported
                     usage = usage + reported
                     unrecordedUsage = unrecordedUsage + reported
+                case .requestSent(let sent):
+                    entry = try recordSent(sent, outgoing)
+                case .responseReceived(let bytes):
+                    try complete(entry, bytes: bytes, usage: callUsage)
+                default:
+                    break
                 }
                 if let forwarded = assembler.absorb(event) { emit(forwarded) }
             }
@@ -291,13 +391,28 @@ private final class AgentLoop: @unchecked Sendable {
             // An interruption surfaces as whatever error the transport raised; it is handled below as one.
         }
         if Task.isCancelled {
-            if let partial = assembler.partialMessage { try append(partial) }
+            if let partial = assembler.partialMessage { try append(restored(partial)) }
             return nil
         }
-        let reply = assembler.message(turn: turns)
+        let reply = restored(assembler.message(turn: turns))
         // What the provider counted covers everything up to this reply, which joins the conversation next.
         window.measured(callUsage, covering: messages.count + 1)
         return reply
+    }
+
+    /// The reply with the real values back where the model used placeholders, so tools work on them and the
+    /// conversation kept on this machine holds what the user has.
+    private func restored(_ reply: Message) -> Message {
+        guard let redactor = agent.redactor, agent.provider.sendsOffMachine else { return reply }
+        var copy = reply
+        copy.content = reply.content.map { part in
+            switch part {
+            case .text(let text): .text(redactor.restore(text))
+            case .toolCall(let call): .toolCall(call.withArguments(redactor.restore(call.arguments, jsonEscaped: true)))
+            default: part
+            }
+        }
+        return copy
     }
 
     /// Runs one turn's calls and returns their results in the order the calls were made.
@@ -318,6 +433,12 @@ private final class AgentLoop: @unchecked Sendable {
                     tool: prepared.entry.localName, arguments: prepared.arguments, context: agent.context)
                 if let key { lanes[key, default: []].append((index, prepared)) } else { unkeyed.append([(index, prepared)]) }
             }
+        }
+
+        let ready = (Array(lanes.values) + unkeyed).joined()
+        if !checkpointed, let checkpointer = agent.checkpointer, ready.contains(where: { $0.1.mayChange }) {
+            checkpointed = true
+            if let note = await checkpointer.beforeChanges(instruction: instruction) { emit(.notice(note)) }
         }
 
         let context = agent.context
@@ -377,10 +498,12 @@ private final class AgentLoop: @unchecked Sendable {
                 "Not run: this is the \(streak)th call in a row to \(call.name) with the same arguments (the limit is "
                     + "\(repetitionGuard.limit)). Its result would not change. Try a different approach, or give your answer.")
         }
-        if let refusal = await permission(for: call, effect: effect(of: entry, arguments: members)) {
+        let commandLine = entry.owner.commandLine(tool: entry.localName, arguments: members)
+        let effect = effect(of: entry, arguments: members)
+        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine) {
             return .refused(refusal)
         }
-        return .ready(PreparedCall(call: call, entry: entry, arguments: members))
+        return .ready(PreparedCall(call: call, entry: entry, arguments: members, mayChange: effect == .mayChange))
     }
 
     private func effect(of entry: ToolCatalog.Entry, arguments: [String: JSONValue]) -> CallEffect {
@@ -395,8 +518,8 @@ private final class AgentLoop: @unchecked Sendable {
     }
 
     /// Nil when the call may run; otherwise what the model is told instead.
-    private func permission(for call: ToolCall, effect: CallEffect) async -> String? {
-        switch await agent.permissions.verdict(tool: call.name, effect: effect) {
+    private func permission(for call: ToolCall, effect: CallEffect, commandLine: String?) async -> String? {
+        switch await agent.permissions.verdict(tool: call.name, effect: effect, commandLine: commandLine) {
         case .run:
             return nil
         case .refuse(let reason):
@@ -408,6 +531,9 @@ private final class AgentLoop: @unchecked Sendable {
                 if case .readsOutsideWorkspace(let path) = effect, mode == .smart {
                     why = "Not run: \(call.name) reads \(path), outside the working directory, which needs the user's "
                         + "approval in the `smart` permission mode"
+                }
+                if let commandLine, case .ask(let rule)? = agent.permissions.commandRules.verdict(for: commandLine) {
+                    why = "Not run: the user's configuration asks before commands matching \"\(rule)\""
                 }
                 return why + ", and nobody is here to give it in this headless run. Carry on without it, or say what "
                     + "you need and why."
@@ -430,6 +556,15 @@ private final class AgentLoop: @unchecked Sendable {
 
     private static func excerpt(_ text: String) -> String {
         text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+}
+
+extension ToolCall {
+    /// The same call with other argument text.
+    func withArguments(_ arguments: String) -> ToolCall {
+        var copy = self
+        copy.arguments = arguments
+        return copy
     }
 }
 
@@ -467,9 +602,12 @@ private struct PreparedCall: Sendable {
     let call: ToolCall
     let entry: ToolCatalog.Entry
     let arguments: [String: JSONValue]
+    /// The call may change files, so the run's checkpoint must be taken before it.
+    let mayChange: Bool
 
     func execute(context: ToolContext) async -> ToolResult {
         let output = await entry.owner.call(tool: entry.localName, arguments: arguments, context: context)
-        return ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError)
+        return ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError,
+                          sources: output.sources)
     }
 }

@@ -20,6 +20,9 @@ public protocol Extension: Sendable {
     /// The files and directories a read-only call reads, so `smart` mode can ask before a read outside the working
     /// directory. Tools that read nothing Gander can name (an MCP server's) return none.
     func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL]
+    /// The command line a call would run, for tools that run shell commands, so the user's `commands:` rules can
+    /// judge it before it runs.
+    func commandLine(tool: String, arguments: [String: JSONValue]) -> String?
     /// Lines for the user about the extension itself (a server that did not start), each given once.
     func notices() async -> [String]
 }
@@ -39,6 +42,10 @@ extension Extension {
 
     public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
         []
+    }
+
+    public func commandLine(tool: String, arguments: [String: JSONValue]) -> String? {
+        nil
     }
 }
 
@@ -70,10 +77,13 @@ public struct ToolContext: Sendable {
 public struct ToolOutput: Sendable, Equatable {
     public var content: [ToolContent]
     public var isError: Bool
+    /// The local files whose contents are in `content`, for the ledger.
+    public var sources: [FileSpan]
 
-    public init(content: [ToolContent], isError: Bool = false) {
+    public init(content: [ToolContent], isError: Bool = false, sources: [FileSpan] = []) {
         self.content = content
         self.isError = isError
+        self.sources = sources
     }
 
     public static func text(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)]) }

@@ -19,6 +19,13 @@ public struct GanderConfig: Sendable, Equatable {
     public var builtins: [String: Bool] = [:]
     /// `prices:`, dollars per million tokens by model name, over the catalogue's.
     public var prices: [String: ModelPrice] = [:]
+    /// `commands:`, the rules for shell command lines.
+    public var commands = CommandRules()
+    /// `sandbox:`, the fence for commands, and whether they may use the network.
+    public var sandbox: SandboxMode?
+    public var sandboxNetwork: Bool?
+    /// `redact:`, whether secrets are replaced by placeholders before a request leaves the machine (default on).
+    public var redact = true
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],
@@ -33,7 +40,7 @@ public struct GanderConfig: Sendable, Equatable {
 
     /// The keys config.yaml knows.
     public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env", "context_limit",
-                              "compact_threshold", "builtins", "prices"]
+                              "compact_threshold", "builtins", "prices", "commands", "sandbox", "redact"]
 
     /// The context limit config.yaml sets for this provider and model, and the key that set it: the most specific of
     /// `provider/model`, `model` and `provider`, else the figure for every model.

@@ -27,6 +27,8 @@ public struct GanderDirectories: Sendable {
     }
 
     /// Hints that apply to every project.
+    /// Where ignore files that apply to every project live: Gander's config directory and goose's.
+    public var globalIgnoreDirectories: [URL] { [config, gooseCustomProviders.deletingLastPathComponent()] }
     public var globalHints: URL { config.appendingPathComponent("AGENTS.md") }
     public var configFile: URL { config.appendingPathComponent("config.yaml") }
     /// Keys saved by `gander configure`, mode 0600.

@@ -100,12 +100,34 @@ public struct ToolResult: Codable, Sendable, Equatable {
     public var toolName: String
     public var content: [ToolContent]
     public var isError: Bool
+    /// The local files whose contents are in `content`, for the ledger; never sent to the model.
+    public var sources: [FileSpan]
 
-    public init(callID: String, toolName: String, content: [ToolContent], isError: Bool) {
+    public init(callID: String, toolName: String, content: [ToolContent], isError: Bool, sources: [FileSpan] = []) {
         self.callID = callID
         self.toolName = toolName
         self.content = content
         self.isError = isError
+        self.sources = sources
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        callID = try container.decode(String.self, forKey: .callID)
+        toolName = try container.decode(String.self, forKey: .toolName)
+        content = try container.decode([ToolContent].self, forKey: .content)
+        isError = try container.decode(Bool.self, forKey: .isError)
+        sources = try container.decodeIfPresent([FileSpan].self, forKey: .sources) ?? []
+    }
+
+    /// `sources` appears only on results that read files, which keeps the common case small.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(callID, forKey: .callID)
+        try container.encode(toolName, forKey: .toolName)
+        try container.encode(content, forKey: .content)
+        try container.encode(isError, forKey: .isError)
+        if !sources.isEmpty { try container.encode(sources, forKey: .sources) }
     }
 
     /// The result's text parts joined, which is what text-only wire formats carry.
@@ -119,7 +141,7 @@ public struct ToolResult: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case callID = "call_id", toolName = "tool_name", content, isError = "is_error"
+        case callID = "call_id", toolName = "tool_name", content, isError = "is_error", sources
     }
 }
 

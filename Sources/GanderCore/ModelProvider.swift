@@ -8,10 +8,14 @@ public protocol ModelProvider: Sendable {
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error>
     /// The model's context window as far as the provider knows it: what its server reports, else its catalogue.
     func contextLimit() async -> ContextLimit
+    /// Whether requests leave the machine: false for the embedded model, whose requests are neither redacted nor
+    /// put in the ledger.
+    var sendsOffMachine: Bool { get }
 }
 
 extension ModelProvider {
     public func contextLimit() async -> ContextLimit { .fallback }
+    public var sendsOffMachine: Bool { true }
 }
 
 /// Everything a provider needs for one call.
@@ -40,6 +44,10 @@ public enum ProviderEvent: Sendable, Equatable {
     case usage(Usage)
     /// The provider is about to try the call again after a failure it may recover from.
     case retrying(attempt: Int, delaySeconds: Double, reason: String)
+    /// A request left the machine (each try of a retried call is one); the agent puts it in the ledger.
+    case requestSent(OutboundRequest)
+    /// The answer's body has arrived whole: this many bytes.
+    case responseReceived(bytes: Int)
     /// Something the user should know about this call, e.g. that older turns were dropped to fit the context.
     case notice(String)
     case stop(StopReason)

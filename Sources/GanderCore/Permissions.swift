@@ -50,11 +50,14 @@ public actor Permissions {
     public private(set) var mode: PermissionMode
     /// Rules keyed by the tool's full name (`developer__shell`) or by an extension's name (`developer`).
     public let rules: [String: ToolRule]
+    /// Rules for the command lines of shell tools (`commands:` in config.yaml); they outrank everything else.
+    public nonisolated let commandRules: CommandRules
     private var grants: Set<String> = []
 
-    public init(mode: PermissionMode, rules: [String: ToolRule] = [:]) {
+    public init(mode: PermissionMode, rules: [String: ToolRule] = [:], commandRules: CommandRules = CommandRules()) {
         self.mode = mode
         self.rules = rules
+        self.commandRules = commandRules
     }
 
     public func setMode(_ mode: PermissionMode) {
@@ -66,8 +69,21 @@ public actor Permissions {
         grants.insert(tool)
     }
 
-    /// The verdict for a call to `tool` with this `effect`.
-    public func verdict(tool: String, effect: CallEffect) -> PermissionVerdict {
+    /// The verdict for a call to `tool` with this `effect`; `commandLine` is what a shell tool would run.
+    public func verdict(tool: String, effect: CallEffect, commandLine: String? = nil) -> PermissionVerdict {
+        if let commandLine, mode != .chat {
+            switch commandRules.verdict(for: commandLine) {
+            case .deny(let rule, let command)?:
+                return .refuse("Not run: the user's configuration denies commands matching \"\(rule)\" (`\(command)`). "
+                    + "Do it another way, or tell the user why it is needed.")
+            case .ask?:
+                return .ask
+            case .allow?:
+                return .run
+            case nil:
+                break
+            }
+        }
         switch rule(for: tool) {
         case .never:
             return .refuse("Not run: the user's configuration never allows \(tool). Do without it, or explain what you need.")
@@ -119,4 +135,11 @@ public protocol ConversationLog: Sendable {
     /// Keeps a compaction: from now on the conversation is `summary` followed by its last `keptMessages` messages,
     /// which is what a resumed session sends. The messages themselves stay.
     func recordCompaction(summary: Message, keptMessages: Int, report: CompactionReport) throws
+}
+
+/// Keeps the working tree as it was before a run changed it: the checkpoints `gander undo` goes back to.
+public protocol TurnCheckpointer: Sendable {
+    /// Called once per run, before the first call that may change something runs; a line for the user when the
+    /// checkpoint could not be taken whole.
+    func beforeChanges(instruction: String) async -> String?
 }

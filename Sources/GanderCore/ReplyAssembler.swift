@@ -58,6 +58,9 @@ struct ReplyAssembler {
             return nil
         case .usage(let usage):
             return .usage(usage)
+        case .requestSent, .responseReceived:
+            // The ledger's business, which the agent sees to before the assembler.
+            return nil
         case .retrying(let attempt, let delay, let reason):
             return .retrying(attempt: attempt, delaySeconds: delay, reason: reason)
         case .notice(let text):

@@ -25,7 +25,7 @@ public struct WorkspaceBoundary: Sendable {
 
     /// The path with every symlink followed. A path that does not exist yet resolves through its deepest existing
     /// ancestor, so a link to a missing file still counts where its existing part points.
-    static func physicalPath(of path: String) -> String {
+    public static func physicalPath(of path: String) -> String {
         var existing = (path as NSString).standardizingPath
         var missing: [String] = []
         while existing != "/" {

@@ -6,6 +6,8 @@ import Synchronization
 public final class LocalProvider: ModelProvider, Sendable {
     public let name = "local"
     public let model: String
+    /// Nothing leaves the machine: no ledger, no redaction.
+    public let sendsOffMachine = false
 
     private let runtime: LocalRuntime
     private let modelPath: String

@@ -26,6 +26,8 @@ public struct NetworkEnvironment: Sendable, Hashable {
     public var noProxy: [String]
     /// A PEM file of certificate authorities to trust beside the system's.
     public var extraCertificates: String?
+    /// Nothing may leave the machine (`--offline`, `GANDER_OFFLINE=1`): every outbound request is refused.
+    public var offline: Bool
 
     public init(environment: [String: String]) {
         func value(_ name: String) -> String? {
@@ -36,6 +38,7 @@ public struct NetworkEnvironment: Sendable, Hashable {
         noProxy = (value("NO_PROXY") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
         extraCertificates = value("SSL_CERT_FILE")
+        offline = ["1", "true", "yes"].contains(environment["GANDER_OFFLINE"]?.lowercased() ?? "")
     }
 
     /// The proxy a request to `url` goes through, or nil for a direct connection.

@@ -21,17 +21,23 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
         let task = Task {
             do {
                 let httpRequest = try await format.makeRequest(request, transport: transport)
-                let response = try await transport.open(httpRequest) { attempt, delay, reason in
+                let response = try await transport.open(httpRequest, onSend: { continuation.yield(.requestSent($0)) }) {
+                    attempt, delay, reason in
                     continuation.yield(.retrying(attempt: attempt, delaySeconds: delay, reason: reason))
                 }
                 var decoder = format.makeDecoder()
+                var received = 0
                 do {
                     for try await buffer in response.body {
+                        received += buffer.readableBytes
                         for event in try decoder.feed(Array(buffer.readableBytesView)) { continuation.yield(event) }
                     }
+                    continuation.yield(.responseReceived(bytes: received))
                 } catch let error as ProviderError {
+                    continuation.yield(.responseReceived(bytes: received))
                     throw error
                 } catch {
+                    continuation.yield(.responseReceived(bytes: received))
                     if Task.isCancelled { throw CancellationError() }
                     throw ProviderError.interrupted(provider: name, reason: HTTPTransport.describe(error))
                 }
@@ -52,7 +58,7 @@ extension HTTPClientRequest {
                          headers: [(String, String)]) -> HTTPClientRequest {
         var request = jsonPost(url: url, body: .object(body), headers: headers)
         let rest = JSONValue.object(body).canonicalText.dropFirst()
-        request.body = .bytes(ByteBuffer(string: "{\"\(messagesKey)\":" + messagesJSON + (rest == "}" ? "" : ",") + rest))
+        request.setBody(ByteBuffer(string: "{\"\(messagesKey)\":" + messagesJSON + (rest == "}" ? "" : ",") + rest))
         return request
     }
 
@@ -63,7 +69,17 @@ extension HTTPClientRequest {
         request.headers.add(name: "content-type", value: "application/json")
         request.headers.add(name: "accept", value: "text/event-stream, application/x-ndjson, application/json")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: body.canonicalText))
+        request.setBody(ByteBuffer(string: body.canonicalText))
         return request
     }
+
+    /// Sets the body and says its length in `content-length`, which the ledger reads back (AsyncHTTPClient keeps no
+    /// public record of it); AsyncHTTPClient replaces the header by its own count of the same bytes.
+    mutating func setBody(_ bytes: ByteBuffer) {
+        headers.replaceOrAdd(name: "content-length", value: String(bytes.readableBytes))
+        body = .bytes(bytes)
+    }
+
+    /// The body's length as `setBody` recorded it.
+    var bodyByteCount: Int { headers.first(name: "content-length").flatMap(Int.init) ?? 0 }
 }

@@ -32,13 +32,18 @@ struct HTTPTransport: Sendable {
                                                       extraCertificates: network.extraCertificates))
     }
 
-    /// Opens a request and returns the response once it has a success status. `onRetry` hears about each retry.
-    func open(_ request: HTTPClientRequest, onRetry: (Int, Double, String) -> Void) async throws -> HTTPClientResponse {
+    /// Opens a request and returns the response once it has a success status. `onSend` hears about each try as it
+    /// leaves, for the ledger; `onRetry` about each retry. With the network off (`--offline`) nothing is sent.
+    func open(_ request: HTTPClientRequest, kind: OutboundRequest.Kind = .model,
+              onSend: (OutboundRequest) -> Void = { _ in },
+              onRetry: (Int, Double, String) -> Void) async throws -> HTTPClientResponse {
+        if network.offline { throw ProviderError.offline(provider: provider, url: request.url) }
         var attempt = 1
         while true {
             try Task.checkCancellation()
             let failure: (reason: String, retryAfter: String?, error: ProviderError)
             do {
+                onSend(Self.outbound(request, kind: kind))
                 let response = try await client(for: request.url).execute(request, deadline: .distantFuture)
                 if (200..<300).contains(Int(response.status.code)) { return response }
                 let status = Int(response.status.code)
@@ -69,6 +74,15 @@ struct HTTPTransport: Sendable {
             onRetry(attempt, delay, failure.reason)
             try await Task.sleep(for: .seconds(delay))
         }
+    }
+
+    /// The ledger's view of a request: where it goes and how big its body is.
+    static func outbound(_ request: HTTPClientRequest, kind: OutboundRequest.Kind) -> OutboundRequest {
+        let components = URLComponents(string: request.url)
+        var destination = components?.host ?? request.url
+        if let port = components?.port { destination += ":\(port)" }
+        return OutboundRequest(destination: destination, path: components?.path ?? "", kind: kind,
+                               bytesSent: request.bodyByteCount)
     }
 
     /// What the user should do about an error status. Some providers (Gemini) answer a bad key with 400, so the

@@ -14,6 +14,8 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
     case streamError(provider: String, message: String)
     /// The provider cannot be set up as configured.
     case configuration(String)
+    /// The network is off (`--offline`), and this request would have left the machine.
+    case offline(provider: String, url: String)
 
     /// Whether the provider refused the request for being longer than the model's context window: OpenAI's
     /// `context_length_exceeded` ("maximum context length"), Anthropic's "prompt is too long", Gemini's "exceeds the
@@ -50,6 +52,9 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
             return "\(provider) reported an error: \(message)"
         case .configuration(let message):
             return message
+        case .offline(let provider, let url):
+            return "refused to send a request to \(provider) at \(url): the run is --offline (or GANDER_OFFLINE is set), so "
+                + "nothing leaves this machine. Use --provider local for the embedded model, or drop --offline."
         }
     }
 }

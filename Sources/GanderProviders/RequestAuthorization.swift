@@ -61,7 +61,7 @@ enum OAuthToken {
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(string: form))
+        request.setBody(ByteBuffer(string: form))
         let response = try await transport.open(request) { _, _, _ in }
         let body = try await response.body.collect(upTo: 1 << 20)
         guard let json = try? JSONValue(parsing: String(buffer: body)), let token = json["access_token"]?.stringValue else {

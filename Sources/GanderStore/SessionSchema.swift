@@ -66,6 +66,41 @@ enum SessionSchema {
                 ALTER TABLE session ADD COLUMN unpriced_calls INTEGER NOT NULL DEFAULT 0;
                 """)
         }
+        migrator.registerMigration("v4: the ledger") { db in
+            try db.execute(sql: """
+                -- Every request that left the machine, written as it was sent and completed when its answer came. It
+                -- holds no content, only where the request went, its size, and which files and tool outputs were in
+                -- it, so it outlives the sessions it tells about: removing a session leaves its ledger.
+                CREATE TABLE ledger (
+                    id INTEGER PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    sent_at REAL NOT NULL,
+                    destination TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    bytes_sent INTEGER NOT NULL,
+                    bytes_received INTEGER,
+                    input_tokens INTEGER,
+                    output_tokens INTEGER,
+                    tool_outputs TEXT NOT NULL DEFAULT '[]',
+                    redactions TEXT NOT NULL DEFAULT '{}'
+                );
+                CREATE INDEX ledger_by_time ON ledger (sent_at);
+                CREATE INDEX ledger_by_session ON ledger (session_id, sent_at);
+
+                -- The stretches of local files each request carried, by byte offsets.
+                CREATE TABLE ledger_file (
+                    entry_id INTEGER NOT NULL REFERENCES ledger (id) ON DELETE CASCADE,
+                    path TEXT NOT NULL,
+                    start_byte INTEGER NOT NULL,
+                    end_byte INTEGER NOT NULL
+                );
+                CREATE INDEX ledger_file_by_path ON ledger_file (path);
+                CREATE INDEX ledger_file_by_entry ON ledger_file (entry_id);
+                """)
+        }
         return migrator
     }
 

@@ -280,7 +280,7 @@ public final class SessionStore: Sendable {
 
     // MARK: Plumbing
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.writeWithoutTransaction { db in
                 var result: T?
@@ -297,7 +297,7 @@ public final class SessionStore: Sendable {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try database.read(body)
         } catch {

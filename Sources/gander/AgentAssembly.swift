@@ -20,15 +20,21 @@ struct AgentAssembly {
     /// The MCP servers among `extensions`.
     let mcp: ExtensionSet
     let systemPrompt: SystemPrompt
+    /// The fence the model's commands run in.
+    let sandbox: CommandSandbox
+    private let dataDirectory: URL
 
     /// `provider` is the one the run starts with; it decides which built-ins are on by default.
-    init(settings: Settings, provider: String, extensionOptions: ExtensionOptions = ExtensionOptions(),
+    init(settings: Settings, provider: String, sandbox: CommandSandbox, extensionOptions: ExtensionOptions = ExtensionOptions(),
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
+        self.sandbox = sandbox
+        dataDirectory = settings.directories.data
         mcp = try ExtensionSet(settings: settings, options: extensionOptions)
         let projectRoot = GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory
         let builtins: [any Extension] = [
-            DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: provider)),
+            DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: provider), sandbox: sandbox,
+                               protected: settings.protectedFiles(workingDirectory: workingDirectory)),
             MemoryExtension(projectRoot: projectRoot, configDirectory: settings.directories.config),
             TodoExtension(),
         ]
@@ -42,10 +48,22 @@ struct AgentAssembly {
         systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }
 
+    /// `session` names the checkpoints the agent takes before each turn that changes files; `ledger` records what
+    /// leaves the machine; `redacts` says whether secrets are replaced before it leaves.
     func agent(provider: any ModelProvider, contextPolicy: ContextPolicy, limits: AgentLimits, permissions: Permissions,
-               approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil) -> Agent {
-        Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
-              context: ToolContext(workingDirectory: workingDirectory), limits: limits, permissions: permissions,
-              approver: approver, log: log, contextPolicy: contextPolicy)
+               approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil,
+               ledger: (any OutboundLedger)? = nil, redacts: Bool = true, session: String) -> Agent {
+        var agent = Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
+                          context: ToolContext(workingDirectory: workingDirectory), limits: limits,
+                          permissions: permissions, approver: approver, log: log, contextPolicy: contextPolicy)
+        agent.checkpointer = WorkingTreeCheckpointer(checkpoints: checkpoints, session: session)
+        agent.ledger = ledger
+        agent.redactor = redacts ? SecretRedactor() : nil
+        return agent
+    }
+
+    /// The snapshots of this working directory that `gander undo` goes back to.
+    var checkpoints: Checkpoints {
+        Checkpoints(workTree: workingDirectory, dataDirectory: dataDirectory)
     }
 }

@@ -94,7 +94,62 @@ enum ConfigFile {
         if let commandEnvironment = root["command_env"] {
             config.commandEnvironment = try commandEnvironmentPolicy(commandEnvironment, url)
         }
+        if let commands = root["commands"] {
+            config.commands = try commandRules(commands, url)
+        }
+        if let redact = root["redact"] {
+            // YAML reads a bare `off` as the string "off" in Yams' core schema, and `false` as a Bool.
+            switch redact {
+            case let flag as Bool: config.redact = flag
+            case let word as String where ["off", "on"].contains(word): config.redact = word == "on"
+            default: throw ConfigError(url, "redact must be on or off")
+            }
+        }
+        if let sandbox = root["sandbox"] {
+            (config.sandbox, config.sandboxNetwork) = try sandboxSetting(sandbox, url)
+        }
         return config
+    }
+
+    /// `commands: {allow: [...], ask: [...], deny: [...]}`, each a list of patterns where `*` is any text.
+    private static func commandRules(_ value: Any, _ url: URL) throws -> CommandRules {
+        let usage = "commands must be a mapping with allow:, ask: and deny: lists of command patterns, like "
+            + "allow: [\"git status*\"]"
+        guard let table = value as? [String: Any], Set(table.keys).isSubset(of: ["allow", "ask", "deny"]) else {
+            throw ConfigError(url, usage)
+        }
+        func patterns(_ key: String) throws -> [String] {
+            guard let list = table[key] else { return [] }
+            guard let items = list as? [Any] else { throw ConfigError(url, usage) }
+            let patterns = items.compactMap { $0 as? String }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            guard patterns.count == items.count else { throw ConfigError(url, usage) }
+            return patterns
+        }
+        return CommandRules(allow: try patterns("allow"), ask: try patterns("ask"), deny: try patterns("deny"))
+    }
+
+    /// `sandbox: workspace-write` or `sandbox: {mode: workspace-write, network: true}`.
+    private static func sandboxSetting(_ value: Any, _ url: URL) throws -> (SandboxMode?, Bool?) {
+        let modes = SandboxMode.allCases.map(\.rawValue).joined(separator: ", ")
+        let usage = "sandbox must be one of \(modes), or a mapping with mode: and network: true or false"
+        if let word = value as? String {
+            guard let mode = SandboxMode(rawValue: word) else { throw ConfigError(url, usage) }
+            return (mode, nil)
+        }
+        guard let table = value as? [String: Any], Set(table.keys).isSubset(of: ["mode", "network"]) else {
+            throw ConfigError(url, usage)
+        }
+        var mode: SandboxMode?
+        if let word = table["mode"] {
+            guard let name = word as? String, let parsed = SandboxMode(rawValue: name) else { throw ConfigError(url, usage) }
+            mode = parsed
+        }
+        var network: Bool?
+        if let flag = table["network"] {
+            guard let allowed = flag as? Bool else { throw ConfigError(url, usage) }
+            network = allowed
+        }
+        return (mode, network)
     }
 
     /// `command_env: {keep: [GITHUB_TOKEN, …]}` or `command_env: {keep: all}`.

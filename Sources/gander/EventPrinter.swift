@@ -6,6 +6,7 @@ import GanderCore
 final class EventPrinter {
     private let format: OutputFormat
     private let showsProgress: Bool
+    private let quiet: Bool
     private let encoder: JSONEncoder
     private var messages: [Message] = []
     private var errors: [String] = []
@@ -16,6 +17,7 @@ final class EventPrinter {
 
     init(format: OutputFormat, quiet: Bool, verbose: Bool) {
         self.format = format
+        self.quiet = quiet
         showsProgress = !quiet && (verbose || isatty(STDERR_FILENO) == 1)
         encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -59,6 +61,16 @@ final class EventPrinter {
             if let data = try? encoder.encode(summary) { writeOut(data + Data("\n".utf8)) }
         case .streamJSON:
             break
+        }
+    }
+
+    /// Something the user must hear about once, before the run, even when stderr is not a terminal (a fence that is
+    /// missing); `-q` silences it, and stream-json carries it as a notice.
+    func warn(_ message: String) {
+        if format == .streamJSON {
+            show(.notice(message))
+        } else if !quiet {
+            writeErr("gander: note: \(message)\n")
         }
     }
 

@@ -27,7 +27,11 @@ struct MCPCommand: ParsableCommand {
 
         static let builtIn: [String: @Sendable (Settings) -> any Extension] = [
             // Serving another client, Gander talks to no model itself.
-            "developer": { DeveloperExtension(commandEnvironment: $0.commandEnvironment(activeProvider: nil)) },
+            "developer": { settings in
+                let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                return DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: nil),
+                                          protected: settings.protectedFiles(workingDirectory: here))
+            },
         ]
 
         func validate() throws {

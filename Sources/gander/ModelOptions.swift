@@ -45,6 +45,15 @@ struct AgentOptions: ParsableArguments {
     @Option(help: ArgumentHelp("auto (run every tool), approve (ask before each), smart (ask before anything that may change something) or chat (no tools).", valueName: "mode"))
     var mode: PermissionMode?
 
+    @Option(help: ArgumentHelp("Fence for commands: workspace-write (write only here and in temp, no network; the default in auto mode), read-only or off (the default in the other modes).", valueName: "sandbox"))
+    var sandbox: SandboxMode?
+
+    @Flag(help: "Let sandboxed commands use the network.")
+    var sandboxNetwork = false
+
+    @Flag(help: "Send nothing off this machine: every request to a model provider or remote MCP server is refused.")
+    var offline = false
+
     @Option(help: "Stop after this many model calls.")
     var maxTurns: Int = 1000
 

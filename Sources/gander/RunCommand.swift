@@ -81,6 +81,7 @@ struct RunCommand: ParsableCommand {
             return ExitStatus.failure
         }
         if let session = prepared.session { printer.announce(session: session.id) }
+        if let warning = prepared.assembly.sandbox.unavailability { printer.warn(warning) }
         printer.price = prepared.price
         let servers = prepared.assembly.mcp
         await servers.start(workingDirectory: prepared.assembly.workingDirectory,
@@ -116,15 +117,18 @@ struct RunCommand: ParsableCommand {
 
     private func prepare() throws -> PreparedRun {
         let instruction = try readInstruction()
-        let settings = try Settings()
+        let settings = try Settings(offline: agentOptions.offline)
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
-        let assembly = try AgentAssembly(settings: settings, provider: choice.provider, extensionOptions: extensionOptions)
+        let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
+        let assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                         extensionOptions: extensionOptions)
 
         var session: SessionInfo?
         var history: [Message] = []
         var log: (any ConversationLog)?
+        var ledger: (any OutboundLedger)?
         if !noSession {
             let store = try SessionStore(url: settings.directories.sessionDatabase)
             let opened = try sessionOptions.session(
@@ -133,10 +137,12 @@ struct RunCommand: ParsableCommand {
             session = opened
             history = sessionOptions.resume ? try store.currentConversation(of: opened) : []
             log = store.log(for: opened.id, price: settings.price(for: choice))
+            ledger = store.ledger(for: opened.id)
         }
         let agent = assembly.agent(
             provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: agentOptions.limits,
-            permissions: Permissions(mode: mode, rules: settings.config.permissions), log: log)
+            permissions: Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands),
+            log: log, ledger: ledger, redacts: settings.config.redact, session: session?.id ?? "unsaved")
         return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly,
                            price: settings.price(for: choice))
     }

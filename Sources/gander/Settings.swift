@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GanderCore
+import GanderExtensions
 import GanderProviders
 
 /// Everything a command reads before it starts: the environment, the directories and config.yaml.
@@ -11,8 +12,11 @@ struct Settings {
     /// Keys `gander configure` saved, which providers read when the environment does not set them.
     let secrets: [String: String]
 
-    /// Reads config.yaml and secrets.yaml; a file Gander cannot use is an error, not a silent default.
-    init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// Reads config.yaml and secrets.yaml; a file Gander cannot use is an error, not a silent default. `offline`
+    /// (`--offline`) turns the network off for everything Gander sends, as `GANDER_OFFLINE=1` does.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment, offline: Bool = false) throws {
+        var environment = environment
+        if offline { environment["GANDER_OFFLINE"] = "1" }
         self.environment = environment
         directories = GanderDirectories(environment: environment)
         config = try ConfigFile.load(from: directories.configFile)
@@ -62,6 +66,20 @@ struct Settings {
         ProviderChoice(providerFlag: providerFlag, modelFlag: modelFlag, config: config, environment: providerEnvironment)
     }
 
+    /// The files the model's tools must not touch in this working directory.
+    func protectedFiles(workingDirectory: URL) -> ProtectedFiles {
+        ProtectedFiles(workingDirectory: workingDirectory,
+                       projectRoot: GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory,
+                       globalDirectories: directories.globalIgnoreDirectories)
+    }
+
+    /// The fence for commands: `--sandbox`, else config.yaml, else the permission mode's default; the network is
+    /// allowed by `--sandbox-network` or config.yaml's `sandbox: {network: true}`.
+    func sandbox(flag: SandboxMode?, networkFlag: Bool, mode: PermissionMode) -> CommandSandbox {
+        CommandSandbox(mode: flag ?? config.sandbox ?? .default(for: mode),
+                       allowsNetwork: networkFlag || config.sandboxNetwork == true, environment: environment)
+    }
+
     /// `--mode`, else `GANDER_MODE`, else config.yaml, else the command's default; with where it came from.
     func mode(flag: PermissionMode?, fallback: PermissionMode) throws -> (mode: PermissionMode, source: String) {
         if let flag { return (flag, "--mode") }
@@ -75,6 +93,8 @@ struct Settings {
         return (fallback, "default")
     }
 }
+
+extension SandboxMode: ExpressibleByArgument {}
 
 extension PermissionMode: ExpressibleByArgument {
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }

@@ -6,17 +6,24 @@ public struct DeveloperExtension: Extension {
     public let name = "developer"
     private let shell: ShellTool
     private let editor: TextEditorTool
-    private let search = SearchTool()
+    private let search: SearchTool
+    private let sandbox: CommandSandbox
+    private let protected: ProtectedFiles
 
     /// - Parameters:
     ///   - limits: how much command output and file text reaches the model at once.
     ///   - outputDirectory: where commands' outputs are written; cut outputs stay there for the model to read.
     ///   - commandEnvironment: the environment commands run with, already stripped of what they must not see
     ///     (`CommandEnvironmentPolicy`).
+    ///   - sandbox: the fence commands run in.
+    ///   - protected: the files no tool may read or change (`.ganderignore` and the defaults).
     public init(limits: OutputLimits = OutputLimits(), outputDirectory: URL = DeveloperExtension.defaultOutputDirectory,
-                commandEnvironment: [String: String]) {
-        shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment)
-        editor = TextEditorTool(limits: limits)
+                commandEnvironment: [String: String], sandbox: CommandSandbox = .off, protected: ProtectedFiles = .none) {
+        shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment, sandbox: sandbox)
+        editor = TextEditorTool(limits: limits, protected: protected)
+        search = SearchTool(protected: protected)
+        self.sandbox = sandbox
+        self.protected = protected
     }
 
     /// `$TMPDIR/gander-<uid>/shell`, private to the user.
@@ -29,7 +36,17 @@ public struct DeveloperExtension: Extension {
         Use `developer__search` to find files and code, `developer__text_editor` to read and change files (view \
         before you edit; str_replace needs an exact, unique match), and `developer__shell` for builds, tests, git \
         and anything else. Prefer small, verifiable steps: after an edit, run the relevant build or tests.
-        """
+        """ + sandboxNote
+    }
+
+    /// What the model must know about the fence before it plans commands.
+    private var sandboxNote: String {
+        guard sandbox.isActive else { return "" }
+        let writes = sandbox.mode == .readOnly
+            ? "cannot write files (except in a private /tmp)"
+            : "can write only in the working directory and the temporary directories"
+        return " Commands run in a sandbox: they \(writes), cannot read ~/.ssh, ~/.aws and other credentials"
+            + (sandbox.allowsNetwork ? "." : ", and have no network (installs and downloads fail).")
     }
 
     public func tools() async throws -> [ToolSpec] {
@@ -38,11 +55,28 @@ public struct DeveloperExtension: Extension {
 
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         switch tool {
-        case "shell": await shell.call(arguments, context: context)
+        case "shell":
+            if let refusal = protectedPath(in: arguments["command"]?.stringValue ?? "", context: context) {
+                .error(refusal)
+            } else {
+                await shell.call(arguments, context: context)
+            }
         case "text_editor": await editor.call(arguments, context: context)
         case "search": await search.call(arguments, context: context)
         default: .error("The developer extension has no tool named \(tool).")
         }
+    }
+
+    /// The refusal for a command line that names a protected file (`cat .env`), judged word by word; commands that
+    /// reach such files in ways they do not spell out are the sandbox's to stop.
+    private func protectedPath(in command: String, context: ToolContext) -> String? {
+        let separators = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ";&|<>()'\"`="))
+        for word in command.components(separatedBy: separators) where !word.isEmpty && !word.hasPrefix("-") {
+            let url = context.resolve(word)
+            guard FileManager.default.fileExists(atPath: url.path) else { continue }
+            if let refusal = protected.refusal(for: url) { return "Not run: the command names a protected file. " + refusal }
+        }
+        return nil
     }
 
     /// The editor's `view` only reads; its other commands write.
@@ -57,6 +91,10 @@ public struct DeveloperExtension: Extension {
         case "search": [context.resolve(arguments["path"]?.stringValue ?? ".")]
         default: []
         }
+    }
+
+    public func commandLine(tool: String, arguments: [String: JSONValue]) -> String? {
+        tool == "shell" ? arguments["command"]?.stringValue : nil
     }
 
     public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {

@@ -5,16 +5,22 @@ struct DirectoryListing {
     static let maxEntries = 1000
 
     let root: URL
+    var protected: ProtectedFiles = .none
 
     func render() throws -> String {
         var lines: [String] = []
         var omitted = 0
+        var protectedCount = 0
         func list(_ directory: URL, depth: Int, prefix: String) throws {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
             for name in names where name != ".git" {
                 let child = directory.appendingPathComponent(name)
                 var isDirectory: ObjCBool = false
                 _ = FileManager.default.fileExists(atPath: child.path, isDirectory: &isDirectory)
+                if protected.protects(child.path, isDirectory: isDirectory.boolValue) {
+                    protectedCount += 1
+                    continue
+                }
                 guard lines.count < Self.maxEntries else {
                     omitted += 1
                     continue
@@ -30,6 +36,6 @@ struct DirectoryListing {
         var text = "\(root.path)/ (two levels deep)\n" + lines.joined(separator: "\n")
         if lines.isEmpty { text += "(empty)" }
         if omitted > 0 { text += "\n[\(omitted) more entries not shown; view a subdirectory to see them]" }
-        return text
+        return text + SearchTool.protectedNote(protectedCount)
     }
 }

@@ -12,6 +12,9 @@ struct GitIgnore: Sendable {
         let anchored: Bool
         /// The absolute directory the rule's file sits in, with a trailing slash.
         let base: String
+        /// The rule as written and where, for telling the model why a path is off limits.
+        let text: String
+        let source: String
     }
 
     private(set) var rules: [Rule] = []
@@ -33,6 +36,11 @@ struct GitIgnore: Sendable {
     /// These rules plus those in `file`, whose patterns are relative to `base`.
     func adding(file: URL, base: String) -> GitIgnore {
         guard let text = try? String(contentsOf: file, encoding: .utf8) else { return self }
+        return adding(text: text, base: base, source: file.path)
+    }
+
+    /// These rules plus those written in `text`, relative to `base`; `source` names where they came from.
+    func adding(text: String, base: String, source: String) -> GitIgnore {
         var copy = self
         let basePath = base.hasSuffix("/") ? base : base + "/"
         for rawLine in text.split(whereSeparator: \.isNewline) {
@@ -55,19 +63,24 @@ struct GitIgnore: Sendable {
             let anchored = line.contains("/")
             if line.hasPrefix("/") { line.removeFirst() }
             copy.rules.append(Rule(pattern: GlobPattern(line), negated: negated, directoryOnly: directoryOnly,
-                                   anchored: anchored, base: basePath))
+                                   anchored: anchored, base: basePath, text: String(rawLine), source: source))
         }
         return copy
     }
 
     /// Whether git would ignore the entry at `path` (absolute).
     func ignores(_ path: String, name: String, isDirectory: Bool) -> Bool {
+        decidingRule(path, name: name, isDirectory: isDirectory).map { !$0.negated } ?? false
+    }
+
+    /// The last rule that matches the entry at `path`, which decides whether it is ignored.
+    func decidingRule(_ path: String, name: String, isDirectory: Bool) -> Rule? {
         for rule in rules.reversed() {
             if rule.directoryOnly, !isDirectory { continue }
             guard path.hasPrefix(rule.base) else { continue }
             let subject = rule.anchored ? String(path.dropFirst(rule.base.count)) : name
-            if rule.pattern.matches(subject) { return !rule.negated }
+            if rule.pattern.matches(subject) { return rule }
         }
-        return false
+        return nil
     }
 }

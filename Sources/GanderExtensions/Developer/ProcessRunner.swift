@@ -29,13 +29,13 @@ struct ProcessRunner: Sendable {
     /// A command that writes more than this in all is stopped; a runaway `yes` must not fill the disk.
     var maxSavedOutputBytes: Int64 = 1 << 30
 
-    func run(_ command: String, in directory: URL, environment: [String: String], timeout: Duration,
-             outputDirectory: URL) async throws -> ProcessOutcome {
+    func run(_ command: String, in directory: URL, environment: [String: String], sandbox: CommandSandbox = .off,
+             timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let stdoutFile = outputDirectory.appendingPathComponent("stdout")
         let stderrFile = outputDirectory.appendingPathComponent("stderr")
-        let pid = try spawn(command, in: directory, environment: environment, stdout: stdoutFile.path,
-                            stderr: stderrFile.path)
+        let pid = try spawn(sandbox.invocation(of: command, in: directory), in: directory, environment: environment,
+                            stdout: stdoutFile.path, stderr: stderrFile.path)
         let watchdog = Watchdog(pid: pid)
 
         let monitor = Task {
@@ -63,8 +63,8 @@ struct ProcessRunner: Sendable {
                               stdoutFile: stdoutFile, stderrFile: stderrFile)
     }
 
-    private func spawn(_ command: String, in directory: URL, environment: [String: String], stdout: String,
-                       stderr: String) throws -> pid_t {
+    private func spawn(_ invocation: (executable: String, arguments: [String]), in directory: URL,
+                       environment: [String: String], stdout: String, stderr: String) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -76,13 +76,12 @@ struct ProcessRunner: Sendable {
         guard FileManager.default.fileExists(atPath: directory.path) else {
             throw ShellError.missingDirectory(directory.path)
         }
-        let arguments = ["/bin/bash", "-c", command]
-        var cArguments = arguments.map { strdup($0) } + [nil]
+        var cArguments = invocation.arguments.map { strdup($0) } + [nil]
         var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (cArguments + cEnvironment).forEach { free($0) } }
         var pid: pid_t = 0
         let result = withProcessGroupSpawnAttributes { attributes in
-            posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArguments, &cEnvironment)
+            posix_spawn(&pid, invocation.executable, &actions, &attributes, &cArguments, &cEnvironment)
         }
         guard result == 0 else { throw ShellError.spawnFailed(String(cString: strerror(result))) }
         return pid
@@ -130,7 +129,7 @@ enum ShellError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .missingDirectory(let path): "the working directory \(path) does not exist"
-        case .spawnFailed(let reason): "bash could not be started: \(reason)"
+        case .spawnFailed(let reason): "the command could not be started: \(reason)"
         }
     }
 }

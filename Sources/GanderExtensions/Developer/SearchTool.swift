@@ -9,6 +9,8 @@ import Glibc
 /// `developer__search`: find files by glob, or lines by regular expression, across the tree.
 struct SearchTool: Sendable {
     static let defaultMaxResults = 200
+    /// Files the search never opens or names.
+    var protected: ProtectedFiles = .none
     static let maxLineLength = 300
 
     static let spec = ToolSpec(
@@ -44,6 +46,7 @@ struct SearchTool: Sendable {
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             return .error("\(root.path) is not a directory; pass a directory as `path`.")
         }
+        if let refusal = protected.refusal(for: root) { return .error(refusal) }
         let maxResults = arguments["max_results"]?.intValue ?? Self.defaultMaxResults
         let display = PathDisplay(workingDirectory: context.workingDirectory)
         if arguments["mode"]?.stringValue == "glob" {
@@ -65,23 +68,25 @@ struct SearchTool: Sendable {
         let prefix = root.standardizedFileURL.path + "/"
         var found: [String] = []
         var leftOut = 0
-        FileWalker(root: root).forEachFile { path in
+        let protectedCount = FileWalker(root: root, protected: protected).forEachFile { path in
             let subject = matchesName ? String(path[path.index(after: path.lastIndex(of: "/")!)...]) : String(path.dropFirst(prefix.count))
             if glob.matches(subject) {
                 if found.count < maxResults { found.append(display.show(path)) } else { leftOut += 1 }
             }
             return true
         }
-        if found.isEmpty { return .text("No files match \(pattern) under \(display.show(root.path)).") }
+        if found.isEmpty {
+            return .text("No files match \(pattern) under \(display.show(root.path))." + Self.protectedNote(protectedCount))
+        }
         var text = found.joined(separator: "\n")
         if leftOut > 0 { text += "\n[\(leftOut) more files match; narrow the pattern or raise max_results]" }
-        return .text(text)
+        return .text(text + Self.protectedNote(protectedCount))
     }
 
     private func grep(_ matcher: LineMatcher, include: GlobPattern?, under root: URL, maxResults: Int,
                       display: PathDisplay) -> ToolOutput {
         var paths: [String] = []
-        FileWalker(root: root).forEachFile { path in
+        let protectedCount = FileWalker(root: root, protected: protected).forEachFile { path in
             if let include, !include.matches(String(path[path.index(after: path.lastIndex(of: "/")!)...])) { return true }
             paths.append(path)
             return true
@@ -97,13 +102,21 @@ struct SearchTool: Sendable {
             }
         }
         let leftOut = found.reduce(0) { $0 + $1.total } - lines.count
-        if lines.isEmpty { return .text("No matches for \(matcher.pattern) under \(display.show(root.path)).") }
+        if lines.isEmpty {
+            return .text("No matches for \(matcher.pattern) under \(display.show(root.path))." + Self.protectedNote(protectedCount))
+        }
         var text = lines.joined(separator: "\n")
         if leftOut > 0 {
             text += "\n[\(leftOut) more matching lines not shown (\(filesMatched) files matched); narrow the pattern, "
                 + "pass `include`, or raise max_results]"
         }
-        return .text(text)
+        return .text(text + Self.protectedNote(protectedCount))
+    }
+
+    /// Tells the model that protected files were left out, and why, so it does not go looking for them.
+    static func protectedNote(_ count: Int) -> String {
+        count == 0 ? "" : "\n[\(count) protected \(count == 1 ? "entry was" : "entries were") left out: .ganderignore or "
+            + "Gander's defaults keep secrets such as .env files and keys out of reach]"
     }
 
     /// What one file held: its first matching lines and how many matched in all.

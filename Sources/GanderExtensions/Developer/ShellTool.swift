@@ -11,6 +11,8 @@ struct ShellTool: Sendable {
     let outputRoot: URL
     /// What commands see of the environment.
     let environment: [String: String]
+    /// The fence commands run in.
+    let sandbox: CommandSandbox
 
     static let spec = ToolSpec(
         name: "shell",
@@ -43,7 +45,7 @@ struct ShellTool: Sendable {
         let outcome: ProcessOutcome
         do {
             outcome = try await runner.run(command, in: context.workingDirectory, environment: environment,
-                                           timeout: .seconds(timeout), outputDirectory: outputDirectory)
+                                           sandbox: sandbox, timeout: .seconds(timeout), outputDirectory: outputDirectory)
         } catch is CancellationError {
             try? FileManager.default.removeItem(at: outputDirectory)
             return .error("The command was interrupted by the user and killed.")
@@ -81,6 +83,7 @@ struct ShellTool: Sendable {
         }
         lines.append(stdout.isEmpty ? "stdout: (empty)" : "stdout:\n\(stdout)")
         if !stderr.isEmpty { lines.append("stderr:\n\(stderr)") }
+        if let fence = sandbox.explain(stderr: stderr + stdout, exitedWith: failed) { lines.append(fence) }
         return ToolOutput(content: [.text(lines.joined(separator: "\n"))], isError: failed)
     }
 }

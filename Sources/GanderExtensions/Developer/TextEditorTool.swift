@@ -4,6 +4,8 @@ import GanderCore
 /// `developer__text_editor`: view, create and edit files, with several levels of undo per file.
 struct TextEditorTool: Sendable {
     let limits: OutputLimits
+    /// Files the editor neither shows nor changes.
+    var protected: ProtectedFiles = .none
     let history = EditHistory()
 
     static let spec = ToolSpec(
@@ -40,9 +42,10 @@ struct TextEditorTool: Sendable {
               !path.isEmpty
         else { return .error("Pass `command` and a non-empty `path`.") }
         let url = context.resolve(path)
+        if let refusal = protected.refusal(for: url) { return .error(refusal) }
         do {
             switch command {
-            case "view": return .text(try view(url, range: arguments["view_range"]))
+            case "view": return try view(url, range: arguments["view_range"])
             case "create":
                 guard let text = arguments["file_text"]?.stringValue else {
                     return .error("`create` needs `file_text`, the whole contents of the new file.")
@@ -77,12 +80,13 @@ struct TextEditorTool: Sendable {
 
     // MARK: view
 
-    private func view(_ url: URL, range: JSONValue?) throws -> String {
+    /// The lines shown, with the stretch of the file they came from for the ledger.
+    private func view(_ url: URL, range: JSONValue?) throws -> ToolOutput {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw EditorError.notFound(url.path)
         }
-        if isDirectory.boolValue { return try DirectoryListing(root: url).render() }
+        if isDirectory.boolValue { return .text(try DirectoryListing(root: url, protected: protected).render()) }
 
         let file = try TextFile(url: url)
         let lines = file.lines
@@ -102,7 +106,7 @@ struct TextEditorTool: Sendable {
             }
             end = min(end, lines.count)
         }
-        if lines.isEmpty { return "\(url.path) is empty." }
+        if lines.isEmpty { return .text("\(url.path) is empty.") }
 
         // Page long files so one view never floods the model's context.
         var shown: [String] = []
@@ -118,7 +122,11 @@ struct TextEditorTool: Sendable {
         if line <= end {
             text += "\n[showing lines \(start)–\(line - 1) of \(lines.count); view_range [\(line), \(end)] shows more]"
         }
-        return text
+        let ending = file.lineEnding.utf8.count
+        let offset = { (lineIndex: Int) in lines[..<lineIndex].reduce(0) { $0 + $1.utf8.count + ending } }
+        let span = FileSpan(path: WorkspaceBoundary.physicalPath(of: url.path), start: offset(start - 1),
+                            end: min(file.data.count, offset(line - 1)))
+        return ToolOutput(content: [.text(text)], sources: [span])
     }
 
     static func numbered(_ text: String, line: Int) -> String {

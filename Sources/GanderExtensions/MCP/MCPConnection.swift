@@ -51,6 +51,10 @@ actor MCPConnection {
             process = started
             transport = started.transport
         case .streamableHTTP(let url, let headers):
+            if NetworkEnvironment(environment: context.environment).offline {
+                throw MCPStartError.http("not connecting to \(url.absoluteString): the run is --offline (or GANDER_OFFLINE is "
+                    + "set), so nothing leaves this machine")
+            }
             transport = StreamableHTTPTransport(url: url, headers: headers, timeout: config.timeout,
                                                 client: httpClient(for: url, environment: context.environment))
         }

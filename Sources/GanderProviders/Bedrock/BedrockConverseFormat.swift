@@ -35,7 +35,7 @@ struct BedrockConverseFormat: WireFormat {
         for (name, value) in headers + signer.sign(method: "POST", url: url, headers: headers, body: data) {
             httpRequest.headers.add(name: name, value: value)
         }
-        httpRequest.body = .bytes(ByteBuffer(bytes: data))
+        httpRequest.setBody(ByteBuffer(bytes: data))
         return httpRequest
     }
 

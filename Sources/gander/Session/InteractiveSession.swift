@@ -28,14 +28,16 @@ final class InteractiveSession {
 
     init(modelOptions: ModelOptions, agentOptions: AgentOptions, sessionOptions: SessionOptions,
          extensionOptions: ExtensionOptions) throws {
-        settings = try Settings()
+        settings = try Settings(offline: agentOptions.offline)
         self.modelOptions = modelOptions
         choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .smart).mode
-        permissions = Permissions(mode: mode, rules: settings.config.permissions)
+        permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
 
-        assembly = try AgentAssembly(settings: settings, provider: choice.provider, extensionOptions: extensionOptions)
+        let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
+        assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                     extensionOptions: extensionOptions)
         store = try SessionStore(url: settings.directories.sessionDatabase)
         session = try sessionOptions.session(
             in: store, workingDirectory: assembly.workingDirectory.path, provider: choice.provider,
@@ -51,7 +53,8 @@ final class InteractiveSession {
         }
         agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
                                limits: agentOptions.limits, permissions: permissions, approver: desk,
-                               log: store.log(for: session.id, price: settings.price(for: choice)))
+                               log: store.log(for: session.id, price: settings.price(for: choice)),
+                               ledger: store.ledger(for: session.id), redacts: settings.config.redact, session: session.id)
 
         style = Style(environment: settings.environment, outputIsTerminal: terminal.outputIsTerminal)
         view = SessionView(terminal: terminal, style: style)
@@ -220,6 +223,13 @@ final class InteractiveSession {
                 terminal.enterTurnMode()
                 view.beginTurn()
                 await follow(agent.compact(history), interrupts: interrupts)
+            case .undo:
+                let turns = parsed.arguments.first.map { Int($0) ?? 0 } ?? 1
+                guard turns >= 1 else { throw InputError("/undo takes a number of turns, like /undo 2") }
+                terminal.write(try Undo.run(turns, checkpoints: assembly.checkpoints, session: session.id) + "\n")
+            case .audit:
+                let rows = try store.ledgerRows(LedgerQuery(session: session.id))
+                terminal.write(AuditReport(rows: rows, limit: 20).text(file: nil, grouping: .destination, listing: true) + "\n")
             case .tools:
                 await listTools()
             case .extensions:
@@ -297,6 +307,7 @@ final class InteractiveSession {
             + style.dim(" · mode ") + mode.rawValue + style.dim(" · session ") + session.id
             + (session.name.map { " (\($0))" } ?? "") + "\n")
         terminal.write(style.dim("/help for commands · Ctrl-J for a new line · Ctrl-C stops a turn · Ctrl-D leaves") + "\n")
+        if let warning = assembly.sandbox.unavailability { terminal.write(style.yellow("note: \(warning)") + "\n") }
         guard resumed else { return }
         terminal.write(style.dim("resumed: \(recap.count) messages in this conversation") + "\n")
         for message in recap.recent {

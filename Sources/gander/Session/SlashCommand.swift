@@ -1,6 +1,6 @@
 /// The commands the session understands; `/help` lists exactly these.
 enum SlashCommand: String, CaseIterable {
-    case help, exit, mode, model, provider, clear, compact, tools, extensions, sessions, r, usage
+    case help, exit, mode, model, provider, clear, compact, undo, tools, extensions, sessions, r, usage, audit
 
     var usage: String {
         switch self {
@@ -11,11 +11,13 @@ enum SlashCommand: String, CaseIterable {
         case .provider: "/provider [NAME [MODEL]]"
         case .clear: "/clear"
         case .compact: "/compact"
+        case .undo: "/undo [N]"
         case .tools: "/tools"
         case .extensions: "/extensions"
         case .sessions: "/sessions"
         case .r: "/r"
         case .usage: "/usage"
+        case .audit: "/audit"
         }
     }
 
@@ -28,11 +30,13 @@ enum SlashCommand: String, CaseIterable {
         case .provider: "show or change the provider (and model)"
         case .clear: "start a new conversation in this session"
         case .compact: "shrink the conversation now: old tool outputs cut, older turns summarized"
+        case .undo: "put the files back as they were before the last N turns (default 1)"
         case .tools: "the tools on offer and whether each asks first"
         case .extensions: "the MCP servers, whether each is up, and how many tools each offers"
         case .sessions: "the most recent sessions"
         case .r: "show tool output in full, or one line per call (toggle)"
         case .usage: "tokens used in this session"
+        case .audit: "every request this session sent off the machine, and what went with it"
         }
     }
 

@@ -1,0 +1,249 @@
+import Foundation
+import GanderCore
+
+/// Snapshots of a working tree taken before each turn that may change files, kept as git commits in a shadow
+/// repository of Gander's own (`checkpoints/` in the data directory), so a user's branches, index and stash are never
+/// touched and a folder that is no git repository gets them too. `.gitignore` is honoured; files over
+/// `maxFileBytes` are left out and named, and a tree of more than `maxFiles` files gets no checkpoint at all.
+public struct Checkpoints: Sendable {
+    public static let maxFileBytes: Int64 = 10 << 20
+    public static let maxFiles = 100_000
+
+    /// The tree being kept.
+    public let workTree: URL
+    /// The shadow repository for this tree.
+    public let repository: URL
+
+    public init(workTree: URL, dataDirectory: URL) {
+        let physical = WorkspaceBoundary.physicalPath(of: workTree.path)
+        self.workTree = URL(fileURLWithPath: physical)
+        let name = (physical as NSString).lastPathComponent.filter { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        repository = dataDirectory.appendingPathComponent("checkpoints")
+            .appendingPathComponent("\(name.isEmpty ? "root" : name)-\(Self.fingerprint(physical)).git")
+    }
+
+    /// One checkpoint: the tree as it was before a turn.
+    public struct Checkpoint: Sendable, Equatable {
+        public let commit: String
+        public let date: Date
+        public let session: String
+        /// The first line of the instruction of the turn that came after.
+        public let instruction: String
+    }
+
+    /// What a restore changed.
+    public struct Restoration: Sendable, Equatable {
+        public var restored: [String] = []
+        public var removed: [String] = []
+        public var isEmpty: Bool { restored.isEmpty && removed.isEmpty }
+    }
+
+    // MARK: Taking
+
+    /// Snapshots the tree now. Returns the checkpoint and, when files were left out, a line saying which.
+    @discardableResult
+    public func take(session: String, instruction: String) throws -> (Checkpoint, note: String?) {
+        try prepareRepository()
+        let (tree, leftOut) = try snapshotTree()
+        let firstLine = instruction.split(separator: "\n").first.map { String($0.prefix(200)) } ?? ""
+        var arguments = ["commit-tree", tree, "-m", "gander-session: \(session)\n\n\(firstLine)"]
+        if let parent = try? git(["rev-parse", "--verify", "-q", Self.headRef]) { arguments += ["-p", parent] }
+        let commit = try git(arguments)
+        try git(["update-ref", Self.headRef, commit])
+        try git(["update-ref", "\(Self.refPrefix)\(Self.sortableNow())", commit])
+        let note = leftOut.isEmpty ? nil : "the checkpoint leaves out \(leftOut.count) file(s) over "
+            + "\(Self.maxFileBytes >> 20) MB, which undo cannot bring back: \(leftOut.prefix(5).joined(separator: ", "))"
+        return (Checkpoint(commit: commit, date: Date(), session: session, instruction: firstLine), note)
+    }
+
+    // MARK: Reading
+
+    /// Every checkpoint of this tree, newest first.
+    public func list() throws -> [Checkpoint] {
+        guard FileManager.default.fileExists(atPath: repository.path) else { return [] }
+        let format = "%(objectname)%00%(creatordate:unix)%00%(contents:subject)%00%(contents:body)%01"
+        let output = try git(["for-each-ref", "--sort=-refname", "--format=\(format)", Self.refPrefix], trimming: false)
+        return output.split(separator: "\u{1}").compactMap { record in
+            let fields = record.trimmingCharacters(in: .newlines).split(separator: "\0", omittingEmptySubsequences: false)
+            guard fields.count >= 4, let seconds = TimeInterval(fields[1]) else { return nil }
+            let session = fields[2].hasPrefix("gander-session: ") ? String(fields[2].dropFirst(16)) : ""
+            return Checkpoint(commit: String(fields[0]), date: Date(timeIntervalSince1970: seconds), session: session,
+                              instruction: fields[3].trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    /// `git diff --shortstat` from `checkpoint` to `later` (a commit or tree), e.g. "2 files changed, 3 insertions(+)".
+    public func changes(from checkpoint: String, to later: String) throws -> String {
+        let stat = try git(["diff", "--shortstat", checkpoint, later])
+        return stat.isEmpty ? "no changes" : stat
+    }
+
+    /// The tree as it is now, as a git tree id, for comparing with checkpoints. Nothing is recorded.
+    public func currentTree() throws -> String {
+        try prepareRepository()
+        return try snapshotTree().tree
+    }
+
+    // MARK: Restoring
+
+    /// Puts the files back as they were at `checkpoint`: files changed or deleted since come back, files created
+    /// since are removed. The state before the restore is taken as a checkpoint first, so an undo can be undone.
+    public func restore(_ checkpoint: Checkpoint, session: String) throws -> Restoration {
+        try take(session: session, instruction: "(the files before undo)")
+        let now = try git(["rev-parse", "\(Self.headRef)^{tree}"])
+        let differences = try git(["diff-tree", "-r", "--no-renames", "--name-status", "-z", now, checkpoint.commit],
+                                  trimming: false)
+        var restoration = Restoration()
+        let fields = differences.split(separator: "\0").map(String.init)
+        var index = 0
+        while index + 1 < fields.count {
+            let (status, path) = (fields[index], fields[index + 1])
+            index += 2
+            if status == "D" { restoration.removed.append(path) } else { restoration.restored.append(path) }
+        }
+        try git(["read-tree", checkpoint.commit])
+        if !restoration.restored.isEmpty {
+            try git(["checkout-index", "-f", "--stdin"], input: restoration.restored.joined(separator: "\n") + "\n")
+        }
+        for path in restoration.removed {
+            let url = workTree.appendingPathComponent(path)
+            try? FileManager.default.removeItem(at: url)
+            removeEmptyParents(of: url)
+        }
+        return restoration
+    }
+
+    // MARK: The shadow repository
+
+    static let refPrefix = "refs/gander/checkpoints/"
+    static let headRef = "refs/gander/head"
+
+    private func prepareRepository() throws {
+        guard !FileManager.default.fileExists(atPath: repository.appendingPathComponent("HEAD").path) else { return }
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
+        try git(["init", "-q", "--bare", repository.path], bare: true)
+        // Nested repositories are kept as their files, not as links to commits the shadow cannot restore.
+        try git(["config", "core.bare", "false"])
+        try git(["config", "gc.auto", "0"])
+    }
+
+    /// Stages the whole tree into the shadow index and writes it as a tree object.
+    private func snapshotTree() throws -> (tree: String, leftOut: [String]) {
+        let large = try largeFiles()
+        let exclude = repository.appendingPathComponent("info/exclude")
+        try FileManager.default.createDirectory(at: exclude.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let rules = large.map { "/" + $0.replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "*", with: "\\*") }
+        try Data((rules.joined(separator: "\n") + "\n").utf8).write(to: exclude)
+        try git(["add", "-A", "--ignore-errors", "."])
+        return (try git(["write-tree"]), large)
+    }
+
+    /// The files too large to keep, relative to the tree; throws when the tree has too many files for checkpoints.
+    private func largeFiles() throws -> [String] {
+        var large: [String] = []
+        var count = 0
+        let root = workTree.path
+        var stack = [root]
+        while let directory = stack.popLast() {
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: directory) else { continue }
+            for name in entries where name != ".git" {
+                let path = directory + "/" + name
+                var info = stat()
+                guard lstat(path, &info) == 0 else { continue }
+                if (info.st_mode & S_IFMT) == S_IFDIR {
+                    stack.append(path)
+                } else {
+                    count += 1
+                    if Int64(info.st_size) > Self.maxFileBytes { large.append(String(path.dropFirst(root.count + 1))) }
+                }
+            }
+            if count > Self.maxFiles { throw CheckpointError.tooManyFiles(root, Self.maxFiles) }
+        }
+        return large.sorted()
+    }
+
+    private func removeEmptyParents(of url: URL) {
+        var parent = url.deletingLastPathComponent()
+        while parent.path.count > workTree.path.count,
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: parent.path), entries.isEmpty {
+            try? FileManager.default.removeItem(at: parent)
+            parent = parent.deletingLastPathComponent()
+        }
+    }
+
+    /// Runs git on the shadow repository and the tree, with the user's own git settings kept out of it.
+    @discardableResult
+    private func git(_ arguments: [String], input: String? = nil, trimming: Bool = true, bare: Bool = false) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let location = bare ? [] : ["--git-dir=\(repository.path)", "--work-tree=\(workTree.path)"]
+        process.arguments = ["git", "-c", "core.autocrlf=false", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+            + location + arguments
+        process.currentDirectoryURL = workTree
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["GIT_AUTHOR_NAME"] = "gander"
+        environment["GIT_AUTHOR_EMAIL"] = "gander@localhost"
+        environment["GIT_COMMITTER_NAME"] = "gander"
+        environment["GIT_COMMITTER_EMAIL"] = "gander@localhost"
+        process.environment = environment
+        // git's complaints go to a file, so a long list of them can never stall it on a full pipe.
+        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("gander-git-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorFile) }
+        let output = Pipe()
+        let stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        do {
+            try process.run()
+        } catch {
+            throw CheckpointError.gitMissing
+        }
+        if let input {
+            stdin.fileHandleForWriting.write(Data(input.utf8))
+            try? stdin.fileHandleForWriting.close()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let said = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+            throw CheckpointError.git(arguments.first ?? "", said.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return trimming ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
+    }
+
+    /// A name that sorts in time order, so listing by name lists by age.
+    private static func sortableNow() -> String {
+        let nanoseconds = UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+        let text = String(nanoseconds)
+        return String(repeating: "0", count: max(0, 20 - text.count)) + text
+    }
+
+    /// FNV-1a of the path: a short, stable name for the tree's shadow repository.
+    private static func fingerprint(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}
+
+public enum CheckpointError: Error, CustomStringConvertible {
+    case gitMissing
+    case git(String, String)
+    case tooManyFiles(String, Int)
+
+    public var description: String {
+        switch self {
+        case .gitMissing: "checkpoints need git, which is not installed; install it (apt-get install git)"
+        case .git(let command, let said): "git \(command) failed while keeping a checkpoint: \(said)"
+        case .tooManyFiles(let root, let limit):
+            "\(root) holds more than \(limit) files, too many to checkpoint each turn; no checkpoint was taken"
+        }
+    }
+}
