@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools Gander and its tests need are present: python3 with venv, a C/C++ toolchain (pip
-# builds llama.cpp from source), git, tmux, tinyproxy and libcurl's -dev package. Installs missing ones with apt-get
-# when it can; does nothing when all are there, so it is cheap to run every time.
+# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy and libcurl's -dev package. Installs missing ones
+# with apt-get when it can; does nothing when all are there, so it is cheap to run every time.
 set -euo pipefail
 missing=()
 command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" >/dev/null 2>&1 || missing+=(python3 python3-venv python3-pip)
@@ -9,6 +9,8 @@ command -v cc >/dev/null 2>&1 && command -v c++ >/dev/null 2>&1 && command -v ma
 command -v git >/dev/null 2>&1 || missing+=(git)
 # The interactive session is tested for real inside tmux.
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# Commands the model runs are fenced with bubblewrap (the default in auto mode), and the tests run it for real.
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 # The proxy test runs a real HTTP proxy on loopback.
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).

@@ -53,11 +53,11 @@ struct PermissionTests {
     func smartAsksBeforeReadingOutside() async throws {
         let outside = try TemporaryDirectory(prefix: "gander-outside")
         defer { outside.remove() }
-        try outside.write("id_rsa", "PRIVATE KEY MATERIAL\n")
-        let secret = outside.file("id_rsa").path
+        try outside.write("deploy-notes.txt", "PRIVATE KEY MATERIAL\n")
+        let secret = outside.file("deploy-notes.txt").path
         let calls: [(ScriptedToolCall, String)] = [
             (editor(["command": "view", "path": .string(secret)]), secret),
-            (editor(["command": "view", "path": "keys/id_rsa"]), secret),
+            (editor(["command": "view", "path": "keys/deploy-notes.txt"]), secret),
             (editor(["command": "view", "path": "keys"]), outside.url.path),
             (ScriptedToolCall("developer__search", JSONValue.object(["pattern": "KEY", "path": .string(outside.url.path)]).canonicalText),
              outside.url.path),
