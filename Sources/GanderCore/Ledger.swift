@@ -6,6 +6,8 @@ public struct OutboundRequest: Sendable, Equatable, Codable {
         case model
         /// A credential exchange (an OAuth token, say) made to be able to call the model.
         case auth
+        /// A message to a remote MCP server.
+        case mcp
     }
 
     /// The host, with its port when it is not the scheme's own.

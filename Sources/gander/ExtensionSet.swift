@@ -23,9 +23,11 @@ struct ExtensionSet: Sendable {
     }
 
     /// Starts every server at once, without waiting for any; each one's stderr goes to a log named after the session.
-    func start(workingDirectory: URL, logName: String) async {
+    /// `ledger` records the requests to remote servers.
+    func start(workingDirectory: URL, logName: String, ledger: (any OutboundLedger)? = nil) async {
         let context = MCPLaunchContext(workingDirectory: workingDirectory, environment: environment,
-                                       logDirectory: directories.data.appendingPathComponent("logs/\(logName)"))
+                                       logDirectory: directories.data.appendingPathComponent("logs/\(logName)"),
+                                       ledger: ledger)
         for server in servers { await server.start(in: context) }
     }
 

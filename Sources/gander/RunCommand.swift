@@ -85,7 +85,7 @@ struct RunCommand: ParsableCommand {
         printer.price = prepared.price
         let servers = prepared.assembly.mcp
         await servers.start(workingDirectory: prepared.assembly.workingDirectory,
-                            logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName())
+                            logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName(), ledger: prepared.agent.ledger)
 
         let run = prepared.agent.run(.user(prepared.instruction), history: prepared.history)
         let interrupts = InterruptHandler { run.cancel() }

@@ -170,6 +170,21 @@ struct MCPTests {
         let shouted = try #require(results["127_0_0_1__shout"])
         #expect(shouted.isError && shouted.text.contains("needs the user's approval"),
                 "not read-only: refused headless in smart mode; got \(shouted.text)")
+
+        // Every message to the remote server is in the ledger beside the model calls.
+        let audit = try await scenario.gander(["audit", "--format", "json"])
+        let rows = try JSONValue(parsing: audit.stdout).arrayValue ?? []
+        let mcp = rows.filter { $0["kind"]?.stringValue == "mcp" }
+        #expect(!mcp.isEmpty && mcp.allSatisfy { $0["destination"]?.stringValue == "127.0.0.1:\(port)" }, "\(audit.stdout)")
+        #expect(mcp.allSatisfy { ($0["bytes_sent"]?.intValue ?? 0) > 0 && $0["path"]?.stringValue == "/mcp" })
+
+        // Offline, a server never met before is not even asked for its tools; the run says so, then refuses the model.
+        let fresh = try await Scenario(.openai, [.text("never")])
+        defer { Task { await fresh.finish() } }
+        let offline = try await fresh.run(["-t", "count", "-v", "--offline", "--with-remote-extension", url])
+        #expect(offline.status == 1)
+        #expect(offline.stderr.contains("not connecting to \(url): the run is --offline"), "\(offline.stderr)")
+        #expect(fresh.server.requests.isEmpty)
     }
 
     @Test("a server that fails is a tool error and one notice; it restarts on its next use and the run goes on",

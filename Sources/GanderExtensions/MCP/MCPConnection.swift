@@ -10,11 +10,15 @@ public struct MCPLaunchContext: Sendable {
     public var environment: [String: String]
     /// Each stdio server's stderr is appended to `<name>.log` here.
     public var logDirectory: URL
+    /// Where the requests to remote servers are recorded, as they leave the machine.
+    public var ledger: (any OutboundLedger)?
 
-    public init(workingDirectory: URL, environment: [String: String], logDirectory: URL) {
+    public init(workingDirectory: URL, environment: [String: String], logDirectory: URL,
+                ledger: (any OutboundLedger)? = nil) {
         self.workingDirectory = workingDirectory
         self.environment = environment
         self.logDirectory = logDirectory
+        self.ledger = ledger
     }
 }
 
@@ -56,7 +60,8 @@ actor MCPConnection {
                     + "set), so nothing leaves this machine")
             }
             transport = StreamableHTTPTransport(url: url, headers: headers, timeout: config.timeout,
-                                                client: httpClient(for: url, environment: context.environment))
+                                                client: httpClient(for: url, environment: context.environment),
+                                                ledger: context.ledger.map { MCPLedger(ledger: $0, server: config.name) })
         }
 
         let client = Client(name: "gander", version: GanderVersion.current)

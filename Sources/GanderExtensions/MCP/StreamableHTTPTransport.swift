@@ -24,12 +24,14 @@ actor StreamableHTTPTransport: Transport {
     private var protocolVersion: String?
     private var streams: [Task<Void, Never>] = []
     private var closed = false
+    private let ledger: MCPLedger?
 
-    init(url: URL, headers: [String: String], timeout: Duration, client: HTTPClient = .shared) {
+    init(url: URL, headers: [String: String], timeout: Duration, client: HTTPClient = .shared, ledger: MCPLedger? = nil) {
         self.url = url
         self.headers = headers
         self.timeout = timeout
         self.client = client
+        self.ledger = ledger
         (messages, delivery) = AsyncThrowingStream.makeStream(of: Data.self, throwing: (any Error).self)
     }
 
@@ -51,6 +53,7 @@ actor StreamableHTTPTransport: Transport {
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
         request.body = .bytes(ByteBuffer(bytes: message))
+        let entry = ledger?.sent(to: url, bytes: message.count)
         let response: HTTPClientResponse
         do {
             response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
@@ -70,11 +73,13 @@ actor StreamableHTTPTransport: Transport {
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
         if contentType.hasPrefix("text/event-stream") {
             // The response arrives later on this stream; the send itself is done.
-            streams.append(Task { [delivery] in
-                try? await Self.forwardEvents(of: response.body, to: delivery)
+            streams.append(Task { [delivery, ledger] in
+                let received = (try? await Self.forwardEvents(of: response.body, to: delivery)) ?? 0
+                ledger?.received(entry, bytes: received)
             })
         } else {
             let body = try await response.body.collect(upTo: LineTransport.maxMessageBytes)
+            ledger?.received(entry, bytes: body.readableBytes)
             if body.readableBytes > 0 { delivery.yield(Data(body.readableBytesView)) }
         }
     }
@@ -106,18 +111,23 @@ actor StreamableHTTPTransport: Transport {
         request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
         guard let response = try? await client.execute(request, deadline: .distantFuture),
               response.status == .ok else { return }
-        try? await Self.forwardEvents(of: response.body, to: delivery)
+        _ = try? await Self.forwardEvents(of: response.body, to: delivery)
     }
 
+    /// Forwards the stream's messages; returns how many bytes it carried.
+    @discardableResult
     private static func forwardEvents(of body: HTTPClientResponse.Body,
-                                      to delivery: AsyncThrowingStream<Data, any Error>.Continuation) async throws {
+                                      to delivery: AsyncThrowingStream<Data, any Error>.Continuation) async throws -> Int {
         var parser = ServerSentEventParser()
+        var received = 0
         for try await buffer in body {
+            received += buffer.readableBytes
             for event in parser.feed(buffer.readableBytesView) where !event.data.isEmpty {
                 delivery.yield(Data(event.data.utf8))
             }
         }
         for event in parser.finish() where !event.data.isEmpty { delivery.yield(Data(event.data.utf8)) }
+        return received
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -129,5 +139,24 @@ actor StreamableHTTPTransport: Transport {
             }
         }
         return String(describing: error)
+    }
+}
+
+/// Puts a remote MCP server's requests in the ledger. A ledger that cannot be written does not stop the server's
+/// work: the model call that follows records through the same database and stops the run if it is broken.
+struct MCPLedger: Sendable {
+    let ledger: any OutboundLedger
+    let server: String
+
+    func sent(to url: URL, bytes: Int) -> Int64? {
+        var destination = url.host ?? url.absoluteString
+        if let port = url.port { destination += ":\(port)" }
+        let request = OutboundRequest(destination: destination, path: url.path, kind: .mcp, bytesSent: bytes)
+        return try? ledger.recordSent(LedgerEntry(request: request, provider: "mcp", model: server))
+    }
+
+    func received(_ entry: Int64?, bytes: Int) {
+        guard let entry else { return }
+        try? ledger.complete(entry, bytesReceived: bytes, usage: Usage())
     }
 }

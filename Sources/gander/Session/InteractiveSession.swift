@@ -63,7 +63,7 @@ final class InteractiveSession {
 
     /// Runs until the user leaves; returns the exit status. The MCP servers live as long as the session.
     func run() async -> Int32 {
-        await assembly.mcp.start(workingDirectory: assembly.workingDirectory, logName: session.id)
+        await assembly.mcp.start(workingDirectory: assembly.workingDirectory, logName: session.id, ledger: agent.ledger)
         let status = await converse()
         await assembly.mcp.stop()
         return status
