@@ -86,6 +86,12 @@ let package = Package(
             path: "Sources/ScriptedModelServer",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "in-process-bench",
+            dependencies: ["GanderCore", "GanderProviders"],
+            path: "Sources/InProcessBench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
         .testTarget(
             name: "GanderProvidersTests",

@@ -28,6 +28,24 @@ public struct LedgerRow: Sendable, Equatable, Encodable {
     }
 }
 
+/// What `gander audit` groups its totals by.
+public enum LedgerGrouping: String, Sendable, CaseIterable {
+    case destination, day, session
+}
+
+/// One group's totals.
+public struct LedgerTotal: Sendable, Equatable {
+    public let key: String
+    public let requests: Int
+    public let bytesSent: Int
+    public let bytesReceived: Int
+    public let inputTokens: Int
+    public let outputTokens: Int
+    public let secretsReplaced: Int
+    public let first: Date
+    public let last: Date
+}
+
 /// Which rows `gander audit` asks for.
 public struct LedgerQuery: Sendable {
     public var since: Date?
@@ -55,12 +73,13 @@ extension SessionStore {
             try db.execute(
                 sql: """
                     INSERT INTO ledger (session_id, sent_at, destination, path, kind, provider, model, bytes_sent,
-                        tool_outputs, redactions)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        tool_outputs, redactions, secrets_replaced)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [session, date.timeIntervalSince1970, entry.request.destination, entry.request.path,
                             entry.request.kind.rawValue, entry.provider, entry.model, entry.request.bytesSent,
-                            try Self.json(entry.toolOutputs), try Self.json(entry.redactions)])
+                            try Self.json(entry.toolOutputs), try Self.json(entry.redactions),
+                            entry.redactions.values.reduce(0, +)])
             let id = db.lastInsertedRowID
             for span in Set(entry.files) {
                 try db.execute(sql: "INSERT INTO ledger_file (entry_id, path, start_byte, end_byte) VALUES (?, ?, ?, ?)",
@@ -78,28 +97,64 @@ extension SessionStore {
         }
     }
 
+    /// The ledger's totals by `grouping`, in the grouping's order, computed by SQLite, so a ledger of any length
+    /// costs one pass over its index.
+    public func ledgerTotals(_ query: LedgerQuery, by grouping: LedgerGrouping) throws -> [LedgerTotal] {
+        try read { db in
+            let (filter, arguments) = Self.filter(query)
+            let key = switch grouping {
+            case .destination: "destination"
+            case .session: "session_id"
+            case .day: "date(sent_at, 'unixepoch', 'localtime')"
+            }
+            let sql = """
+                SELECT \(key) AS key, COUNT(*) AS requests, SUM(bytes_sent) AS sent, SUM(COALESCE(bytes_received, 0)) AS received,
+                    SUM(COALESCE(input_tokens, 0)) AS tokens_in, SUM(COALESCE(output_tokens, 0)) AS tokens_out,
+                    SUM(secrets_replaced) AS secrets, MIN(sent_at) AS first, MAX(sent_at) AS last
+                FROM ledger\(filter) GROUP BY key ORDER BY key
+                """
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                LedgerTotal(key: row["key"], requests: row["requests"], bytesSent: row["sent"], bytesReceived: row["received"],
+                            inputTokens: row["tokens_in"], outputTokens: row["tokens_out"], secretsReplaced: row["secrets"],
+                            first: Date(timeIntervalSince1970: row["first"]), last: Date(timeIntervalSince1970: row["last"]))
+            }
+        }
+    }
+
+    /// How many rows match.
+    public func ledgerCount(_ query: LedgerQuery) throws -> Int {
+        try read { db in
+            let (filter, arguments) = Self.filter(query)
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger\(filter)", arguments: arguments) ?? 0
+        }
+    }
+
+    private static func filter(_ query: LedgerQuery) -> (String, StatementArguments) {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since = query.since {
+            conditions.append("sent_at >= ?")
+            arguments.append(since.timeIntervalSince1970)
+        }
+        if let session = query.session {
+            conditions.append("session_id = ?")
+            arguments.append(session)
+        }
+        if let file = query.file {
+            conditions.append("id IN (SELECT entry_id FROM ledger_file WHERE path = ?)")
+            arguments.append(file)
+        }
+        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), StatementArguments(arguments))
+    }
+
     /// The ledger's rows, newest first.
     public func ledgerRows(_ query: LedgerQuery) throws -> [LedgerRow] {
         try read { db in
-            var conditions: [String] = []
-            var arguments: [any DatabaseValueConvertible] = []
-            if let since = query.since {
-                conditions.append("sent_at >= ?")
-                arguments.append(since.timeIntervalSince1970)
-            }
-            if let session = query.session {
-                conditions.append("session_id = ?")
-                arguments.append(session)
-            }
-            if let file = query.file {
-                conditions.append("id IN (SELECT entry_id FROM ledger_file WHERE path = ?)")
-                arguments.append(file)
-            }
-            var sql = "SELECT * FROM ledger"
-            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            let (filter, arguments) = Self.filter(query)
+            var sql = "SELECT * FROM ledger" + filter
             sql += " ORDER BY sent_at DESC, id DESC"
             if let limit = query.limit { sql += " LIMIT \(limit)" }
-            let rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments))
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
             guard !rows.isEmpty else { return [] }
             // The files of the rows asked for, in one query.
             var files: [Int64: [FileSpan]] = [:]

@@ -85,7 +85,8 @@ enum SessionSchema {
                     input_tokens INTEGER,
                     output_tokens INTEGER,
                     tool_outputs TEXT NOT NULL DEFAULT '[]',
-                    redactions TEXT NOT NULL DEFAULT '{}'
+                    redactions TEXT NOT NULL DEFAULT '{}',
+                    secrets_replaced INTEGER NOT NULL DEFAULT 0
                 );
                 CREATE INDEX ledger_by_time ON ledger (sent_at);
                 CREATE INDEX ledger_by_session ON ledger (session_id, sent_at);

@@ -32,7 +32,7 @@ struct AuditCommand: ParsableCommand {
     var file: String?
 
     @Option(help: ArgumentHelp("Group the totals by destination, day or session.", valueName: "grouping"))
-    var by: AuditGrouping = .destination
+    var by: LedgerGrouping = .destination
 
     @Option(help: ArgumentHelp("text or json (every matching request, newest first).", valueName: "format"))
     var format: AuditFormat = .text
@@ -49,15 +49,14 @@ struct AuditCommand: ParsableCommand {
             let url = URL(fileURLWithPath: file, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             query.file = WorkspaceBoundary.physicalPath(of: url.standardizedFileURL.path)
         }
-        let rows = try store.ledgerRows(query)
         switch format {
         case .json:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            FileHandle.standardOutput.write(try encoder.encode(rows) + Data("\n".utf8))
+            FileHandle.standardOutput.write(try encoder.encode(try store.ledgerRows(query)) + Data("\n".utf8))
         case .text:
-            print(AuditReport(rows: rows, limit: limit).text(file: query.file, grouping: by, listing: session != nil || file != nil))
+            print(try AuditReport(store: store, query: query, limit: limit).text(grouping: by, listing: session != nil || file != nil))
         }
     }
 
@@ -84,65 +83,60 @@ struct AuditCommand: ParsableCommand {
     }
 }
 
-enum AuditGrouping: String, ExpressibleByArgument, CaseIterable {
-    case destination, day, session
-}
+extension LedgerGrouping: ExpressibleByArgument {}
 
 enum AuditFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// The ledger's rows as text: totals by a grouping, and, when asked, the requests themselves.
+/// The ledger as text: totals by a grouping, and, when asked, the latest requests themselves.
 struct AuditReport {
-    let rows: [LedgerRow]
+    let store: SessionStore
+    let query: LedgerQuery
     var limit = 50
 
-    func text(file: String?, grouping: AuditGrouping, listing: Bool) -> String {
-        if let file, rows.isEmpty {
+    func text(grouping: LedgerGrouping, listing: Bool) throws -> String {
+        let count = try store.ledgerCount(query)
+        if let file = query.file, count == 0 {
             return "\(file) was never sent off this machine, as far as the ledger knows."
         }
-        guard !rows.isEmpty else { return "Nothing has left this machine: the ledger has no requests that match." }
+        guard count > 0 else { return "Nothing has left this machine: the ledger has no requests that match." }
+        let totals = try store.ledgerTotals(query, by: grouping)
         var lines: [String] = []
-        if let file {
-            let destinations = Set(rows.map(\.destination)).sorted().joined(separator: ", ")
-            lines.append("\(file) was sent in \(rows.count) request\(rows.count == 1 ? "" : "s"), to \(destinations):")
-        }
-        if !listing || file == nil {
-            lines += totals(by: grouping)
+        if let file = query.file {
+            let destinations = try store.ledgerTotals(query, by: .destination).map(\.key).joined(separator: ", ")
+            lines.append("\(file) was sent in \(count) request\(count == 1 ? "" : "s"), to \(destinations):")
+        } else {
+            lines += table(totals, grouping: grouping)
         }
         if listing {
-            if file == nil { lines.append("") }
-            lines += requests()
+            if query.file == nil { lines.append("") }
+            var latest = query
+            latest.limit = limit
+            lines += requests(try store.ledgerRows(latest))
+            if count > limit { lines.append("… and \(count - limit) older; --limit shows more") }
         }
         return lines.joined(separator: "\n")
     }
 
     /// One line per group: requests, bytes each way, tokens, secrets replaced.
-    func totals(by grouping: AuditGrouping) -> [String] {
-        let groups = Dictionary(grouping: rows) { row -> String in
-            switch grouping {
-            case .destination: row.destination
-            case .day: Self.day.string(from: row.sentAt)
-            case .session: row.sessionID
-            }
+    private func table(_ totals: [LedgerTotal], grouping: LedgerGrouping) -> [String] {
+        let header = [grouping.rawValue, "requests", "sent", "received", "tokens in/out", "secrets replaced", "last"]
+        let rows = totals.map { total in
+            [total.key, String(total.requests), Self.bytes(total.bytesSent), Self.bytes(total.bytesReceived),
+             "\(total.inputTokens)/\(total.outputTokens)", String(total.secretsReplaced), Self.time.string(from: total.last)]
         }
-        var lines = ["\(grouping.rawValue)  requests  sent  received  tokens in/out  secrets replaced"]
-        for key in groups.keys.sorted() {
-            let group = groups[key]!
-            let sent = group.reduce(0) { $0 + $1.bytesSent }
-            let received = group.reduce(0) { $0 + ($1.bytesReceived ?? 0) }
-            let tokensIn = group.reduce(0) { $0 + ($1.inputTokens ?? 0) }
-            let tokensOut = group.reduce(0) { $0 + ($1.outputTokens ?? 0) }
-            let secrets = group.reduce(0) { $0 + $1.redactions.values.reduce(0, +) }
-            lines.append("\(key)  \(group.count)  \(Self.bytes(sent))  \(Self.bytes(received))  \(tokensIn)/\(tokensOut)  \(secrets)")
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        return ([header] + rows).map { row in
+            row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        return lines
     }
 
     /// The requests, newest first, each with what went into it.
-    func requests() -> [String] {
+    private func requests(_ rows: [LedgerRow]) -> [String] {
         var lines: [String] = []
-        for row in rows.prefix(limit) {
+        for row in rows {
             let received = row.bytesReceived.map(Self.bytes) ?? "no answer"
             lines.append("\(Self.time.string(from: row.sentAt))  \(row.destination)\(row.path)  \(row.kind) "
                 + "\(row.provider)/\(row.model)  sent \(Self.bytes(row.bytesSent)), received \(received)"
@@ -157,16 +151,8 @@ struct AuditReport {
                 lines.append("    secrets replaced: \(kinds.joined(separator: ", "))")
             }
         }
-        if rows.count > limit { lines.append("… and \(rows.count - limit) older; --limit shows more") }
         return lines
     }
-
-    private static let day: DateFormatter = {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter
-    }()
 
     private static let time: DateFormatter = {
         let formatter = DateFormatter()

@@ -3,12 +3,19 @@ import Foundation
 /// AWS credentials and region, found the way the AWS CLI finds them: the environment first (`AWS_ACCESS_KEY_ID`,
 /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), then the profile (`AWS_PROFILE`, else `default`) in the shared
 /// credentials file and the config file; the region from `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile.
-struct AWSCredentials: Sendable, Equatable {
+package struct AWSCredentials: Sendable, Equatable {
     var accessKeyID: String
     var secretAccessKey: String
     var sessionToken: String?
     /// Where they came from, for messages (never the values).
     var source: String
+
+    package init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, source: String) {
+        self.accessKeyID = accessKeyID
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.source = source
+    }
 
     /// The credentials and the region, or an error that says what to set.
     static func resolve(environment: [String: String]) throws -> (credentials: AWSCredentials, region: String) {

@@ -3,14 +3,20 @@ import Foundation
 
 /// AWS Signature Version 4 for one service and region: the canonical request, the string to sign, and the
 /// `Authorization` header, as AWS documents them and botocore computes them.
-struct SigV4Signer: Sendable {
+package struct SigV4Signer: Sendable {
     let credentials: AWSCredentials
     let service: String
     let region: String
 
+    package init(credentials: AWSCredentials, service: String, region: String) {
+        self.credentials = credentials
+        self.service = service
+        self.region = region
+    }
+
     /// The headers to add to a request of `method` to `url` with `body`: `x-amz-date`, `x-amz-security-token` when there
     /// is a session token, and `authorization`. `headers` are the request's other headers; all of them are signed.
-    func sign(method: String, url: URL, headers: [(String, String)], body: Data, date: Date = Date()) -> [(String, String)] {
+    package func sign(method: String, url: URL, headers: [(String, String)], body: Data, date: Date = Date()) -> [(String, String)] {
         let amzDate = Self.timestamp(date)
         let day = String(amzDate.prefix(8))
         var signed = headers.map { ($0.0.lowercased(), $0.1.trimmingCharacters(in: .whitespaces)) }

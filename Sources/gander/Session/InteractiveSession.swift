@@ -228,8 +228,8 @@ final class InteractiveSession {
                 guard turns >= 1 else { throw InputError("/undo takes a number of turns, like /undo 2") }
                 terminal.write(try Undo.run(turns, checkpoints: assembly.checkpoints, session: session.id) + "\n")
             case .audit:
-                let rows = try store.ledgerRows(LedgerQuery(session: session.id))
-                terminal.write(AuditReport(rows: rows, limit: 20).text(file: nil, grouping: .destination, listing: true) + "\n")
+                let report = AuditReport(store: store, query: LedgerQuery(session: session.id), limit: 20)
+                terminal.write(try report.text(grouping: .destination, listing: true) + "\n")
             case .tools:
                 await listTools()
             case .extensions:

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The trust features' costs: checkpoints on a 10,000-file tree, a sandboxed command against an unsandboxed one,
+`gander audit` over 100,000 ledger rows (whole-process, medians), and redaction per megabyte and SigV4 signing per
+request (in-process, from `in-process-bench`).
+
+Usage: python3 bench/trust.py BIN_DIR
+BIN_DIR holds release builds of `gander`, `scripted-model-server` and `in-process-bench`.
+"""
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+from measure import RUNS, ScriptedServer, bench_project, measure
+
+
+def tree(root, files):
+    """`files` small source files in 100 directories, as a mid-sized project has them."""
+    for index in range(files):
+        directory = os.path.join(root, f"module{index % 100:03d}")
+        os.makedirs(directory, exist_ok=True)
+        with open(os.path.join(directory, f"file{index:05d}.py"), "w") as handle:
+            handle.write(f"def f{index}(x):\n    return x * {index}\n" * 20)
+
+
+def run_with_shell(gander, server_replies, bin_dir, workdir, project, env, extra, runs=RUNS):
+    replies = []
+    for _ in range(runs + 1):
+        replies += server_replies
+    server = ScriptedServer(bin_dir, replies, workdir)
+    argv = [gander, "run", "--no-session", "-q", "-t", "work", "--provider", "openai", "--model", "bench",
+            "--base-url", server.base_url] + extra
+    measure(argv, project, env, runs=1)  # the first checkpoint of a tree is its cold start, measured apart
+    figures = measure(argv, project, env, runs=runs)
+    server.stop()
+    return figures
+
+
+def checkpoints(gander, bin_dir):
+    one_call = [{"tool_calls": [{"name": "developer__shell", "arguments": json.dumps({"command": "true"})}]},
+                {"text": "Done."}]
+    rows = []
+    for files in (0, 10_000):
+        workdir, project, env = bench_project("gander-bench-checkpoints-", "x\n")
+        shutil.rmtree(os.path.join(project, ".git"))
+        tree(project, files)
+        # The first run makes the shadow repository and hashes every file once.
+        server = ScriptedServer(bin_dir, one_call, workdir)
+        start = time.perf_counter()
+        subprocess.run([gander, "run", "--no-session", "-q", "-t", "work", "--provider", "openai", "--model", "bench",
+                        "--base-url", server.base_url, "--sandbox", "off"], cwd=project, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        cold = (time.perf_counter() - start) * 1000
+        server.stop()
+        warm = run_with_shell(gander, one_call, bin_dir, workdir, project, env, ["--sandbox", "off"])
+        rows.append((files, cold, warm))
+        shutil.rmtree(workdir)
+    (_, cold_empty, warm_empty), (_, cold_big, warm_big) = rows
+    return {
+        "checkpoint_warm_ms": warm_big["median_ms"] - warm_empty["median_ms"],
+        "checkpoint_cold_ms": cold_big - cold_empty,
+        "run_empty_ms": warm_empty["median_ms"], "run_10k_ms": warm_big["median_ms"],
+    }
+
+
+def sandbox(gander, bin_dir):
+    calls = 20
+    replies = [{"tool_calls": [{"name": "developer__shell", "arguments": json.dumps({"command": f"true {n}"})}]}
+               for n in range(calls)] + [{"text": "Done."}]
+    workdir, project, env = bench_project("gander-bench-sandbox-", "x\n")
+    off = run_with_shell(gander, replies, bin_dir, workdir, project, env, ["--sandbox", "off"])
+    fenced = run_with_shell(gander, replies, bin_dir, workdir, project, env, ["--sandbox", "workspace-write"])
+    shutil.rmtree(workdir)
+    return {"sandbox_off_ms": off["median_ms"], "sandbox_on_ms": fenced["median_ms"],
+            "sandbox_overhead_ms_per_call": (fenced["median_ms"] - off["median_ms"]) / calls}
+
+
+def audit(gander, bin_dir):
+    """A ledger of 100,000 requests over 200 sessions and a month, a third of them carrying a file."""
+    workdir, project, env = bench_project("gander-bench-audit-", "x\n")
+    server = ScriptedServer(bin_dir, [{"text": "Done."}], workdir)
+    subprocess.run([gander, "run", "-q", "-t", "hi", "--provider", "openai", "--model", "bench", "--base-url",
+                    server.base_url], cwd=project, env=env, check=True, stdout=subprocess.DEVNULL)
+    server.stop()
+    database = os.path.join(workdir, ".local/share/gander/gander.sqlite")
+    connection = sqlite3.connect(database)
+    now = time.time()
+    rng = random.Random(7)
+    rows = []
+    files = []
+    for entry in range(1, 100_001):
+        rows.append((entry + 1000, f"2026110{entry % 9}-{entry % 200:06x}", now - rng.random() * 30 * 86400,
+                     rng.choice(["api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com"]),
+                     "/v1/chat/completions", "model", "openai", "gpt-4.1", rng.randint(2000, 200000),
+                     rng.randint(200, 4000), rng.randint(500, 50000), rng.randint(10, 2000), "[]", "{}"))
+        if entry % 3 == 0:
+            files.append((entry + 1000, f"{project}/src/file{entry % 5000}.py", 0, 4096))
+    connection.executemany("INSERT INTO ledger (id, session_id, sent_at, destination, path, kind, provider, model, "
+                           "bytes_sent, bytes_received, input_tokens, output_tokens, tool_outputs, redactions) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    connection.executemany("INSERT INTO ledger_file (entry_id, path, start_byte, end_byte) VALUES (?, ?, ?, ?)", files)
+    connection.commit()
+    connection.close()
+    figures = {
+        "audit_totals_ms": measure([gander, "audit"], project, env)["median_ms"],
+        "audit_by_day_ms": measure([gander, "audit", "--by", "day"], project, env)["median_ms"],
+        "audit_file_ms": measure([gander, "audit", "--file", f"{project}/src/file42.py"], project, env)["median_ms"],
+        "version_ms": measure([gander, "--version"], project, env)["median_ms"],
+    }
+    shutil.rmtree(workdir)
+    return figures
+
+
+def main():
+    bin_dir = sys.argv[1]
+    gander = os.path.join(bin_dir, "gander")
+    inprocess = json.loads(subprocess.run([os.path.join(bin_dir, "in-process-bench")], check=True,
+                                          capture_output=True, text=True).stdout)
+    marks = checkpoints(gander, bin_dir)
+    fence = sandbox(gander, bin_dir) if shutil.which("bwrap") else None
+    ledger = audit(gander, bin_dir)
+    lines = [
+        "", "## Trust", "",
+        f"Whole-process figures are medians of {RUNS} runs; in-process ones of {RUNS} runs in a release build.", "",
+        "| figure | value | target |", "| --- | ---: | --- |",
+        f"| redaction, 8 MB of code and logs with a secret every ~3 kB ({int(inprocess['secrets_replaced_in_8mb'])} replaced) "
+        f"| {inprocess['redaction_ms_per_mb']:.2f} ms/MB | ≤ 5 ms/MB |",
+        f"| redaction, 8 MB with no secret | {inprocess['redaction_clean_ms_per_mb']:.2f} ms/MB | ≤ 5 ms/MB |",
+        f"| checkpoint before a turn, 10,000-file tree (run in that tree − the same run in an empty one) "
+        f"| {marks['checkpoint_warm_ms']:.1f} ms | ≤ 150 ms |",
+        f"| the tree's first checkpoint (the shadow repository made, every file hashed) | {marks['checkpoint_cold_ms']:.0f} ms | |",
+    ]
+    if fence:
+        lines.append(f"| sandboxed `true` against unsandboxed, per call (20 calls a run: {fence['sandbox_on_ms']:.0f} ms "
+                     f"against {fence['sandbox_off_ms']:.0f} ms) | {fence['sandbox_overhead_ms_per_call']:.2f} ms | |")
+    lines += [
+        f"| `gander audit` over 100,000 ledger rows, totals by destination | {ledger['audit_totals_ms']:.1f} ms | ≤ 100 ms |",
+        f"| `gander audit --by day` over the same | {ledger['audit_by_day_ms']:.1f} ms | ≤ 100 ms |",
+        f"| `gander audit --file PATH` over the same | {ledger['audit_file_ms']:.1f} ms | ≤ 100 ms |",
+        f"| SigV4 signing of one Bedrock request (20 kB body) | {inprocess['sigv4_us_per_request_20kb']:.1f} µs | |",
+        "", f"(`gander --version` on the same machine meanwhile: {ledger['version_ms']:.1f} ms.)",
+        "", "Reproduce: `python3 bench/trust.py \"$(bash scripts/release-build.sh gander scripted-model-server "
+        "in-process-bench)\"`.",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
