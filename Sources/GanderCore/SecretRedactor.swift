@@ -26,33 +26,26 @@ public final class SecretRedactor: Sendable {
 
     /// `text` with its secrets replaced, and what was replaced.
     public func redact(_ text: String) -> (text: String, counts: Counts) {
-        var found: [Finding] = []
-        var utf8 = text.utf8
-        let scanned: Void? = utf8.withContiguousStorageIfAvailable { bytes in
-            found = SecretScanner(bytes: bytes).findings()
-        }
-        if scanned == nil {
-            // A bridged string without contiguous storage: make it native and scan that.
-            var copy = text
-            copy.makeContiguousUTF8()
-            utf8 = copy.utf8
-            return redact(copy)
-        }
+        var text = text
+        text.makeContiguousUTF8()
+        let found = text.utf8.withContiguousStorageIfAvailable { SecretScanner(bytes: $0).findings() } ?? []
         guard !found.isEmpty else { return (text, [:]) }
+        // Slices of a native string by UTF-8 offsets are O(1) to reach and copy without validating again.
+        let utf8 = text.utf8
         var counts: Counts = [:]
-        var output = [UInt8]()
+        var output = ""
         output.reserveCapacity(utf8.count)
         var cursor = 0
-        let bytes = Array(utf8)
         for finding in found where finding.start >= cursor {
-            output.append(contentsOf: bytes[cursor..<finding.start])
-            let value = String(decoding: bytes[finding.start..<finding.end], as: UTF8.self)
-            output.append(contentsOf: placeholder(for: value).utf8)
+            let start = utf8.index(utf8.startIndex, offsetBy: finding.start)
+            let end = utf8.index(utf8.startIndex, offsetBy: finding.end)
+            output += text[utf8.index(utf8.startIndex, offsetBy: cursor)..<start]
+            output += placeholder(for: String(text[start..<end]))
             counts[finding.kind, default: 0] += 1
             cursor = finding.end
         }
-        output.append(contentsOf: bytes[cursor...])
-        return (String(decoding: output, as: UTF8.self), counts)
+        output += text[utf8.index(utf8.startIndex, offsetBy: cursor)...]
+        return (output, counts)
     }
 
     /// `text` with every placeholder this redactor handed out replaced by its real value. With `jsonEscaped`, the
@@ -132,6 +125,19 @@ struct SecretScanner {
         ("dapi", "databricks_token", 32), ("AKIA", "aws_access_key_id", 16), ("ASIA", "aws_access_key_id", 16),
     ].map { (Array($0.0.utf8), $0.1, $0.2) }
 
+    /// The well-known prefixes by their first byte, so a letter that starts none costs one lookup.
+    private static let prefixesByFirstByte: [[(prefix: [UInt8], kind: String, minimumBody: Int)]] = {
+        var table = Array(repeating: [(prefix: [UInt8], kind: String, minimumBody: Int)](), count: 256)
+        for entry in prefixed { table[Int(entry.prefix[0])].append(entry) }
+        return table
+    }()
+    private static let pemBegin = Array("-----BEGIN ".utf8)
+    private static let pemEnd = Array("-----END ".utf8)
+    private static let pemDashes = Array("-----".utf8)
+    private static let privateKeyWords = Array("PRIVATE KEY".utf8)
+    private static let jwtStart = Array("eyJ".utf8)
+    private static let bearerWord = Array("bearer ".utf8)
+
     /// Words in a name that make what is assigned to it a secret.
     private static let secretWords = ["key", "secret", "token", "passw", "pwd", "credential", "auth", "private", "signature"]
         .map { Array($0.utf8) }
@@ -171,17 +177,17 @@ struct SecretScanner {
     // MARK: Shapes
 
     private func privateKey(at index: Int) -> Finding? {
-        guard starts(with: "-----BEGIN ", at: index) else { return nil }
-        let headerEnd = find("-----", from: index + 11, within: 80)
-        guard let headerEnd, contains("PRIVATE KEY", from: index + 11, to: headerEnd) else { return nil }
-        guard let footer = find("-----END ", from: headerEnd + 5, within: 64 * 1024),
-              let close = find("-----", from: footer + 9, within: 80) else { return nil }
+        guard starts(with: Self.pemBegin, at: index) else { return nil }
+        let headerEnd = find(Self.pemDashes, from: index + 11, within: 80)
+        guard let headerEnd, contains(Self.privateKeyWords, from: index + 11, to: headerEnd) else { return nil }
+        guard let footer = find(Self.pemEnd, from: headerEnd + 5, within: 64 * 1024),
+              let close = find(Self.pemDashes, from: footer + 9, within: 80) else { return nil }
         return Finding(start: index, end: close + 5, kind: "private_key")
     }
 
     private func prefixedKey(at index: Int) -> Finding? {
         guard isBoundary(before: index) else { return nil }
-        for (prefix, kind, minimum) in Self.prefixed where starts(with: prefix, at: index) {
+        for (prefix, kind, minimum) in Self.prefixesByFirstByte[Int(bytes[index])] where starts(with: prefix, at: index) {
             let end = runEnd(from: index + prefix.count, isTokenByte)
             guard end - (index + prefix.count) >= minimum, isBoundary(after: end) else { continue }
             // AWS key ids are upper case and digits only.
@@ -192,7 +198,7 @@ struct SecretScanner {
     }
 
     private func webToken(at index: Int) -> Finding? {
-        guard starts(with: "eyJ", at: index), isBoundary(before: index) else { return nil }
+        guard starts(with: Self.jwtStart, at: index), isBoundary(before: index) else { return nil }
         let end = runEnd(from: index) { isTokenByte($0) || $0 == UInt8(ascii: ".") }
         var dots = 0
         for position in index..<end where bytes[position] == UInt8(ascii: ".") { dots += 1 }
@@ -201,7 +207,7 @@ struct SecretScanner {
     }
 
     private func bearer(at index: Int) -> Finding? {
-        guard isBoundary(before: index), startsCaseInsensitive(with: "bearer ", at: index) else { return nil }
+        guard isBoundary(before: index), startsCaseInsensitive(with: Self.bearerWord, at: index) else { return nil }
         let start = index + 7
         let end = runEnd(from: start) { isTokenByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "+")
             || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") }
@@ -307,27 +313,20 @@ struct SecretScanner {
         return true
     }
 
-    private func starts(with prefix: String, at index: Int) -> Bool {
-        starts(with: Array(prefix.utf8), at: index)
-    }
-
-    private func startsCaseInsensitive(with prefix: String, at index: Int) -> Bool {
-        let prefix = Array(prefix.utf8)
+    private func startsCaseInsensitive(with prefix: [UInt8], at index: Int) -> Bool {
         guard index + prefix.count <= bytes.count else { return false }
         for offset in 0..<prefix.count where lower(bytes[index + offset]) != prefix[offset] { return false }
         return true
     }
 
-    private func find(_ needle: String, from start: Int, within distance: Int) -> Int? {
-        let needle = Array(needle.utf8)
+    private func find(_ needle: [UInt8], from start: Int, within distance: Int) -> Int? {
         let last = min(bytes.count - needle.count, start + distance)
         guard start <= last else { return nil }
         for index in start...last where starts(with: needle, at: index) { return index }
         return nil
     }
 
-    private func contains(_ needle: String, from start: Int, to end: Int) -> Bool {
-        let needle = Array(needle.utf8)
+    private func contains(_ needle: [UInt8], from start: Int, to end: Int) -> Bool {
         guard end - start >= needle.count else { return false }
         for index in start...(end - needle.count) where starts(with: needle, at: index) { return true }
         return false

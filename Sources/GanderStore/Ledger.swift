@@ -101,11 +101,16 @@ extension SessionStore {
     /// costs one pass over its index.
     public func ledgerTotals(_ query: LedgerQuery, by grouping: LedgerGrouping) throws -> [LedgerTotal] {
         try read { db in
-            let (filter, arguments) = Self.filter(query)
+            var (filter, arguments) = Self.filter(query)
+            // Days in this machine's time zone, by its offset now: SQLite's own `localtime` costs more than the rest of
+            // the query together.
             let key = switch grouping {
             case .destination: "destination"
             case .session: "session_id"
-            case .day: "date(sent_at, 'unixepoch', 'localtime')"
+            case .day: "CAST((sent_at + ?) / 86400 AS INTEGER)"
+            }
+            if grouping == .day {
+                arguments = StatementArguments([TimeZone.current.secondsFromGMT()]) + arguments
             }
             let sql = """
                 SELECT \(key) AS key, COUNT(*) AS requests, SUM(bytes_sent) AS sent, SUM(COALESCE(bytes_received, 0)) AS received,
@@ -114,7 +119,7 @@ extension SessionStore {
                 FROM ledger\(filter) GROUP BY key ORDER BY key
                 """
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                LedgerTotal(key: row["key"], requests: row["requests"], bytesSent: row["sent"], bytesReceived: row["received"],
+                LedgerTotal(key: grouping == .day ? Self.day(number: row["key"]) : row["key"], requests: row["requests"], bytesSent: row["sent"], bytesReceived: row["received"],
                             inputTokens: row["tokens_in"], outputTokens: row["tokens_out"], secretsReplaced: row["secrets"],
                             first: Date(timeIntervalSince1970: row["first"]), last: Date(timeIntervalSince1970: row["last"]))
             }
@@ -127,6 +132,15 @@ extension SessionStore {
             let (filter, arguments) = Self.filter(query)
             return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger\(filter)", arguments: arguments) ?? 0
         }
+    }
+
+    /// Day `number` since 1970 as `2026-12-01`.
+    private static func day(number: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(number) * 86400))
     }
 
     private static func filter(_ query: LedgerQuery) -> (String, StatementArguments) {

@@ -21,14 +21,18 @@ func requestText(megabytes: Int) -> String {
         "    func load(_ url: URL) throws -> Data { try Data(contentsOf: url) }  // the usual",
         "let max_tokens = 4096, temperature = 0.2",
         "2026-11-30T12:00:01Z INFO request id=7f3a9c path=/v1/items status=200 duration_ms=13",
-        "DATABASE_URL=postgres://app:Tr0ub4dor-and-3@db.internal:5432/app",
         "| name | value | notes |",
+        "    \"description\": \"The user's settings, read at start\", \"type\": \"object\",",
+    ]
+    let secrets = [
+        "DATABASE_URL=postgres://app:Tr0ub4dor-and-3@db.internal:5432/app",
         "export OPENAI_API_KEY=sk-proj-4fG7hJ2kL9mN3pQ8rS5tV1wX6yZ0aB",
     ]
     var text = ""
     var index = 0
     while text.utf8.count < megabytes << 20 {
-        text += lines[index % 4 == 3 && index % 40 != 3 ? 0 : index % lines.count] + "\n"
+        // About one secret every 3 kB, as in a project's config and logs.
+        text += (index % 45 == 44 ? secrets[(index / 45) % 2] : lines[index % lines.count]) + "\n"
         index += 1
     }
     return text

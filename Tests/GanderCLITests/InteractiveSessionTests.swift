@@ -48,6 +48,34 @@ struct InteractiveSessionTests {
         #expect(terminal.screen().contains("saved"))
     }
 
+    @Test("/undo puts back the files of the last turn, and /audit lists what this session sent")
+    func undoAndAudit() async throws {
+        let scenario = try await Scenario(.openai, [
+            .tools(editor(["command": "create", "path": "made.txt", "file_text": "new\n"]),
+                   editor(["command": "str_replace", "path": "kept.txt", "old_str": "old", "new_str": "changed"])),
+            .text("Made and changed."),
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("kept.txt", "old\n")
+        let terminal = try await start(scenario, ["--mode", "auto"])
+        defer { terminal.close() }
+
+        try terminal.enter("make and change a file")
+        #expect(await terminal.waitFor("Made and changed."), "\(terminal.screen())")
+        #expect(try scenario.workspace.read("kept.txt") == "changed\n")
+        try terminal.enter("/undo")
+        #expect(await terminal.waitFor("removed  made.txt"), "\(terminal.screen())")
+        #expect(terminal.screen().contains("restored kept.txt"))
+        #expect(try scenario.workspace.read("kept.txt") == "old\n")
+        #expect(!FileManager.default.fileExists(atPath: scenario.workspace.file("made.txt").path))
+
+        try terminal.enter("/audit")
+        #expect(await terminal.waitFor("127.0.0.1:\(scenario.server.port)/v1/chat/completions"), "\(terminal.screen())")
+        #expect(terminal.screen().contains("tool outputs: developer__text_editor ×2"), "\(terminal.screen())")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+    }
+
     @Test("/compact summarizes the conversation on demand; the status line shows how full the window is")
     func compactCommand() async throws {
         let work: [ScriptedReply] = (0..<6).map { .tools(shell("seq \($0) \($0 + 300)")) }
