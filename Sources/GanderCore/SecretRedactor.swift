@@ -141,6 +141,11 @@ struct SecretScanner {
     /// Words in a name that make what is assigned to it a secret.
     private static let secretWords = ["key", "secret", "token", "passw", "pwd", "credential", "auth", "private", "signature"]
         .map { Array($0.utf8) }
+    private static let secretWordStarts: [Bool] = {
+        var table = Array(repeating: false, count: 256)
+        for word in secretWords { table[Int(word[0])] = true }
+        return table
+    }()
     /// Names in URL query strings whose values are credentials.
     private static let queryNames = ["token", "access_token", "api_key", "apikey", "key", "sig", "signature", "password",
                                      "secret", "auth", "client_secret", "code"].map { Array($0.utf8) }
@@ -252,9 +257,7 @@ struct SecretScanner {
             let end = runEnd(from: separator + 1) { !isQueryEnd($0) }
             return end - separator - 1 >= 8 ? Finding(start: separator + 1, end: end, kind: "url_token") : nil
         }
-        guard Self.secretWords.contains(where: { containsCaseInsensitive($0, from: nameStart, to: nameEnd) }) else {
-            return nil
-        }
+        guard nameSaysSecret(from: nameStart, to: nameEnd) else { return nil }
         // The value: after spaces and an opening quote, up to the closing quote, or up to white space.
         var start = separator + 1
         while start < bytes.count, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
@@ -337,6 +340,19 @@ struct SecretScanner {
         outer: for index in start...(end - word.count) {
             for offset in 0..<word.count where lower(bytes[index + offset]) != word[offset] { continue outer }
             return true
+        }
+        return false
+    }
+
+    /// Whether a secret word occurs in the name, in one pass: only positions whose letter starts a word are compared.
+    private func nameSaysSecret(from start: Int, to end: Int) -> Bool {
+        for position in start..<end {
+            let first = lower(bytes[position])
+            guard Self.secretWordStarts[Int(first)] else { continue }
+            word: for word in Self.secretWords where word[0] == first && position + word.count <= end {
+                for offset in 1..<word.count where lower(bytes[position + offset]) != word[offset] { continue word }
+                return true
+            }
         }
         return false
     }
