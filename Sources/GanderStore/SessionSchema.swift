@@ -88,8 +88,9 @@ enum SessionSchema {
                     redactions TEXT NOT NULL DEFAULT '{}',
                     secrets_replaced INTEGER NOT NULL DEFAULT 0
                 );
-                CREATE INDEX ledger_by_time ON ledger (sent_at);
                 -- Covering indexes, so the totals of `gander audit` read no table rows however long the ledger grows.
+                CREATE INDEX ledger_by_time ON ledger (sent_at, bytes_sent, bytes_received, input_tokens, output_tokens,
+                    secrets_replaced);
                 CREATE INDEX ledger_by_session ON ledger (session_id, sent_at, destination, bytes_sent, bytes_received,
                     input_tokens, output_tokens, secrets_replaced);
                 CREATE INDEX ledger_by_destination ON ledger (destination, sent_at, bytes_sent, bytes_received,

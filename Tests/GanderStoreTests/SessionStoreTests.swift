@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import GanderCore
-import GanderStore
+@testable import GanderStore
 import GanderTestSupport
 import Testing
 
@@ -260,5 +260,16 @@ struct SessionStoreTests {
             let session = try stores[0].create(SessionDraft(name: nil, workingDirectory: "/w", provider: "openai", model: "m"))
             #expect(try stores[7].sessions().map(\.id) == [session.id])
         }
+    }
+}
+
+@Suite("the ledger's days")
+struct LedgerDayTests {
+    @Test("day numbers become calendar dates, leap days and year ends included")
+    func days() {
+        #expect(SessionStore.day(number: 0) == "1970-01-01")
+        #expect(SessionStore.day(number: 11_016) == "2000-02-29")
+        #expect(SessionStore.day(number: 20_788) == "2026-12-01")
+        #expect(SessionStore.day(number: 20_818) == "2026-12-31")
     }
 }
