@@ -95,8 +95,8 @@ private final class AgentLoop: @unchecked Sendable {
     private var instruction = ""
     /// Whether this run took its checkpoint already.
     private var checkpointed = false
-    /// The tool results already in the ledger for this run: later requests carry them again, as the conversation.
-    private var ledgeredResults: Set<String> = []
+    /// Redacts what leaves, restores what comes back, and knows which tool results the ledger has seen.
+    private var egress: Egress
 
     init(agent: Agent, messages: [Message], window: ContextKeeper, emit: @escaping @Sendable (AgentEvent) -> Void) {
         self.agent = agent
@@ -104,6 +104,7 @@ private final class AgentLoop: @unchecked Sendable {
         self.window = window
         self.emit = emit
         self.repetitionGuard = RepetitionGuard(limit: agent.limits.maxToolRepetitions)
+        egress = Egress(redactor: agent.redactor, leavesMachine: agent.provider.sendsOffMachine)
     }
 
     var conversation: [Message] { messages }
@@ -268,7 +269,7 @@ private final class AgentLoop: @unchecked Sendable {
     /// The model's summary of older turns, asked for without tools.
     private func summarize(_ request: ModelRequest) async throws -> String {
         var text = ""
-        let outgoing = outbound(request)
+        let outgoing = egress.prepare(request)
         var entry: Int64?
         var callUsage = Usage()
         for try await event in agent.provider.stream(outgoing.request) {
@@ -289,66 +290,20 @@ private final class AgentLoop: @unchecked Sendable {
         guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ContextWindowError.emptySummary
         }
-        return agent.redactor?.restore(text) ?? text
+        return egress.restore(text)
     }
 
     // MARK: What leaves the machine
 
-    /// A request as it will leave: secrets replaced by placeholders when it goes off the machine, with what was
-    /// replaced and which files and tool outputs it carries for the first time, for the ledger.
-    private struct Outgoing {
-        var request: ModelRequest
-        var redactions: [String: Int] = [:]
-        var files: [FileSpan] = []
-        var toolOutputs: [LedgerEntry.ToolOutputRecord] = []
-        var newResults: [String] = []
-    }
-
-    private func outbound(_ request: ModelRequest) -> Outgoing {
-        var outgoing = Outgoing(request: request)
-        guard agent.provider.sendsOffMachine else { return outgoing }
-        for message in request.messages {
-            for result in message.toolResults where !ledgeredResults.contains(result.callID) {
-                outgoing.newResults.append(result.callID)
-                outgoing.files += result.sources
-                outgoing.toolOutputs.append(.init(callID: result.callID, tool: result.toolName, bytes: result.text.utf8.count))
-            }
-        }
-        guard let redactor = agent.redactor else { return outgoing }
-        func redact(_ text: String) -> String {
-            let (clean, counts) = redactor.redact(text)
-            outgoing.redactions.merge(counts, uniquingKeysWith: +)
-            return clean
-        }
-        outgoing.request.systemPrompt = redact(request.systemPrompt)
-        outgoing.request.messages = request.messages.map { message in
-            var copy = message
-            copy.content = message.content.map { part in
-                switch part {
-                case .text(let text): return .text(redact(text))
-                case .toolCall(let call): return .toolCall(call.withArguments(redact(call.arguments)))
-                case .toolResult(var result):
-                    result.content = result.content.map { if case .text(let text) = $0 { .text(redact(text)) } else { $0 } }
-                    return .toolResult(result)
-                case .reasoning:
-                    // Signed reasoning must go back byte for byte, or the provider refuses it.
-                    return part
-                }
-            }
-            return copy
-        }
-        return outgoing
-    }
-
     /// Puts a request that is leaving into the ledger.
-    private func recordSent(_ sent: OutboundRequest, _ outgoing: Outgoing) throws -> Int64? {
+    private func recordSent(_ sent: OutboundRequest, _ outgoing: Egress.Outgoing) throws -> Int64? {
         guard let ledger = agent.ledger, agent.provider.sendsOffMachine else { return nil }
         // Every try of a retried request carried the same contents, so each one lists them.
         let entry = LedgerEntry(request: sent, provider: agent.provider.name, model: agent.provider.model,
                                 files: outgoing.files, toolOutputs: outgoing.toolOutputs, redactions: outgoing.redactions)
         do {
             let id = try ledger.recordSent(entry)
-            ledgeredResults.formUnion(outgoing.newResults)
+            egress.recorded(outgoing)
             return id
         } catch {
             throw LogFailure(underlying: error)
@@ -367,7 +322,7 @@ private final class AgentLoop: @unchecked Sendable {
     /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
     /// marked interrupted.
     private func askModel(systemPrompt: String, tools: [ToolSpec]) async throws -> Message? {
-        let outgoing = outbound(ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools))
+        let outgoing = egress.prepare(ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools))
         var assembler = ReplyAssembler()
         var callUsage = Usage()
         var entry: Int64?
@@ -391,28 +346,13 @@ private final class AgentLoop: @unchecked Sendable {
             // An interruption surfaces as whatever error the transport raised; it is handled below as one.
         }
         if Task.isCancelled {
-            if let partial = assembler.partialMessage { try append(restored(partial)) }
+            if let partial = assembler.partialMessage { try append(egress.restore(partial)) }
             return nil
         }
-        let reply = restored(assembler.message(turn: turns))
+        let reply = egress.restore(assembler.message(turn: turns))
         // What the provider counted covers everything up to this reply, which joins the conversation next.
         window.measured(callUsage, covering: messages.count + 1)
         return reply
-    }
-
-    /// The reply with the real values back where the model used placeholders, so tools work on them and the
-    /// conversation kept on this machine holds what the user has.
-    private func restored(_ reply: Message) -> Message {
-        guard let redactor = agent.redactor, agent.provider.sendsOffMachine else { return reply }
-        var copy = reply
-        copy.content = reply.content.map { part in
-            switch part {
-            case .text(let text): .text(redactor.restore(text))
-            case .toolCall(let call): .toolCall(call.withArguments(redactor.restore(call.arguments, jsonEscaped: true)))
-            default: part
-            }
-        }
-        return copy
     }
 
     /// Runs one turn's calls and returns their results in the order the calls were made.
@@ -556,15 +496,6 @@ private final class AgentLoop: @unchecked Sendable {
 
     private static func excerpt(_ text: String) -> String {
         text.count > 200 ? String(text.prefix(200)) + "…" : text
-    }
-}
-
-extension ToolCall {
-    /// The same call with other argument text.
-    func withArguments(_ arguments: String) -> ToolCall {
-        var copy = self
-        copy.arguments = arguments
-        return copy
     }
 }
 

@@ -13,7 +13,7 @@ struct CheckpointTests {
             if path == ".git" || path.hasPrefix(".git/") { continue }
             var isDirectory: ObjCBool = false
             let url = root.appendingPathComponent(path)
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
             if !isDirectory.boolValue { files[path] = try Data(contentsOf: url) }
         }
         return files
