@@ -2,7 +2,7 @@
 # Builds Gander in release mode and measures it; the tables go to stdout and bench/results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin="$(bash scripts/release-build.sh gander scripted-model-server)"
+bin="$(bash scripts/release-build.sh gander scripted-model-server in-process-bench)"
 # ripgrep is the reference for the search figure.
 command -v rg >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 &&
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q ripgrep >/dev/null; } || echo "bench: install ripgrep for the search figure" >&2
@@ -21,3 +21,4 @@ bash scripts/install-mcp-test-servers.sh
 python3 bench/mcp.py "$bin/gander" "${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gander-dev/mcp-venv}" | tee -a bench/results/latest.md
 python3 bench/context.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/providers.py "$bin" | tee -a bench/results/latest.md
+python3 bench/trust.py "$bin" | tee -a bench/results/latest.md
