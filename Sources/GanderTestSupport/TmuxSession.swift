@@ -38,9 +38,14 @@ public final class TmuxSession: @unchecked Sendable {
         (try? tmux(["capture-pane", "-p", "-J", "-S", "-200", "-t", name] + (attributes ? ["-e"] : []))) ?? ""
     }
 
+    /// How long a wait lasts unless a test says otherwise. A wait ends the moment the text appears, so the bound only
+    /// matters when something is wrong — and when the whole suite starts at once on two cores, a session's first
+    /// screen can take far longer than it would for a user.
+    public static let defaultWait = Duration.seconds(60)
+
     /// Waits until the screen shows `text`; returns whether it did within `timeout`.
     @discardableResult
-    public func waitFor(_ text: String, timeout: Duration = .seconds(15)) async -> Bool {
+    public func waitFor(_ text: String, timeout: Duration = TmuxSession.defaultWait) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if screen().contains(text) { return true }
@@ -51,7 +56,7 @@ public final class TmuxSession: @unchecked Sendable {
 
     /// Waits until `text` appears `count` times on the screen.
     @discardableResult
-    public func waitFor(_ text: String, count: Int, timeout: Duration = .seconds(15)) async -> Bool {
+    public func waitFor(_ text: String, count: Int, timeout: Duration = TmuxSession.defaultWait) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if screen().components(separatedBy: text).count - 1 >= count { return true }
@@ -66,7 +71,7 @@ public final class TmuxSession: @unchecked Sendable {
     }
 
     /// Waits for the program to exit; returns whether it did within `timeout`.
-    public func waitForExit(timeout: Duration = .seconds(10)) async -> Bool {
+    public func waitForExit(timeout: Duration = .seconds(30)) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if exited { return true }

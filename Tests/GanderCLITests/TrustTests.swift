@@ -67,6 +67,12 @@ struct TrustTests {
         #expect(results[4].contains("Not run: the command names a protected file"), "\(results[4])")
         #expect(results[5].contains("DATABASE_PASSWORD="), "the ! rule lets .env.example through: \(results[5])")
         #expect(!scenario.server.requests.contains { $0.rawBody.contains("hunter2-very-secret") })
+
+        // The ledger knows the file that went and that the protected one never did.
+        let sent = try await scenario.gander(["audit", "--file", ".env.example"])
+        #expect(sent.stdout.contains("was sent in 1 request"), "\(sent.stdout)")
+        let kept = try await scenario.gander(["audit", "--file", ".env"])
+        #expect(kept.stdout.contains("was never sent off this machine"), "\(kept.stdout)")
     }
 
     /// Secrets of each kind the redactor knows, as they sit in a project's files.
@@ -176,6 +182,17 @@ struct SandboxTests {
             await listener.shutdown()
             await scenario.finish()
         }
+    }
+
+    @Test("read-only refuses writes in the workspace too, and says so")
+    func readOnly() async throws {
+        let scenario = try await Scenario(.openai, [.tools(shell("echo x > inside.txt")), .text("done")])
+        defer { Task { await scenario.finish() } }
+        let result = try await scenario.run(["--sandbox", "read-only", "-t", "write here"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let output = scenario.toolResultsSent(inRequest: 1).last?.text ?? ""
+        #expect(output.contains("sandbox (read-only) refused writing anywhere"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: scenario.workspace.file("inside.txt").path))
     }
 
     @Test("--sandbox off lets a command write outside the workspace")

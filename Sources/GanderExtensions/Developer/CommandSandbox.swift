@@ -51,12 +51,14 @@ public struct CommandSandbox: Sendable, Equatable {
         let bash = ["/bin/bash", "-c", command]
         guard isActive, let bubblewrap else { return ("/bin/bash", bash) }
         var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent"]
+        let workspace = WorkspaceBoundary.physicalPath(of: directory.path)
         if mode == .workspaceWrite {
-            for writable in Self.temporaryDirectories + [WorkspaceBoundary.physicalPath(of: directory.path)] {
+            for writable in Self.temporaryDirectories + [workspace] {
                 arguments += ["--bind", writable, writable]
             }
         } else {
-            arguments += ["--tmpfs", "/tmp"]
+            // A private, empty /tmp, with the workspace shown again on top should it live under /tmp.
+            arguments += ["--tmpfs", "/tmp", "--ro-bind", workspace, workspace]
         }
         for hidden in hiddenPaths {
             var isDirectory: ObjCBool = false
