@@ -50,7 +50,10 @@ public struct CommandSandbox: Sendable, Equatable {
     func invocation(of command: String, in directory: URL) -> (executable: String, arguments: [String]) {
         let bash = ["/bin/bash", "-c", command]
         guard isActive, let bubblewrap else { return ("/bin/bash", bash) }
-        var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--die-with-parent"]
+        // No --die-with-parent: its PR_SET_PDEATHSIG fires when the *thread* that started bubblewrap ends, and Gander's
+        // threads come and go, so a long command would be killed at random. bubblewrap and the command stay in the
+        // process group the runner kills on a timeout or Ctrl-C.
+        var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         let workspace = WorkspaceBoundary.physicalPath(of: directory.path)
         if mode == .workspaceWrite {
             for writable in Self.temporaryDirectories + [workspace] {
