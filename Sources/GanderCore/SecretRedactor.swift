@@ -85,22 +85,9 @@ public final class SecretRedactor: Sendable {
         return "\(Self.opening)\(number)\(Self.closing)"
     }
 
+    /// `value` escaped for the inside of a JSON string, by the same writer that encodes every JSON value.
     private static func jsonEscape(_ value: String) -> String {
-        var escaped = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                escaped += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
+        String(JSONValue.string(value).canonicalText.dropFirst().dropLast())
     }
 }
 

@@ -20,6 +20,12 @@ struct WorkingTreeCheckpointer: TurnCheckpointer {
 
 /// What `gander undo` and `/undo` share: going back N checkpoints and saying what changed.
 enum Undo {
+    /// The checkpoints of the directory Gander was started in.
+    static func checkpointsHere() throws -> Checkpoints {
+        Checkpoints(workTree: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                    dataDirectory: try Settings().directories.data)
+    }
+
     static func run(_ turns: Int, checkpoints: Checkpoints, session: String) throws -> String {
         let all = try checkpoints.list()
         guard !all.isEmpty else {
@@ -67,9 +73,7 @@ struct UndoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try Settings()
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let checkpoints = Checkpoints(workTree: here, dataDirectory: settings.directories.data)
+        let checkpoints = try Undo.checkpointsHere()
         print(try Undo.run(turns, checkpoints: checkpoints, session: "undo"))
     }
 }
@@ -83,9 +87,7 @@ struct CheckpointsCommand: ParsableCommand {
     var limit = 20
 
     func run() throws {
-        let settings = try Settings()
-        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let checkpoints = Checkpoints(workTree: here, dataDirectory: settings.directories.data)
+        let checkpoints = try Undo.checkpointsHere()
         let all = try checkpoints.list()
         guard !all.isEmpty else {
             print("No checkpoints for \(checkpoints.workTree.path) yet: Gander takes one before each turn that changes files.")
