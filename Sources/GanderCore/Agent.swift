@@ -352,6 +352,11 @@ private final class AgentLoop: @unchecked Sendable {
         let reply = egress.restore(assembler.message(turn: turns))
         // What the provider counted covers everything up to this reply, which joins the conversation next.
         window.measured(callUsage, covering: messages.count + 1)
+        if assembler.stopReason == .maxTokens, reply.toolCalls.isEmpty {
+            // A reply cut off by the token limit is not an answer: keep what came, and end the run saying so.
+            try append(reply)
+            throw ReplyCutOff(model: agent.provider.model)
+        }
         return reply
     }
 
@@ -540,5 +545,15 @@ private struct PreparedCall: Sendable {
         let output = await entry.owner.call(tool: entry.localName, arguments: arguments, context: context)
         return ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError,
                           sources: output.sources)
+    }
+}
+
+/// The model's reply stopped at its output-token limit before it finished, so the run could not finish either.
+struct ReplyCutOff: Error, CustomStringConvertible {
+    let model: String
+
+    var description: String {
+        "\(model)'s reply was cut off at its token limit before it finished; ask for something shorter, "
+            + "or give the model a larger window (GANDER_CONTEXT_LIMIT or context_limit: in config.yaml)"
     }
 }

@@ -5,9 +5,10 @@ public struct SamplingSettings: Sendable, Equatable {
     public var temperature: Float
     public var topP: Float
     public var seed: UInt32
-    public var maxTokens: Int
+    /// The most tokens in one reply; nil lets a reply use whatever room the window has left.
+    public var maxTokens: Int?
 
-    public init(temperature: Float = 0.2, topP: Float = 0.95, seed: UInt32 = 42, maxTokens: Int = 512) {
+    public init(temperature: Float = 0.2, topP: Float = 0.95, seed: UInt32 = 42, maxTokens: Int? = nil) {
         self.temperature = temperature
         self.topP = topP
         self.seed = seed
@@ -19,6 +20,10 @@ public struct SamplingSettings: Sendable, Equatable {
 final class LlamaEngine: @unchecked Sendable {
     let library: LlamaLibrary
     let contextLength: Int
+    /// The GGUF's header, read before llama.cpp loads the file.
+    let metadata: GGUFMetadata?
+    /// The chat template used when the GGUF has none llama.cpp can apply: picked by architecture.
+    let fallbackTemplate: String
     private let model: UnsafeMutableRawPointer
     private let context: UnsafeMutableRawPointer
     private let batchSize = 512
@@ -34,6 +39,8 @@ final class LlamaEngine: @unchecked Sendable {
             throw LocalModelError.contextFailed(length)
         }
         self.library = library
+        metadata = GGUFMetadata(path: modelPath)
+        fallbackTemplate = metadata?.templateByArchitecture ?? "chatml"
         self.model = model
         self.context = context
         self.contextLength = length
@@ -51,11 +58,20 @@ final class LlamaEngine: @unchecked Sendable {
         return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
     }
 
-    /// Formats a conversation with the model's own chat template from its GGUF metadata (ChatML when it has none
-    /// that llama.cpp knows).
+    /// The model's own chat template is one llama.cpp can apply; when false, `fallbackTemplate` is used.
+    var hasUsableTemplate: Bool {
+        guard let template = library.chatTemplate(model) else { return false }
+        return render([("user", "hi")], template: template) != nil
+    }
+
+    /// The chat template, from the GGUF when it has one llama.cpp knows, else the one its architecture uses.
+    var chatTemplateText: String? { library.chatTemplate(model).map { String(cString: $0) } }
+
+    /// Formats a conversation with the model's own chat template from its GGUF metadata, or with its family's
+    /// template (by architecture) when it has none that llama.cpp knows.
     func applyTemplate(_ turns: [(role: String, content: String)]) -> String {
-        let template = library.chatTemplate(model)
-        if let text = render(turns, template: template) { return text }
+        if let template = library.chatTemplate(model), let text = render(turns, template: template) { return text }
+        if let text = fallbackTemplate.withCString({ render(turns, template: $0) }) { return text }
         return "chatml".withCString { render(turns, template: $0) } ?? ""
     }
 
@@ -87,37 +103,86 @@ final class LlamaEngine: @unchecked Sendable {
         }
     }
 
-    /// Generates from `prompt`, handing each token's bytes to `onPiece`; stops at end of generation, at
-    /// `maxTokens`, or when `onPiece` returns false. Returns the number of tokens generated. Blocks its thread.
-    func generate(prompt: [Int32], grammar: String?, sampling: SamplingSettings,
-                  onPiece: ([UInt8]) -> Bool) throws -> Int {
-        library.clearMemory(context)
-        guard let sampler = grammar.withOptionalCString({ library.newSampler(model, $0, sampling.temperature, sampling.topP, sampling.seed) })
-        else { throw LocalModelError.grammarRejected }
+    /// The tokens whose keys and values are in the context's cache, in order: what the last prompt and reply left
+    /// there. A new prompt that starts the same way is evaluated only from where it differs.
+    private var cached: [Int32] = []
+
+    /// What one generation did, for usage figures and the provider's decisions.
+    struct Generation {
+        /// Tokens generated.
+        var tokens = 0
+        /// Prompt tokens found in the cache and not evaluated again.
+        var reusedPromptTokens = 0
+        /// Generation ended because the budget ran out, not because the model finished or `onPiece` stopped it.
+        var hitBudget = false
+        /// The grammar could not be continued: the reply so far cannot become valid.
+        var grammarFailed = false
+    }
+
+    /// Generates from `prompt`, handing each token's bytes to `onPiece`; stops at end of generation, after
+    /// `maxTokens` (or when the window is full), or when `onPiece` returns false. With `trigger`, the grammar applies
+    /// only from the point the output matches that pattern. Blocks its thread.
+    func generate(prompt: [Int32], grammar: String?, trigger: String? = nil, sampling: SamplingSettings,
+                  onPiece: ([UInt8]) -> Bool) throws -> Generation {
+        guard let sampler = grammar.withOptionalCString({ grammarText in
+            trigger.withOptionalCString { library.newSampler(model, grammarText, $0, sampling.temperature, sampling.topP, sampling.seed) }
+        }) else { throw LocalModelError.grammarRejected }
         defer { library.freeSampler(sampler) }
 
-        var tokens = prompt
-        var start = 0
-        while start < tokens.count {
-            let count = min(batchSize, tokens.count - start)
-            let status = tokens.withUnsafeMutableBufferPointer { library.decode(context, $0.baseAddress! + start, Int32(count)) }
-            guard status == 0 else { throw LocalModelError.decodeFailed(status) }
-            start += count
-        }
-        var generated = 0
+        var result = Generation()
+        result.reusedPromptTokens = try evaluate(prompt)
         var piece = [CChar](repeating: 0, count: 256)
-        let budget = min(sampling.maxTokens, contextLength - prompt.count)
-        while generated < budget {
+        let budget = min(sampling.maxTokens ?? .max, contextLength - prompt.count)
+        while true {
+            guard result.tokens < budget else {
+                result.hitBudget = true
+                break
+            }
             var token = library.sample(sampler, context)
+            if token < 0 {
+                result.grammarFailed = true
+                break
+            }
             if library.isEndOfGeneration(model, token) != 0 { break }
-            generated += 1
+            result.tokens += 1
             let length = library.tokenToPiece(model, token, &piece, Int32(piece.count))
             let bytes = length > 0 ? piece.prefix(Int(length)).map { UInt8(bitPattern: $0) } : []
             if !onPiece(bytes) { break }
             let status = library.decode(context, &token, 1)
-            guard status == 0 else { throw LocalModelError.decodeFailed(status) }
+            guard status == 0 else {
+                cached = []
+                throw LocalModelError.decodeFailed(status)
+            }
+            cached.append(token)
         }
-        return generated
+        return result
+    }
+
+    /// Brings the cache to hold exactly `prompt`, evaluating only what it does not already share with the cache.
+    /// At least the last token is always evaluated, since its logits are what the first sample needs. Returns how
+    /// many tokens were reused.
+    private func evaluate(_ prompt: [Int32]) throws -> Int {
+        var shared = zip(cached, prompt).prefix { $0 == $1 }.count
+        if shared == prompt.count { shared -= 1 }
+        if shared <= 0 || library.forgetFrom(context, Int32(shared)) == 0 {
+            library.clearMemory(context)
+            shared = 0
+        }
+        cached = Array(prompt[..<shared])
+        var tokens = prompt
+        var start = shared
+        while start < tokens.count {
+            let count = min(batchSize, tokens.count - start)
+            let status = tokens.withUnsafeMutableBufferPointer { library.decode(context, $0.baseAddress! + start, Int32(count)) }
+            guard status == 0 else {
+                library.clearMemory(context)
+                cached = []
+                throw LocalModelError.decodeFailed(status)
+            }
+            cached += tokens[start..<(start + count)]
+            start += count
+        }
+        return shared
     }
 }
 

@@ -16,7 +16,8 @@ final class LlamaLibrary: @unchecked Sendable {
     typealias Tokenize = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>, Int32, UnsafeMutablePointer<Int32>?, Int32, Int32) -> Int32
     typealias TokenToPiece = @convention(c) (UnsafeMutableRawPointer, Int32, UnsafeMutablePointer<CChar>, Int32) -> Int32
     typealias IsEndOfGeneration = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
-    typealias NewSampler = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>?, Float, Float, UInt32) -> UnsafeMutableRawPointer?
+    typealias NewSampler = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Float, Float, UInt32) -> UnsafeMutableRawPointer?
+    typealias ForgetFrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
     typealias Decode = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias Sample = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int32
 
@@ -28,6 +29,7 @@ final class LlamaLibrary: @unchecked Sendable {
     let newContext: NewContext
     let freeContext: FreeHandle
     let clearMemory: FreeHandle
+    let forgetFrom: ForgetFrom
     let tokenize: Tokenize
     let tokenToPiece: TokenToPiece
     let isEndOfGeneration: IsEndOfGeneration
@@ -62,6 +64,7 @@ final class LlamaLibrary: @unchecked Sendable {
         newContext = try symbol("gl_new_context", as: NewContext.self)
         freeContext = try symbol("gl_free_context", as: FreeHandle.self)
         clearMemory = try symbol("gl_clear_memory", as: FreeHandle.self)
+        forgetFrom = try symbol("gl_forget_from", as: ForgetFrom.self)
         tokenize = try symbol("gl_tokenize", as: Tokenize.self)
         tokenToPiece = try symbol("gl_token_to_piece", as: TokenToPiece.self)
         isEndOfGeneration = try symbol("gl_is_end_of_generation", as: IsEndOfGeneration.self)

@@ -1,10 +1,11 @@
-/// The C source of `libgander_llama.so`, a thin layer over llama.cpp's C API that `gander local install` compiles
+/// The source of `libgander_llama.so`, a thin layer over llama.cpp's C API that `gander local install` compiles
 /// against the installed `llama.h`. It keeps llama.cpp's structs (which change between versions and are passed by
 /// value) on the C side, so Gander itself needs neither the header nor the library to build, and talks to the shim
-/// through plain pointers and integers only.
+/// through plain pointers and integers only. It is C++ for one reason: llama.cpp's grammar code throws C++
+/// exceptions through its C API, and only C++ can catch them before they end the process.
 enum LlamaShimSource {
     /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
-    static let version = 3
+    static let version = 4
 
     static let text = #"""
     #include <llama.h>
@@ -12,8 +13,11 @@ enum LlamaShimSource {
     #include <stdio.h>
     #include <stdlib.h>
     #include <string.h>
+    #include <vector>
 
-    int gl_shim_version(void) { return 3; }
+    extern "C" {
+
+    int gl_shim_version(void) { return 4; }
 
     static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
         (void)level; (void)text; (void)user;
@@ -38,12 +42,12 @@ enum LlamaShimSource {
 
     int gl_apply_template(const char *tmpl, const char **roles, const char **contents, int count, int add_assistant,
                           char *buffer, int length) {
-        struct llama_chat_message messages[count > 0 ? count : 1];
+        std::vector<llama_chat_message> messages((size_t)(count > 0 ? count : 1));
         for (int i = 0; i < count; i++) {
             messages[i].role = roles[i];
             messages[i].content = contents[i];
         }
-        return llama_chat_apply_template(tmpl, messages, (size_t)count, add_assistant != 0, buffer, length);
+        return llama_chat_apply_template(tmpl, messages.data(), (size_t)count, add_assistant != 0, buffer, length);
     }
 
     void *gl_new_context(void *model, int n_ctx, int n_batch, int n_threads) {
@@ -63,6 +67,12 @@ enum LlamaShimSource {
         llama_memory_clear(llama_get_memory((struct llama_context *)context), 1);
     }
 
+    /* Forgets the cached positions from `from` on, keeping the prefix a new prompt shares with the last one.
+       Returns 0 when the cache cannot drop part of a sequence (some architectures), so the caller starts over. */
+    int gl_forget_from(void *context, int from) {
+        return llama_memory_seq_rm(llama_get_memory((struct llama_context *)context), 0, from, -1) ? 1 : 0;
+    }
+
     int gl_tokenize(void *model, const char *text, int length, int *tokens, int capacity, int add_special) {
         const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
         return llama_tokenize(vocab, text, length, (llama_token *)tokens, capacity, add_special != 0, 1);
@@ -78,7 +88,9 @@ enum LlamaShimSource {
     }
 
     /* A sampler: the sampling chain, and the grammar kept apart from it. Checking one sampled token against the
-       grammar is cheap; masking the whole vocabulary is not, so that is done only when the token is rejected. */
+       grammar is cheap; masking the whole vocabulary is not, so that is done only when the token is rejected.
+       With a trigger, the grammar is lazy: it constrains nothing until the output matches the trigger pattern
+       (llama.cpp feeds it the text from the pattern's first group on), so plain text costs no grammar work. */
     struct gl_sampler {
         struct llama_sampler *chain;
         struct llama_sampler *grammar;
@@ -87,15 +99,24 @@ enum LlamaShimSource {
         int vocab_size;
     };
 
-    void *gl_new_sampler(void *model, const char *grammar, float temperature, float top_p, unsigned int seed) {
+    void *gl_new_sampler(void *model, const char *grammar, const char *trigger, float temperature, float top_p,
+                         unsigned int seed) {
         const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
-        struct gl_sampler *sampler = calloc(1, sizeof(struct gl_sampler));
+        struct gl_sampler *sampler = (struct gl_sampler *)calloc(1, sizeof(struct gl_sampler));
         if (sampler == NULL) return NULL;
         sampler->vocab = vocab;
         sampler->vocab_size = llama_vocab_n_tokens(vocab);
-        sampler->candidates = malloc(sizeof(llama_token_data) * (size_t)sampler->vocab_size);
+        sampler->candidates = (llama_token_data *)malloc(sizeof(llama_token_data) * (size_t)sampler->vocab_size);
         if (grammar != NULL && grammar[0] != 0) {
-            sampler->grammar = llama_sampler_init_grammar(vocab, grammar, "root");
+            try {
+                if (trigger != NULL && trigger[0] != 0) {
+                    sampler->grammar = llama_sampler_init_grammar_lazy_patterns(vocab, grammar, "root", &trigger, 1, NULL, 0);
+                } else {
+                    sampler->grammar = llama_sampler_init_grammar(vocab, grammar, "root");
+                }
+            } catch (...) {
+                sampler->grammar = NULL;
+            }
             if (sampler->grammar == NULL) {
                 free(sampler->candidates);
                 free(sampler);
@@ -117,7 +138,7 @@ enum LlamaShimSource {
     }
 
     void gl_free_sampler(void *handle) {
-        struct gl_sampler *sampler = handle;
+        struct gl_sampler *sampler = (struct gl_sampler *)handle;
         llama_sampler_free(sampler->chain);
         if (sampler->grammar) llama_sampler_free(sampler->grammar);
         free(sampler->candidates);
@@ -134,23 +155,29 @@ enum LlamaShimSource {
         return array;
     }
 
+    /* The next token, or -1 when the grammar could not go on (llama.cpp signals that by throwing). */
     int gl_sample(void *handle, void *context) {
-        struct gl_sampler *sampler = handle;
+        struct gl_sampler *sampler = (struct gl_sampler *)handle;
         const float *logits = llama_get_logits_ith((struct llama_context *)context, -1);
         llama_token_data_array array = gl_candidates(sampler, logits);
         llama_sampler_apply(sampler->chain, &array);
         llama_token token = array.data[array.selected].id;
         if (sampler->grammar != NULL) {
-            llama_token_data single = { token, 1.0f, 0.0f };
-            llama_token_data_array check = { &single, 1, -1, 0 };
-            llama_sampler_apply(sampler->grammar, &check);
-            if (check.data[0].logit == -INFINITY) {
-                array = gl_candidates(sampler, logits);
-                llama_sampler_apply(sampler->grammar, &array);
-                llama_sampler_apply(sampler->chain, &array);
-                token = array.data[array.selected].id;
+            try {
+                llama_token_data single = { token, 1.0f, 0.0f };
+                llama_token_data_array check = { &single, 1, -1, 0 };
+                llama_sampler_apply(sampler->grammar, &check);
+                if (check.data[0].logit == -INFINITY) {
+                    array = gl_candidates(sampler, logits);
+                    llama_sampler_apply(sampler->grammar, &array);
+                    llama_sampler_apply(sampler->chain, &array);
+                    token = array.data[array.selected].id;
+                    if (array.data[array.selected].logit == -INFINITY) return -1;
+                }
+                llama_sampler_accept(sampler->grammar, token);
+            } catch (...) {
+                return -1;
             }
-            llama_sampler_accept(sampler->grammar, token);
         }
         llama_sampler_accept(sampler->chain, token);
         return token;
@@ -159,6 +186,8 @@ enum LlamaShimSource {
     int gl_decode(void *context, int *tokens, int count) {
         return llama_decode((struct llama_context *)context, llama_batch_get_one((llama_token *)tokens, count));
     }
+
+    }  // extern "C"
 
     """#
 }

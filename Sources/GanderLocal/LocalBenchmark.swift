@@ -1,4 +1,5 @@
 import Foundation
+import GanderCore
 
 /// How fast a local model runs on this machine: `gander local bench`.
 public struct LocalBenchmark: Codable, Sendable {
@@ -18,7 +19,8 @@ public struct LocalBenchmark: Codable, Sendable {
 
 extension LocalProvider {
     /// Loads the model and generates an answer to `user`, timing each phase the way llama.cpp's users measure them.
-    public func benchmark(system: String, user: String) throws -> LocalBenchmark {
+    /// `constrained` holds the reply to Gander's JSON tool-call grammar, to measure what the grammar costs.
+    public func benchmark(system: String, user: String, constrained: Bool = false) throws -> LocalBenchmark {
         let clock = ContinuousClock()
         let loadStart = clock.now
         let engine = try loadedEngine()
@@ -28,11 +30,12 @@ extension LocalProvider {
         var decoder = UTF8Accumulator()
         var text = ""
         let start = clock.now
-        let generated = try engine.generate(prompt: prompt, grammar: nil, sampling: sampling) { bytes in
+        let grammar = constrained ? ToolCallGrammar(tools: LocalBenchmark.sampleTools).text : nil
+        let generated = try engine.generate(prompt: prompt, grammar: grammar, sampling: sampling) { bytes in
             if firstToken == nil { firstToken = clock.now }
             text += decoder.append(bytes)
             return true
-        }
+        }.tokens
         let end = clock.now
         let first = firstToken ?? end
         let decoding = (end - first).seconds
@@ -41,6 +44,13 @@ extension LocalProvider {
             timeToFirstTokenSeconds: (first - start).seconds, generatedTokens: generated,
             tokensPerSecond: generated > 1 && decoding > 0 ? Double(generated - 1) / decoding : 0, text: text)
     }
+}
+
+extension LocalBenchmark {
+    /// Tools of the developer kind, for a grammar as large as a real request's.
+    static let sampleTools: [ToolSpec] = LocalToolset(tools: ["developer__text_editor", "developer__shell", "developer__search"].map {
+        ToolSpec(name: $0, description: "", inputSchema: ["type": "object"])
+    }, compact: true).offered
 }
 
 extension Duration {

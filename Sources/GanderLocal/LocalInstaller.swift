@@ -63,11 +63,11 @@ public struct LocalInstaller: Sendable {
         guard let header = Self.findHeader(in: sitePackages) else {
             throw LocalModelError.installFailed("llama.h was not found under \(sitePackages.path)")
         }
-        let source = runtime.directory.appendingPathComponent("gander_llama.c")
+        let source = runtime.directory.appendingPathComponent("gander_llama.cpp")
         try LlamaShimSource.text.write(to: source, atomically: true, encoding: .utf8)
         let includes = Set([header.deletingLastPathComponent().path, Self.ggmlInclude(near: header)].compactMap { $0 })
         let temporary = runtime.shim.appendingPathExtension("tmp")
-        try run(Self.compiler(), ["-shared", "-fPIC", "-O2", "-o", temporary.path, source.path]
+        try run(Self.compiler(), ["-shared", "-fPIC", "-O2", "-std=c++17", "-o", temporary.path, source.path]
             + includes.sorted().map { "-I" + $0 }
             + ["-L" + libraryDirectory.path, "-lllama", "-Wl,-rpath," + libraryDirectory.path])
         // rename(2) replaces an older shim in one step, so a running Gander never sees half a file.
@@ -105,12 +105,12 @@ public struct LocalInstaller: Sendable {
     }
 
     private static func compiler() throws -> String {
-        for name in ["cc", "gcc", "clang"] {
+        for name in ["c++", "g++", "clang++"] {
             if let path = Self.pathCandidates(name).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
                 return path
             }
         }
-        throw LocalModelError.installFailed("no C compiler was found; install one (Debian: apt install build-essential)")
+        throw LocalModelError.installFailed("no C++ compiler was found; install one (Debian: apt install build-essential)")
     }
 
     private static func pathCandidates(_ name: String) -> [String] {

@@ -14,15 +14,17 @@ public final class LocalProvider: ModelProvider, Sendable {
     private let contextLimit: Int?
     let sampling: SamplingSettings
     private let threads: Int
+    /// Where the agent works: what a small model is shown of it and held to.
+    private let workingDirectory: URL
     /// Loaded on first use and kept for the process's life; generation runs one call at a time.
     private let engine = Mutex<LlamaEngine?>(nil)
     private let generationLock = NSLock()
-
-    /// Text that ends a reply in chat formats, should the model write it as text rather than as its special token.
-    static let stopStrings = ["<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<end_of_turn>"]
+    /// Whether the notice that the GGUF has no usable chat template is still to be given (once per process).
+    private let templateNoticeDue = Atomic<Bool>(true)
 
     public init(runtime: LocalRuntime, model: String?, contextLimit: Int?, sampling: SamplingSettings,
-                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) throws {
+                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         let resolved = try runtime.resolveModel(model)
         self.runtime = runtime
         self.model = resolved.name
@@ -30,6 +32,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         self.contextLimit = contextLimit
         self.sampling = sampling
         self.threads = threads
+        self.workingDirectory = workingDirectory
     }
 
     /// The window llama.cpp opened for the model: the user's limit or the model's trained length, whichever is
@@ -77,77 +80,100 @@ public final class LocalProvider: ModelProvider, Sendable {
     private func generate(_ request: ModelRequest, cancelled: borrowing Atomic<Bool>,
                           emit: (ProviderEvent) -> Void) throws {
         let engine = try loadedEngine()
+        if !engine.hasUsableTemplate, templateNoticeDue.exchange(false, ordering: .relaxed) {
+            emit(.notice("\(model) carries no chat template llama.cpp can apply; its conversation is formatted with the "
+                         + "\(engine.fallbackTemplate) template, chosen by its architecture (\(engine.metadata?.architecture ?? "unknown"))"))
+        }
         let usesTools = !request.tools.isEmpty
-        let (prompt, dropped) = try fit(request, engine: engine, usesTools: usesTools)
+        let format = usesTools ? ToolCallFormat.detect(chatTemplate: engine.chatTemplateText) : .json
+        let workspace = usesTools && !format.isTrained ? WorkspaceSnapshot(directory: workingDirectory) : nil
+        let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
+        let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
+        let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace, seen: seen,
+                                   lookFirst: workspace?.lookFirst(for: instruction) ?? ([], []))
+        let (prompt, dropped) = try fit(request, engine: engine, format: usesTools ? format : nil, toolset: toolset,
+                                        workspace: workspace)
         if dropped > 0 {
             emit(.notice("the conversation is longer than the local model's \(engine.contextLength)-token window; "
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
         }
-        let grammar = usesTools ? ToolCallGrammar(tools: request.tools).text : nil
+        let task = LocalTask(instruction: instruction)
+        let mayAnswer = format.isTrained || !task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)
+        let constraint = usesTools ? format.constraint(for: toolset.callable, mayAnswer: mayAnswer) : nil
 
         var decoder = UTF8Accumulator()
         var reply = ""
-        var streamer = AnswerStreamer()
-        var heldBack = ""
-        var stoppedByString = false
-        var streamedAnswer = false
-        let generated = try engine.generate(prompt: prompt, grammar: grammar, sampling: sampling) { bytes in
+        var streamer = ReplyStreamer(format: usesTools ? format : nil)
+        var answerTokens = 0
+        var answerCutOff = false
+        var looped = false
+        // A call always gets the room the window has left, so it can finish; only answers are held to maxTokens.
+        var unbounded = sampling
+        unbounded.maxTokens = nil
+        let generation = try engine.generate(prompt: prompt, grammar: constraint?.grammar, trigger: constraint?.trigger,
+                                             sampling: unbounded) { bytes in
             if cancelled.load(ordering: .relaxed) { return false }
             let text = decoder.append(bytes)
-            guard !text.isEmpty else { return true }
             reply += text
-            if usesTools {
-                let answer = streamer.feed(text)
-                if !answer.isEmpty {
-                    streamedAnswer = true
-                    emit(.textDelta(answer))
+            let step = streamer.feed(text)
+            if !step.text.isEmpty { emit(.textDelta(step.text)) }
+            if step.stopped { return false }
+            if !streamer.inCall {
+                answerTokens += 1
+                if let cap = sampling.maxTokens, answerTokens >= cap {
+                    answerCutOff = true
+                    return false
                 }
-                return true
+                if answerTokens % 16 == 0, Self.isLooping(reply) {
+                    looped = true
+                    return false
+                }
             }
-            heldBack += text
-            if let stop = Self.stopStrings.compactMap({ heldBack.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
-                let before = String(heldBack[..<stop.lowerBound])
-                if !before.isEmpty { emit(.textDelta(before)) }
-                stoppedByString = true
-                return false
-            }
-            // Keep back a tail that could be the start of a stop string; pass the rest on.
-            let keep = Self.stopStrings.map { Self.overlap(of: heldBack, withPrefixOf: $0) }.max() ?? 0
-            let ready = String(heldBack.dropLast(keep))
-            if !ready.isEmpty { emit(.textDelta(ready)) }
-            heldBack = String(heldBack.suffix(keep))
             return true
         }
         if cancelled.load(ordering: .relaxed) { return }
-        if !usesTools, !stoppedByString, !heldBack.isEmpty { emit(.textDelta(heldBack)) }
-        emit(.usage(Usage(inputTokens: prompt.count, outputTokens: generated)))
+        let rest = streamer.finish()
+        if !rest.isEmpty { emit(.textDelta(rest)) }
+        emit(.usage(Usage(inputTokens: prompt.count - generation.reusedPromptTokens, outputTokens: generation.tokens,
+                          cacheReadTokens: generation.reusedPromptTokens)))
 
-        guard usesTools else { return emit(.stop(.endTurn)) }
-        switch LocalToolProtocol.parse(reply) {
-        case .toolCall(let name, let arguments):
-            emit(.toolCallStarted(index: 0, id: "", name: name))
-            emit(.toolCallArgumentsDelta(index: 0, fragment: arguments))
-            emit(.stop(.toolUse))
-        case .answer:
-            emit(.stop(.endTurn))  // its text has already streamed
-        case nil:
-            // Only a reply cut off by the token budget can break the grammar; what there is becomes the answer.
-            emit(.notice("the local model's reply was cut off after \(generated) tokens"))
-            if !streamedAnswer { emit(.textDelta(reply)) }
-            emit(.stop(.maxTokens))
+        if looped {
+            emit(.notice("the local model began repeating itself after \(generation.tokens) tokens and was stopped"))
         }
+        let cutOff = answerCutOff || looped || generation.hitBudget
+        guard usesTools else { return emit(.stop(cutOff ? .maxTokens : .endTurn)) }
+        guard !generation.grammarFailed, let parsed = format.parse(reply) else {
+            // Never pass a broken call on as an answer: it is dropped, and the stop reason says the reply is incomplete.
+            emit(.notice(generation.grammarFailed
+                ? "the local model's tool call could not be completed under its grammar and was dropped"
+                : "the local model's reply was cut off after \(generation.tokens) tokens, at the end of its "
+                    + "\(engine.contextLength)-token window, inside a tool call; the call was dropped"))
+            return emit(.stop(.maxTokens))
+        }
+        if parsed.calls.isEmpty {
+            if format == .json, !streamer.streamedAnswer, !parsed.text.isEmpty { emit(.textDelta(parsed.text)) }
+            return emit(.stop(cutOff ? .maxTokens : .endTurn))
+        }
+        for (index, call) in parsed.calls.enumerated() {
+            let real = toolset.realCall(name: call.name, arguments: call.arguments)
+            emit(.toolCallStarted(index: index, id: "", name: real.name))
+            emit(.toolCallArgumentsDelta(index: index, fragment: real.arguments.canonicalText))
+        }
+        emit(.stop(.toolUse))
     }
 
     /// The prompt's tokens, leaving out the oldest turns (never the first instruction or the latest turn) until the
     /// prompt and room for a reply fit the window. Returns the tokens and how many messages were left out.
-    private func fit(_ request: ModelRequest, engine: LlamaEngine, usesTools: Bool) throws -> ([Int32], Int) {
+    private func fit(_ request: ModelRequest, engine: LlamaEngine, format: ToolCallFormat?,
+                     toolset: LocalToolset, workspace: WorkspaceSnapshot?) throws -> ([Int32], Int) {
         var system = request.systemPrompt
-        if usesTools { system += "\n\n" + LocalToolProtocol.systemSection(for: request.tools) }
-        let reserve = min(sampling.maxTokens, engine.contextLength / 4)
+        if let format { system += "\n\n" + format.systemSection(for: toolset.offered, workspace: workspace) }
+        let reserve = min(sampling.maxTokens ?? 512, engine.contextLength / 4)
         var messages = request.messages
         var dropped = 0
         while true {
-            let tokens = engine.tokenize(engine.applyTemplate(turns(system: system, messages: messages, usesTools: usesTools)))
+            let turns = turns(system: system, messages: messages, format: format, toolset: toolset)
+            let tokens = engine.tokenize(engine.applyTemplate(turns))
             if tokens.count + reserve <= engine.contextLength { return (tokens, dropped) }
             guard messages.count > 2 else {
                 throw LocalModelError.promptTooLong(tokens: tokens.count + reserve, window: engine.contextLength)
@@ -157,19 +183,42 @@ public final class LocalProvider: ModelProvider, Sendable {
         }
     }
 
-    private func turns(system: String, messages: [Message], usesTools: Bool) -> [(role: String, content: String)] {
+    /// The conversation as chat turns, tool calls and results written the way `format` has the model see them.
+    private func turns(system: String, messages: [Message], format: ToolCallFormat?,
+                       toolset: LocalToolset) -> [(role: String, content: String)] {
         var turns: [(role: String, content: String)] = [("system", system)]
+        turns += format?.examples ?? []
+        guard let format else {
+            return turns + messages.map { ($0.role == .assistant ? "assistant" : "user", $0.text) }
+        }
+        let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Small untrained models lose the task after a long result; theirs is repeated with each result.
+        let task = format == .json ? messages.last(where: { $0.role == .user && !$0.text.isEmpty }).map { LocalTask(instruction: $0.text) } : nil
         for message in messages {
             switch message.role {
             case .assistant:
-                turns.append(("assistant", usesTools ? LocalToolProtocol.render(message) : message.text))
+                let modelCalls = message.toolCalls.map {
+                    toolset.modelCall(name: $0.name, arguments: (try? JSONValue(parsing: $0.arguments)) ?? [:])
+                }
+                turns.append(("assistant", format.renderReply(text: message.text, calls: modelCalls)))
             case .user:
-                var parts = message.toolResults.map { "Result of \($0.toolName)\($0.isError ? " (error)" : ""):\n\($0.text)" }
-                if !message.text.isEmpty { parts.append(message.text) }
-                turns.append(("user", parts.joined(separator: "\n\n")))
+                let results = message.toolResults.map {
+                    (name: toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID]), text: $0.text, isError: $0.isError)
+                }
+                if !results.isEmpty { turns.append(format.renderResults(results, task: task)) }
+                if !message.text.isEmpty { turns.append(("user", message.text)) }
             }
         }
         return turns
+    }
+
+    /// Whether the end of `text` is one phrase over and over, as small models fall into: its last 40 characters
+    /// occur four times or more in its last 1,000.
+    static func isLooping(_ text: String) -> Bool {
+        guard text.count >= 200 else { return false }
+        let recent = text.suffix(1000)
+        let phrase = String(recent.suffix(40))
+        return recent.ranges(of: phrase).count >= 4
     }
 
     /// How many characters at the end of `text` begin `stop`.

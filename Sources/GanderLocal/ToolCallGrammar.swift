@@ -1,11 +1,17 @@
 import GanderCore
 
-/// A GBNF grammar (llama.cpp's grammar format) that lets a model write only one of two things: a call to one of the
-/// offered tools, `{"name": "...", "arguments": {...}}`, whose arguments fit that tool's JSON Schema, or an answer,
-/// `{"answer": "..."}`. Decoding under it cannot produce a malformed call, which is what makes small models usable
-/// as agents.
+/// A GBNF grammar (llama.cpp's grammar format) for one reply: a call to one of the offered tools,
+/// `{"name": "...", "<argumentsKey>": {...}}`, whose arguments fit that tool's JSON Schema, optionally wrapped in the
+/// model's own call markers (`<tool_call>` … `</tool_call>`), or, when `allowsAnswer`, an answer `{"answer": "..."}`.
+/// Decoding under it cannot produce a malformed call, which is what makes small models usable as agents.
 struct ToolCallGrammar {
     let tools: [ToolSpec]
+    var argumentsKey = "arguments"
+    /// The reply may be `{"answer": "..."}` instead of a call (Gander's own JSON protocol).
+    var allowsAnswer = true
+    /// Text around the call object, e.g. the model's trained `<tool_call>` tags.
+    var opening = ""
+    var closing = ""
 
     var text: String {
         var builder = RuleBuilder()
@@ -15,10 +21,13 @@ struct ToolCallGrammar {
             alternatives.append(
                 #""{" ws "\"name\"" ws ":" ws "#
                     + Self.literal("\"\(tool.name)\"")
-                    + #" ws "," ws "\"arguments\"" ws ":" ws "# + arguments + #" ws "}""#)
+                    + #" ws "," ws "# + Self.literal("\"\(argumentsKey)\"") + #" ws ":" ws "# + arguments + #" ws "}""#)
         }
-        alternatives.append(#""{" ws "\"answer\"" ws ":" ws string ws "}""#)
-        var lines = ["root ::= " + alternatives.joined(separator: " | ")]
+        if allowsAnswer { alternatives.append(#""{" ws "\"answer\"" ws ":" ws string ws "}""#) }
+        var call = "( " + alternatives.joined(separator: " | ") + " )"
+        if !opening.isEmpty { call = Self.literal(opening) + " ws " + call }
+        if !closing.isEmpty { call += " ws " + Self.literal(closing) }
+        var lines = ["root ::= " + call]
         lines += builder.rules
         lines += RuleBuilder.primitives
         return lines.joined(separator: "\n") + "\n"

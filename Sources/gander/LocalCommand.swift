@@ -71,11 +71,14 @@ extension LocalCommand {
         @Option(help: "Threads for llama.cpp.")
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
+        @Flag(help: "Hold the reply to Gander's tool-call grammar, to measure what constrained decoding costs.")
+        var constrained = false
+
         func run() throws {
             let provider = try LocalProvider(
                 runtime: LocalRuntime(environment: ProcessInfo.processInfo.environment), model: model,
                 contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads)
-            let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt)
+            let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt, constrained: constrained)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

@@ -11,6 +11,7 @@ struct DirectoryListing {
         var lines: [String] = []
         var omitted = 0
         var protectedCount = 0
+        var direct = (files: 0, folders: 0)
         func list(_ directory: URL, depth: Int, prefix: String) throws {
             let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
             for name in names where name != ".git" {
@@ -20,6 +21,9 @@ struct DirectoryListing {
                 if protected.protects(child.path, isDirectory: isDirectory.boolValue) {
                     protectedCount += 1
                     continue
+                }
+                if depth == 1 {
+                    if isDirectory.boolValue { direct.folders += 1 } else { direct.files += 1 }
                 }
                 guard lines.count < Self.maxEntries else {
                     omitted += 1
@@ -33,7 +37,10 @@ struct DirectoryListing {
             }
         }
         try list(root, depth: 1, prefix: "")
-        var text = "\(root.path)/ (two levels deep)\n" + lines.joined(separator: "\n")
+        // The counts up front: models, small ones above all, miscount a list they are asked about.
+        func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+        var text = "\(root.path)/ (two levels deep; directly in it: \(count(direct.files, "file")), "
+            + "\(count(direct.folders, "folder")))\n" + lines.joined(separator: "\n")
         if lines.isEmpty { text += "(empty)" }
         if omitted > 0 { text += "\n[\(omitted) more entries not shown; view a subdirectory to see them]" }
         return text + SearchTool.protectedNote(protectedCount)

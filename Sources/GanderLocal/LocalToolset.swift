@@ -1,0 +1,201 @@
+import Foundation
+import GanderCore
+
+/// The tools as a local model sees them. The developer extension's tools are general: `text_editor` takes one of
+/// five commands, each with its own optional arguments, and a small model calls `create` without `file_text` as
+/// readily as with it. Here each job is one verb whose every argument is required, so the grammar built from these
+/// schemas cannot produce a call the tool would refuse. Calls are translated back to the real tools before they
+/// leave the provider, and past calls are shown to the model in its own verbs, so the agent, the session and the
+/// permissions see only the real tools.
+struct LocalToolset {
+    /// What the model is offered.
+    let offered: [ToolSpec]
+    /// What the grammar lets it call now: `offered`, or only looking at what the instruction is about when it has
+    /// not looked yet (small models otherwise guess at contents, or edit what they have not seen).
+    let callable: [ToolSpec]
+    private let realNames: Set<String>
+
+    private static let editor = "developer__text_editor"
+    private static let shell = "developer__shell"
+    private static let search = "developer__search"
+
+    /// One verb and the real tool it stands for.
+    private struct Verb: Sendable {
+        let spec: ToolSpec
+        let tool: String
+        /// The real tool's arguments for the verb's.
+        let translate: @Sendable ([String: JSONValue]) -> [String: JSONValue]
+    }
+
+    private static func strings(_ names: [(String, String)]) -> JSONValue {
+        var properties: [String: JSONValue] = [:]
+        for (name, description) in names { properties[name] = ["type": "string", "description": .string(description)] }
+        return ["type": "object", "properties": .object(properties),
+                "required": .array(names.map { .string($0.0) }), "additionalProperties": false]
+    }
+
+    private static let verbs: [Verb] = [
+        Verb(spec: ToolSpec(name: "read_file", description: "Show the contents of a file.",
+                            inputSchema: strings([("path", "The file to read.")]), isReadOnly: true),
+             tool: editor, translate: { ["command": "view", "path": $0["path"] ?? ""] }),
+        Verb(spec: ToolSpec(name: "list_files", description: "List the files in a directory; \".\" is the working directory.",
+                            inputSchema: strings([("path", "The directory to list.")]), isReadOnly: true),
+             tool: editor, translate: { ["command": "view", "path": $0["path"] ?? "."] }),
+        Verb(spec: ToolSpec(name: "write_file", description: "Create or overwrite a file with the given content.",
+                            inputSchema: strings([("path", "The file to write."), ("content", "The whole new content of the file.")])),
+             tool: editor, translate: { ["command": "create", "path": $0["path"] ?? "", "file_text": $0["content"] ?? ""] }),
+        Verb(spec: ToolSpec(name: "replace_text", description: "Replace text in a file: `old` must appear in the file exactly once.",
+                            inputSchema: strings([("path", "The file to change."), ("old", "The exact text to replace."),
+                                                  ("new", "The text to put in its place.")])),
+             tool: editor, translate: {
+                 ["command": "str_replace", "path": $0["path"] ?? "", "old_str": $0["old"] ?? "", "new_str": $0["new"] ?? ""]
+             }),
+        Verb(spec: ToolSpec(name: "run_command", description: "Run a shell command (bash) and show its output.",
+                            inputSchema: strings([("command", "The command line to run.")])),
+             tool: shell, translate: { ["command": $0["command"] ?? ""] }),
+        Verb(spec: ToolSpec(name: "search_text", description: "Find the lines of the project's files that match a regular expression.",
+                            inputSchema: strings([("pattern", "The regular expression to look for.")]), isReadOnly: true),
+             tool: search, translate: { ["pattern": $0["pattern"] ?? ""] }),
+    ]
+
+    /// `tools` as offered by the agent. `compact` leaves out the built-in memory and todo tools, for models small
+    /// enough that every extra tool in the prompt makes their choice worse. With a `workspace`, the paths of
+    /// reading, listing and editing are held to what is there, and `seen` (files already read, folders already
+    /// listed, as `verb path`) are not offered again: a small model otherwise repeats its last call for ever.
+    init(tools: [ToolSpec], compact: Bool, workspace: WorkspaceSnapshot? = nil, seen: Set<String> = [],
+         lookFirst: (files: [String], folders: [String]) = ([], [])) {
+        let names = Set(tools.map(\.name))
+        realNames = names
+        var offered: [ToolSpec] = []
+        for verb in Self.verbs where names.contains(verb.tool) {
+            guard let workspace else {
+                offered.append(verb.spec)
+                continue
+            }
+            let name = verb.spec.name
+            switch name {
+            case "read_file", "list_files":
+                let paths = (name == "read_file" ? workspace.files : workspace.directories).filter { !seen.contains("\(name) \($0)") }
+                if !paths.isEmpty { offered.append(Self.restricting(verb.spec, path: paths)) }
+            case "replace_text" where !workspace.files.isEmpty: offered.append(Self.restricting(verb.spec, path: workspace.files))
+            case "replace_text": continue
+            case "search_text" where compact: continue  // reading a named file serves a small model better
+            default: offered.append(verb.spec)
+            }
+        }
+        let replaced: Set<String> = [Self.editor, Self.shell, Self.search]
+        for tool in tools where !replaced.contains(tool.name) {
+            if compact, tool.name.hasPrefix("memory__") || tool.name.hasPrefix("todo__") { continue }
+            offered.append(tool)
+        }
+        self.offered = offered
+        var looks: [ToolSpec] = []
+        for (verbName, paths) in [("read_file", lookFirst.files), ("list_files", lookFirst.folders)] {
+            let unseen = paths.filter { !seen.contains("\(verbName) \($0)") }
+            if !unseen.isEmpty, let verb = Self.verbs.first(where: { $0.spec.name == verbName }), names.contains(verb.tool) {
+                looks.append(Self.restricting(verb.spec, path: unseen))
+            }
+        }
+        if !looks.isEmpty {
+            callable = looks
+        } else {
+            callable = offered
+        }
+    }
+
+    /// `spec` with its `path` argument held to `choices`.
+    private static func restricting(_ spec: ToolSpec, path choices: [String]) -> ToolSpec {
+        guard case .object(var schema) = spec.inputSchema,
+              case .object(var properties)? = schema["properties"], case .object(var path)? = properties["path"]
+        else { return spec }
+        path["enum"] = .array(choices.map { .string($0) })
+        properties["path"] = .object(path)
+        schema["properties"] = .object(properties)
+        var restricted = spec
+        restricted.inputSchema = .object(schema)
+        return restricted
+    }
+
+    /// The real tool call for a call the model made.
+    func realCall(name: String, arguments: JSONValue) -> (name: String, arguments: JSONValue) {
+        guard let verb = Self.verbs.first(where: { $0.spec.name == name }), realNames.contains(verb.tool) else {
+            return (name, arguments)
+        }
+        return (verb.tool, .object(verb.translate(arguments.objectValue ?? [:])))
+    }
+
+    /// A past real call as the model would have made it, in its verbs.
+    func modelCall(name: String, arguments: JSONValue) -> (name: String, arguments: JSONValue) {
+        let given = arguments.objectValue ?? [:]
+        func verb(_ verb: String, _ pairs: [(String, String)]) -> (name: String, arguments: JSONValue) {
+            var translated: [String: JSONValue] = [:]
+            for (mine, theirs) in pairs { translated[mine] = given[theirs] ?? "" }
+            return (verb, .object(translated))
+        }
+        switch (name, given["command"]?.stringValue) {
+        case (Self.editor, "view"):
+            let path = given["path"]?.stringValue ?? ""
+            let looksLikeDirectory = path == "." || path.hasSuffix("/") || !(path.split(separator: "/").last ?? "").contains(".")
+            return verb(looksLikeDirectory ? "list_files" : "read_file", [("path", "path")])
+        case (Self.editor, "create"): return verb("write_file", [("path", "path"), ("content", "file_text")])
+        case (Self.editor, "str_replace"): return verb("replace_text", [("path", "path"), ("old", "old_str"), ("new", "new_str")])
+        case (Self.shell, _): return verb("run_command", [("command", "command")])
+        case (Self.search, _) where given.count == 1: return verb("search_text", [("pattern", "pattern")])
+        default: return (name, arguments)
+        }
+    }
+
+    /// What the model has already seen in `messages` since the user last spoke: `verb path` of each successful
+    /// read and listing.
+    func seen(in messages: [Message]) -> Set<String> {
+        let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
+        let recent = messages[lastInstruction...]
+        let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
+        var seen: Set<String> = []
+        for call in recent.flatMap(\.toolCalls) where succeeded.contains(call.id) {
+            let view = modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:])
+            if view.name == "read_file" || view.name == "list_files", let path = view.arguments["path"]?.stringValue {
+                seen.insert("\(view.name) \(path)")
+            }
+        }
+        return seen
+    }
+
+    /// The name the model knows a real tool's result by.
+    func modelName(ofResultFrom tool: String, call: ToolCall?) -> String {
+        guard let call else { return tool }
+        return modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
+    }
+}
+
+/// What a small untrained model is asked to do, as far as the harness can tell, so it can hold the model to it: a
+/// request to change something cannot be answered before a change was made, since a small model otherwise reads
+/// the file and declares the work done.
+struct LocalTask {
+    let instruction: String
+    let asksForChange: Bool
+
+    private static let changeVerbs: Set<String> = [
+        "create", "write", "make", "add", "append", "insert", "fix", "replace", "change", "rename", "move", "delete",
+        "remove", "update", "edit", "mkdir",
+    ]
+
+    init(instruction: String) {
+        self.instruction = instruction
+        let words = instruction.lowercased().split { !$0.isLetter }.map(String.init)
+        asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
+            && words.contains(where: Self.changeVerbs.contains)
+    }
+
+    /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.
+    func changeMade(in messages: [Message], toolset: LocalToolset) -> Bool {
+        let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
+        let recent = messages[lastInstruction...]
+        let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
+        return recent.flatMap(\.toolCalls).contains { call in
+            guard succeeded.contains(call.id) else { return false }
+            let name = toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
+            return !["read_file", "list_files", "search_text"].contains(name)
+        }
+    }
+}

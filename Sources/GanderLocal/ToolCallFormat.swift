@@ -1,0 +1,241 @@
+import Foundation
+import GanderCore
+
+/// How a local model is asked to call tools and how its calls are read back: in the format it was trained on when
+/// its chat template shows one, else Gander's own JSON protocol.
+enum ToolCallFormat: String, Sendable, Equatable {
+    /// Gander's protocol for models with no tool training: every reply is one JSON object, a call or
+    /// `{"answer": "..."}`, under a grammar from the first token.
+    case json
+    /// `<tool_call>{"name": …, "arguments": {…}}</tool_call>` with the tools in `<tools>` in the system prompt and
+    /// results in `<tool_response>`: Qwen 2.5 and 3, Hermes 2 and 3, SmolLM3 and others trained the Hermes way.
+    case hermes
+    /// Llama 3.1–3.3: a reply that is a call is one JSON object `{"name": …, "parameters": {…}}`; results come back
+    /// in the `ipython` role.
+    case llama3
+
+    /// The format a chat template was written for.
+    static func detect(chatTemplate: String?) -> ToolCallFormat {
+        guard let template = chatTemplate else { return .json }
+        if template.contains("<tool_call>") { return .hermes }
+        if template.contains("<|start_header_id|>"), template.contains("ipython") || template.contains("<|python_tag|>") {
+            return .llama3
+        }
+        return .json
+    }
+
+    /// Whether the model was trained to call tools (any format but Gander's own).
+    var isTrained: Bool { self != .json }
+
+    // MARK: the prompt
+
+    /// The system prompt's part that offers `tools`; for untrained models also what is in the working directory.
+    func systemSection(for tools: [ToolSpec], workspace: WorkspaceSnapshot? = nil) -> String {
+        switch self {
+        case .json:
+            var text = ""
+            if let workspace, !workspace.files.isEmpty {
+                text += "Files in the working directory: \(workspace.files.joined(separator: ", "))\n\n"
+            }
+            text += "# Tools\n"
+            for tool in tools {
+                let arguments = tool.inputSchema["properties"]?.objectValue?.keys.sorted() ?? []
+                text += "\n- \(tool.name)(\(arguments.joined(separator: ", "))): \(tool.description)"
+            }
+            return text + """
+
+
+                Reply with exactly one JSON object and nothing else. To call a tool: \
+                {"name": "<tool>", "arguments": {<arguments>}}. When you have what the user asked for, answer: \
+                {"answer": "<your reply>"}. Call a tool only when the task needs one; a question you can answer \
+                yourself gets an answer at once.
+                """
+        case .hermes:
+            let lines = tools.map(Self.functionDeclaration).joined(separator: "\n")
+            return """
+                # Tools
+
+                You may call one or more functions to assist with the user query.
+
+                You are provided with function signatures within <tools></tools> XML tags:
+                <tools>
+                \(lines)
+                </tools>
+
+                For each function call, return a json object with function name and arguments within \
+                <tool_call></tool_call> XML tags:
+                <tool_call>
+                {"name": <function-name>, "arguments": <args-json-object>}
+                </tool_call>
+                """
+        case .llama3:
+            let lines = tools.map(Self.functionDeclaration).joined(separator: "\n\n")
+            return """
+                Environment: ipython
+
+                You have access to the following functions. To call a function, respond with only a JSON object \
+                in the format {"name": function name, "parameters": dictionary of argument name and its value}. \
+                Do not use variables. Answer in plain text when no function is needed.
+
+                \(lines)
+                """
+        }
+    }
+
+    /// Short worked exchanges shown before the conversation to a model with no tool training, which learns the
+    /// protocol from examples far better than from a description. Their files are not in the working directory, and
+    /// the grammar's path lists keep the model from copying them.
+    var examples: [(role: String, content: String)] {
+        guard self == .json else { return [] }
+        return [
+            ("user", "What does example/greeting.txt say?"),
+            ("assistant", #"{"name": "read_file", "arguments": {"path": "example/greeting.txt"}}"#),
+            ("user", "Result of read_file:\nGood morning, team!\n\nThe task was: What does example/greeting.txt say?\nIf the result above gives what the task needs, answer now."),
+            ("assistant", #"{"answer": "Good morning, team!"}"#),
+            ("user", "What is the capital of France?"),
+            ("assistant", #"{"answer": "The capital of France is Paris."}"#),
+            ("user", "Fix the typo 'helo' in example/hi.txt."),
+            ("assistant", #"{"name": "read_file", "arguments": {"path": "example/hi.txt"}}"#),
+            ("user", "Result of read_file:\nhelo world\n\nThe task was: Fix the typo 'helo' in example/hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"name": "replace_text", "arguments": {"path": "example/hi.txt", "old": "helo", "new": "hello"}}"#),
+            ("user", "Result of replace_text:\nEdited example/hi.txt.\n\nThe task was: Fix the typo 'helo' in example/hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: example/hi.txt now says hello world."}"#),
+            ("user", "Create example/todo.md containing: - call Sam"),
+            ("assistant", #"{"name": "write_file", "arguments": {"path": "example/todo.md", "content": "- call Sam"}}"#),
+            ("user", "Result of write_file:\nCreated example/todo.md (1 lines).\n\nThe task was: Create example/todo.md containing: - call Sam\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: example/todo.md says - call Sam"}"#),
+            ("user", "Delete example/tmp.log."),
+            ("assistant", #"{"name": "run_command", "arguments": {"command": "rm example/tmp.log"}}"#),
+            ("user", "Result of run_command:\nexit code: 0\n\nThe task was: Delete example/tmp.log.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: example/tmp.log is deleted."}"#),
+            ("user", "Run example/count.sh and tell me its output."),
+            ("assistant", #"{"name": "run_command", "arguments": {"command": "sh example/count.sh"}}"#),
+            ("user", "Result of run_command:\ncounted 12 items\n\nThe task was: Run example/count.sh and tell me its output.\nIf the result above gives what the task needs, answer now."),
+            ("assistant", #"{"answer": "counted 12 items"}"#),
+        ]
+    }
+
+    private static func functionDeclaration(_ tool: ToolSpec) -> String {
+        JSONValue.object(["type": "function", "function": [
+            "name": .string(tool.name), "description": .string(tool.description), "parameters": tool.inputSchema,
+        ]]).canonicalText
+    }
+
+    /// A past reply as the model would have written it. `calls` are in the model's own tool names.
+    func renderReply(text: String, calls: [(name: String, arguments: JSONValue)]) -> String {
+        switch self {
+        case .json:
+            guard let call = calls.first else { return JSONValue.object(["answer": .string(text)]).canonicalText }
+            return JSONValue.object(["name": .string(call.name), "arguments": call.arguments]).canonicalText
+        case .hermes:
+            let rendered = calls.map {
+                "<tool_call>\n" + JSONValue.object(["name": .string($0.name), "arguments": $0.arguments]).canonicalText + "\n</tool_call>"
+            }
+            return ([text].filter { !$0.isEmpty } + rendered).joined(separator: "\n")
+        case .llama3:
+            guard let call = calls.first else { return text }
+            return JSONValue.object(["name": .string(call.name), "parameters": call.arguments]).canonicalText
+        }
+    }
+
+    /// The turn that hands tool results back: its role and text. `task` is the user's instruction, which small
+    /// untrained models lose sight of after a long result unless it is repeated.
+    func renderResults(_ results: [(name: String, text: String, isError: Bool)], task: LocalTask?) -> (role: String, content: String) {
+        switch self {
+        case .json:
+            var parts = results.map { result in
+                "Result of \(result.name)\(result.isError ? " (error)" : ""):\n\(result.text.isEmpty ? "(no output)" : result.text)"
+            }
+            if let task {
+                parts.append("The task was: \(task.instruction)\n" + (task.asksForChange
+                    ? "When the change is made, answer; until then, make it with a tool."
+                    : "If the result above gives what the task needs, answer now."))
+            }
+            return ("user", parts.joined(separator: "\n\n"))
+        case .hermes:
+            return ("user", results.map { "<tool_response>\n\($0.text)\n</tool_response>" }.joined(separator: "\n"))
+        case .llama3:
+            return ("ipython", results.map(\.text).joined(separator: "\n\n"))
+        }
+    }
+
+    // MARK: decoding
+
+    /// The grammar a reply is held to, and the pattern from whose first group it applies (nil: from the start).
+    /// Under Gander's protocol, `mayAnswer` false leaves only calls.
+    func constraint(for tools: [ToolSpec], mayAnswer: Bool = true) -> (grammar: String, trigger: String?) {
+        switch self {
+        case .json:
+            return (ToolCallGrammar(tools: tools, allowsAnswer: mayAnswer).text, nil)
+        case .hermes:
+            let grammar = ToolCallGrammar(tools: tools, allowsAnswer: false, opening: "<tool_call>", closing: "</tool_call>")
+            return (grammar.text, #"[\s\S]*?(<tool_call>[\s\S]*)"#)
+        case .llama3:
+            let grammar = ToolCallGrammar(tools: tools, argumentsKey: "parameters", allowsAnswer: false)
+            return (grammar.text, #"\s*(\{[\s\S]*)"#)
+        }
+    }
+
+    /// Where, in text generated so far, a tool call begins; nil while none has. Text before it is the answer.
+    func callStart(in text: String) -> String.Index? {
+        switch self {
+        case .json: return text.startIndex
+        case .hermes: return text.range(of: "<tool_call>")?.lowerBound
+        case .llama3:
+            let start = text.firstIndex { !$0.isWhitespace }
+            return start.flatMap { text[$0] == "{" ? $0 : nil }
+        }
+    }
+
+    /// How much of the end of `text` must be held back because it may become the start of a call.
+    func undecidedTail(of text: String) -> Int {
+        switch self {
+        case .json: return 0
+        case .hermes: return LocalProvider.overlap(of: text, withPrefixOf: "<tool_call>")
+        case .llama3: return text.allSatisfy(\.isWhitespace) ? text.count : 0
+        }
+    }
+
+    /// A finished reply: the answer text and the calls in it (model's tool names), or nil when the call in it is
+    /// not complete JSON.
+    func parse(_ reply: String) -> ParsedReply? {
+        switch self {
+        case .json:
+            guard let object = (try? JSONValue(parsing: reply))?.objectValue else { return nil }
+            if let name = object["name"]?.stringValue, let arguments = object["arguments"], arguments.objectValue != nil {
+                return ParsedReply(text: "", calls: [(name, arguments)])
+            }
+            if let answer = object["answer"]?.stringValue { return ParsedReply(text: answer, calls: []) }
+            return nil
+        case .hermes:
+            guard let first = reply.range(of: "<tool_call>") else { return ParsedReply(text: reply, calls: []) }
+            var calls: [(String, JSONValue)] = []
+            var rest = reply[first.lowerBound...]
+            while let open = rest.range(of: "<tool_call>") {
+                guard let close = rest.range(of: "</tool_call>", range: open.upperBound..<rest.endIndex),
+                      let call = Self.call(in: String(rest[open.upperBound..<close.lowerBound]), argumentsKey: "arguments")
+                else { return nil }
+                calls.append(call)
+                rest = rest[close.upperBound...]
+            }
+            return ParsedReply(text: String(reply[..<first.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines), calls: calls)
+        case .llama3:
+            guard callStart(in: reply) != nil else { return ParsedReply(text: reply, calls: []) }
+            guard let call = Self.call(in: reply, argumentsKey: "parameters") else { return nil }
+            return ParsedReply(text: "", calls: [call])
+        }
+    }
+
+    private static func call(in text: String, argumentsKey: String) -> (String, JSONValue)? {
+        guard let object = (try? JSONValue(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)))?.objectValue,
+              let name = object["name"]?.stringValue, let arguments = object[argumentsKey], arguments.objectValue != nil
+        else { return nil }
+        return (name, arguments)
+    }
+}
+
+/// A reply read back: its answer text and its calls, in the model's tool names.
+struct ParsedReply {
+    var text: String
+    var calls: [(name: String, arguments: JSONValue)]
+}
