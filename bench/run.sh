@@ -10,7 +10,7 @@ command -v rg >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && command -v apt-get >/
 python3 bench/measure.py "$bin" bench/results/latest.md
 
 runtime="${GANDER_RUNTIME_DIR:-${GANDER_DATA_DIR:-$HOME/.local/share/gander}/runtime}"
-model="$("$bin/gander" local list | awk -F'\t' '$1 == "smollm2-135m-instruct" { print $2 }')"
+model="$("$bin/gander" local list | awk -F'\t' '$1 == "smollm2-135m-instruct" { print $7 }')"
 python3 bench/local_model.py "$bin/gander" "$runtime/venv/bin/python" "$model" | tee -a bench/results/latest.md
 python3 bench/tool_calls.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/sessions.py "$bin" | tee -a bench/results/latest.md

@@ -25,7 +25,8 @@ def contains(*needles):
 
 
 def mentions_number(number, word):
-    return lambda answer, directory: re.search(rf"\b{number}\b", answer) is not None or word in answer.lower()
+    return lambda answer, directory: (re.search(rf"(?<![\d.]){number}(?![\d.])", answer) is not None
+                                      or word in answer.lower())
 
 
 def file_is(name, text):

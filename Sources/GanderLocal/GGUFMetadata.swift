@@ -20,6 +20,9 @@ public struct GGUFMetadata: Sendable, Equatable {
     /// The tool-call format the model's own chat template was written for.
     var toolCallFormat: ToolCallFormat { ToolCallFormat.detect(chatTemplate: chatTemplate) }
 
+    /// The tool-call format by name: `hermes`, `llama3`, or `json` (Gander's protocol, for untrained models).
+    public var toolCallFormatName: String { toolCallFormat.rawValue }
+
     /// Whether the model was trained to call tools, as far as its chat template shows.
     public var trainedForTools: Bool { toolCallFormat.isTrained }
 

@@ -98,8 +98,10 @@ public final class LocalProvider: ModelProvider, Sendable {
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
         }
         let task = LocalTask(instruction: instruction)
-        let mayAnswer = format.isTrained || !task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)
-        let constraint = usesTools ? format.constraint(for: toolset.callable, mayAnswer: mayAnswer) : nil
+        let mayAnswer = format.isTrained
+            || (!toolset.mustLook && (!task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)))
+        let quotes = format.isTrained || (task.asksForChange && !task.asksToRun) ? nil : Self.quotableLines(of: request.messages.last)
+        let constraint = usesTools ? format.constraint(for: toolset.callable, mayAnswer: mayAnswer, quotes: quotes) : nil
 
         var decoder = UTF8Accumulator()
         var reply = ""
@@ -107,6 +109,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         var answerTokens = 0
         var answerCutOff = false
         var looped = false
+        var pieces = 0
         // A call always gets the room the window has left, so it can finish; only answers are held to maxTokens.
         var unbounded = sampling
         unbounded.maxTokens = nil
@@ -124,10 +127,12 @@ public final class LocalProvider: ModelProvider, Sendable {
                     answerCutOff = true
                     return false
                 }
-                if answerTokens % 16 == 0, Self.isLooping(reply) {
-                    looped = true
-                    return false
-                }
+            }
+            pieces += 1
+            // Checked every 16 tokens, which is often enough to stop a loop early and cheap on long replies.
+            if pieces % 16 == 0, Self.isLooping(reply, times: streamer.inCall ? 8 : 4) {
+                looped = true
+                return false
             }
             return true
         }
@@ -139,6 +144,7 @@ public final class LocalProvider: ModelProvider, Sendable {
 
         if looped {
             emit(.notice("the local model began repeating itself after \(generation.tokens) tokens and was stopped"))
+            if streamer.inCall { return emit(.stop(.maxTokens)) }  // a looping call is no call: never run it
         }
         let cutOff = answerCutOff || looped || generation.hitBudget
         guard usesTools else { return emit(.stop(cutOff ? .maxTokens : .endTurn)) }
@@ -212,13 +218,34 @@ public final class LocalProvider: ModelProvider, Sendable {
         return turns
     }
 
+    /// The lines a small model may quote in answer to a question, from the successful tool results that `message`
+    /// carries; nil when there are none (then it answers freely).
+    static func quotableLines(of message: Message?) -> [String]? {
+        guard let message, message.role == .user else { return nil }
+        let results = message.toolResults.filter { !$0.isError }
+        guard !results.isEmpty, results.count == message.toolResults.count else { return nil }
+        var lines: [String] = []
+        for result in results {
+            for line in result.text.split(whereSeparator: \.isNewline) {
+                // Without the editor's line numbers and the shell's labels, which are not part of any answer.
+                var trimmed = line.trimmingCharacters(in: .whitespaces)
+                if let tab = trimmed.firstIndex(of: "\t"), trimmed[..<tab].allSatisfy(\.isNumber) {
+                    trimmed = String(trimmed[trimmed.index(after: tab)...])
+                }
+                if trimmed.hasSuffix(":") || trimmed.hasPrefix("exit code:") { continue }
+                if !trimmed.isEmpty, trimmed.count <= 300, !lines.contains(trimmed) { lines.append(trimmed) }
+            }
+        }
+        return lines.isEmpty || lines.count > 100 ? nil : lines
+    }
+
     /// Whether the end of `text` is one phrase over and over, as small models fall into: its last 40 characters
-    /// occur four times or more in its last 1,000.
-    static func isLooping(_ text: String) -> Bool {
+    /// occur `times` or more in its last 2,000.
+    static func isLooping(_ text: String, times: Int) -> Bool {
         guard text.count >= 200 else { return false }
-        let recent = text.suffix(1000)
+        let recent = text.suffix(2000)
         let phrase = String(recent.suffix(40))
-        return recent.ranges(of: phrase).count >= 4
+        return recent.ranges(of: phrase).count >= times
     }
 
     /// How many characters at the end of `text` begin `stop`.

@@ -51,13 +51,39 @@ public struct LocalRuntime: Sendable {
 
     // MARK: models
 
-    /// A model Gander can run, by name.
+    /// A model Gander can run, by name, and where it was found.
     public struct Model: Codable, Sendable, Equatable {
         public let name: String
         public let path: String
+        /// `gander` (the default and models added with `gander local add`), `ollama`, `huggingface`, `lm-studio`
+        /// or `llama.cpp`.
+        public var source: String
+
+        public init(name: String, path: String, source: String = "gander") {
+            self.name = name
+            self.path = path
+            self.source = source
+        }
+
+        enum CodingKeys: String, CodingKey { case name, path, source }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            path = try container.decode(String.self, forKey: .path)
+            source = try container.decodeIfPresent(String.self, forKey: .source) ?? "gander"
+        }
+
+        /// The bytes on disk, every part of a split model counted.
+        public var size: Int64 {
+            SplitGGUF.parts(of: path).reduce(0) { total, part in
+                total + ((try? FileManager.default.attributesOfItem(atPath: part)[.size] as? NSNumber)?.int64Value ?? 0)
+            }
+        }
     }
 
-    /// The default model and every registered one.
+    /// The default model, every registered one, and the models Ollama, the Hugging Face cache, LM Studio and
+    /// llama.cpp keep on this machine. A name already taken is not shadowed by a later source.
     public func models() -> [Model] {
         var found: [Model] = []
         if let site = sitePackages {
@@ -66,20 +92,24 @@ public struct LocalRuntime: Sendable {
                 found.append(Model(name: Self.defaultModelName, path: package.appendingPathComponent(file).path))
             }
         }
+        var others: [Model] = []
         if let data = try? Data(contentsOf: registryFile), let registered = try? JSONDecoder().decode([Model].self, from: data) {
-            found += registered.filter { model in !found.contains { $0.name == model.name } }
+            others += registered
         }
+        others += ModelStores(environment: environment).models()
+        for model in others where !found.contains(where: { $0.name == model.name }) { found.append(model) }
         return found
     }
 
     /// The GGUF file for a name or a path.
     public func resolveModel(_ nameOrPath: String?) throws -> Model {
         let requested = nameOrPath ?? Self.defaultModelName
-        if requested.hasSuffix(".gguf") || requested.contains("/") {
-            return Model(name: URL(fileURLWithPath: requested).deletingPathExtension().lastPathComponent, path: requested)
-        }
         let known = models()
         if let model = known.first(where: { $0.name == requested }) { return model }
+        if requested.hasSuffix(".gguf") || requested.contains("/") {
+            return Model(name: URL(fileURLWithPath: requested).deletingPathExtension().lastPathComponent, path: requested,
+                         source: "path")
+        }
         if requested == Self.defaultModelName, known.isEmpty { throw LocalModelError.runtimeMissing }
         throw LocalModelError.unknownModel(requested, known: known.map(\.name))
     }

@@ -13,6 +13,8 @@ struct LocalToolset {
     /// What the grammar lets it call now: `offered`, or only looking at what the instruction is about when it has
     /// not looked yet (small models otherwise guess at contents, or edit what they have not seen).
     let callable: [ToolSpec]
+    /// The model must look before it may answer (then `callable` holds only the looking).
+    let mustLook: Bool
     private let realNames: Set<String>
 
     private static let editor = "developer__text_editor"
@@ -68,6 +70,8 @@ struct LocalToolset {
         realNames = names
         var offered: [ToolSpec] = []
         for verb in Self.verbs where names.contains(verb.tool) {
+            // Reading a named file serves a small model better than a search it cannot narrow.
+            if compact, verb.spec.name == "search_text" { continue }
             guard let workspace else {
                 offered.append(verb.spec)
                 continue
@@ -79,7 +83,6 @@ struct LocalToolset {
                 if !paths.isEmpty { offered.append(Self.restricting(verb.spec, path: paths)) }
             case "replace_text" where !workspace.files.isEmpty: offered.append(Self.restricting(verb.spec, path: workspace.files))
             case "replace_text": continue
-            case "search_text" where compact: continue  // reading a named file serves a small model better
             default: offered.append(verb.spec)
             }
         }
@@ -96,7 +99,8 @@ struct LocalToolset {
                 looks.append(Self.restricting(verb.spec, path: unseen))
             }
         }
-        if !looks.isEmpty {
+        mustLook = !looks.isEmpty
+        if mustLook {
             callable = looks
         } else {
             callable = offered
@@ -173,11 +177,14 @@ struct LocalToolset {
 /// the file and declares the work done.
 struct LocalTask {
     let instruction: String
+    /// The instruction asks for a change or a command, so a changing call must succeed before the answer.
     let asksForChange: Bool
+    /// It asks for a command to be run, whose output the answer then reports.
+    let asksToRun: Bool
 
     private static let changeVerbs: Set<String> = [
         "create", "write", "make", "add", "append", "insert", "fix", "replace", "change", "rename", "move", "delete",
-        "remove", "update", "edit", "mkdir",
+        "remove", "update", "edit", "mkdir", "run", "execute",
     ]
 
     init(instruction: String) {
@@ -185,6 +192,7 @@ struct LocalTask {
         let words = instruction.lowercased().split { !$0.isLetter }.map(String.init)
         asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
             && words.contains(where: Self.changeVerbs.contains)
+        asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
     }
 
     /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.

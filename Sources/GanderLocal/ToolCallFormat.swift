@@ -88,29 +88,29 @@ enum ToolCallFormat: String, Sendable, Equatable {
     var examples: [(role: String, content: String)] {
         guard self == .json else { return [] }
         return [
-            ("user", "What does example/greeting.txt say?"),
-            ("assistant", #"{"name": "read_file", "arguments": {"path": "example/greeting.txt"}}"#),
-            ("user", "Result of read_file:\nGood morning, team!\n\nThe task was: What does example/greeting.txt say?\nIf the result above gives what the task needs, answer now."),
+            ("user", "What does greeting.txt say?"),
+            ("assistant", #"{"name": "read_file", "arguments": {"path": "greeting.txt"}}"#),
+            ("user", "Result of read_file:\nGood morning, team!\n\nThe task was: What does greeting.txt say?\nIf the result above gives what the task needs, answer now."),
             ("assistant", #"{"answer": "Good morning, team!"}"#),
             ("user", "What is the capital of France?"),
             ("assistant", #"{"answer": "The capital of France is Paris."}"#),
-            ("user", "Fix the typo 'helo' in example/hi.txt."),
-            ("assistant", #"{"name": "read_file", "arguments": {"path": "example/hi.txt"}}"#),
-            ("user", "Result of read_file:\nhelo world\n\nThe task was: Fix the typo 'helo' in example/hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
-            ("assistant", #"{"name": "replace_text", "arguments": {"path": "example/hi.txt", "old": "helo", "new": "hello"}}"#),
-            ("user", "Result of replace_text:\nEdited example/hi.txt.\n\nThe task was: Fix the typo 'helo' in example/hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
-            ("assistant", #"{"answer": "Done: example/hi.txt now says hello world."}"#),
-            ("user", "Create example/todo.md containing: - call Sam"),
-            ("assistant", #"{"name": "write_file", "arguments": {"path": "example/todo.md", "content": "- call Sam"}}"#),
-            ("user", "Result of write_file:\nCreated example/todo.md (1 lines).\n\nThe task was: Create example/todo.md containing: - call Sam\nWhen the change is made, answer; until then, make it with a tool."),
-            ("assistant", #"{"answer": "Done: example/todo.md says - call Sam"}"#),
-            ("user", "Delete example/tmp.log."),
-            ("assistant", #"{"name": "run_command", "arguments": {"command": "rm example/tmp.log"}}"#),
-            ("user", "Result of run_command:\nexit code: 0\n\nThe task was: Delete example/tmp.log.\nWhen the change is made, answer; until then, make it with a tool."),
-            ("assistant", #"{"answer": "Done: example/tmp.log is deleted."}"#),
-            ("user", "Run example/count.sh and tell me its output."),
-            ("assistant", #"{"name": "run_command", "arguments": {"command": "sh example/count.sh"}}"#),
-            ("user", "Result of run_command:\ncounted 12 items\n\nThe task was: Run example/count.sh and tell me its output.\nIf the result above gives what the task needs, answer now."),
+            ("user", "Fix the typo 'helo' in hi.txt."),
+            ("assistant", #"{"name": "read_file", "arguments": {"path": "hi.txt"}}"#),
+            ("user", "Result of read_file:\nhelo world\n\nThe task was: Fix the typo 'helo' in hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"name": "replace_text", "arguments": {"path": "hi.txt", "old": "helo", "new": "hello"}}"#),
+            ("user", "Result of replace_text:\nEdited hi.txt.\n\nThe task was: Fix the typo 'helo' in hi.txt.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: hi.txt now says hello world."}"#),
+            ("user", "Create todo.md containing: - call Sam"),
+            ("assistant", #"{"name": "write_file", "arguments": {"path": "todo.md", "content": "- call Sam"}}"#),
+            ("user", "Result of write_file:\nCreated todo.md (1 lines).\n\nThe task was: Create todo.md containing: - call Sam\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: todo.md says - call Sam"}"#),
+            ("user", "Delete tmp.log."),
+            ("assistant", #"{"name": "run_command", "arguments": {"command": "rm tmp.log"}}"#),
+            ("user", "Result of run_command:\nexit code: 0\n\nThe task was: Delete tmp.log.\nWhen the change is made, answer; until then, make it with a tool."),
+            ("assistant", #"{"answer": "Done: tmp.log is deleted."}"#),
+            ("user", "Run count.sh and tell me its output."),
+            ("assistant", #"{"name": "run_command", "arguments": {"command": "sh count.sh"}}"#),
+            ("user", "Result of run_command:\ncounted 12 items\n\nThe task was: Run count.sh and tell me its output.\nIf the result above gives what the task needs, answer now."),
             ("assistant", #"{"answer": "counted 12 items"}"#),
         ]
     }
@@ -163,10 +163,11 @@ enum ToolCallFormat: String, Sendable, Equatable {
 
     /// The grammar a reply is held to, and the pattern from whose first group it applies (nil: from the start).
     /// Under Gander's protocol, `mayAnswer` false leaves only calls.
-    func constraint(for tools: [ToolSpec], mayAnswer: Bool = true) -> (grammar: String, trigger: String?) {
+    /// With `quotes`, an answer must quote them.
+    func constraint(for tools: [ToolSpec], mayAnswer: Bool = true, quotes: [String]? = nil) -> (grammar: String, trigger: String?) {
         switch self {
         case .json:
-            return (ToolCallGrammar(tools: tools, allowsAnswer: mayAnswer).text, nil)
+            return (ToolCallGrammar(tools: tools, allowsAnswer: mayAnswer, answerQuotes: quotes).text, nil)
         case .hermes:
             let grammar = ToolCallGrammar(tools: tools, allowsAnswer: false, opening: "<tool_call>", closing: "</tool_call>")
             return (grammar.text, #"[\s\S]*?(<tool_call>[\s\S]*)"#)

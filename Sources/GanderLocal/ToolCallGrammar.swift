@@ -12,6 +12,9 @@ struct ToolCallGrammar {
     /// Text around the call object, e.g. the model's trained `<tool_call>` tags.
     var opening = ""
     var closing = ""
+    /// When set, an answer must quote one to five of these (lines of what a tool just returned, for a small model
+    /// answering a question from a file or a command's output, which otherwise invents the value).
+    var answerQuotes: [String]? = nil
 
     var text: String {
         var builder = RuleBuilder()
@@ -23,12 +26,21 @@ struct ToolCallGrammar {
                     + Self.literal("\"\(tool.name)\"")
                     + #" ws "," ws "# + Self.literal("\"\(argumentsKey)\"") + #" ws ":" ws "# + arguments + #" ws "}""#)
         }
-        if allowsAnswer { alternatives.append(#""{" ws "\"answer\"" ws ":" ws string ws "}""#) }
+        var quoteRule: String?
+        if allowsAnswer, let quotes = answerQuotes, !quotes.isEmpty {
+            // Each quote as the JSON string body it becomes: escaped for JSON, then written as a GBNF literal.
+            let bodies = quotes.map { quote in String(JSONValue.string(quote).canonicalText.dropFirst().dropLast()) }
+            quoteRule = "quote ::= " + bodies.map(Self.literal).joined(separator: " | ")
+            alternatives.append(#""{" ws "\"answer\"" ws ":" ws "\"" quote ( ", " quote ){0,4} "\"" ws "}""#)
+        } else if allowsAnswer {
+            alternatives.append(#""{" ws "\"answer\"" ws ":" ws string ws "}""#)
+        }
         var call = "( " + alternatives.joined(separator: " | ") + " )"
         if !opening.isEmpty { call = Self.literal(opening) + " ws " + call }
         if !closing.isEmpty { call += " ws " + Self.literal(closing) }
         var lines = ["root ::= " + call]
         lines += builder.rules
+        if let quoteRule { lines.append(quoteRule) }
         lines += RuleBuilder.primitives
         return lines.joined(separator: "\n") + "\n"
     }

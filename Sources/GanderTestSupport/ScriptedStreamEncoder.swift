@@ -89,7 +89,7 @@ struct ScriptedStreamEncoder {
                 chunk(["tool_calls": [["index": .number(Double(index)), "function": ["arguments": .string(fragment)]]]])
             }
         }
-        out.append(chunk([:], finish: reply.toolCalls?.isEmpty == false ? "tool_calls" : "stop"))
+        out.append(chunk([:], finish: reply.finishReason ?? (reply.toolCalls?.isEmpty == false ? "tool_calls" : "stop")))
         out.append(sse(["id": .string("chatcmpl-\(turn)"), "object": "chat.completion.chunk", "created": 1_700_000_000,
                         "model": "scripted", "choices": [],
                         "usage": ["prompt_tokens": .number(Double(promptTokens ?? 100)), "completion_tokens": 20,

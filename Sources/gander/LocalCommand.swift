@@ -24,7 +24,10 @@ struct LocalCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List the local models Gander can run.")
+            commandName: "list",
+            abstract: "List the local models Gander can run: its own, and those Ollama, the Hugging Face cache, LM Studio and llama.cpp keep.",
+            discussion: "Tab-separated: name (for --model), source, size, quantisation, trained context, tool calls "
+                + "(the format the model was trained on, or \"json\": Gander's own protocol), path.")
 
         func run() throws {
             let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
@@ -32,7 +35,14 @@ struct LocalCommand: ParsableCommand {
             if models.isEmpty {
                 throw LocalModelError.runtimeMissing
             }
-            for model in models { print("\(model.name)\t\(model.path)") }
+            print(["NAME", "SOURCE", "SIZE", "QUANT", "CONTEXT", "TOOLS", "PATH"].joined(separator: "\t"))
+            for model in models {
+                let metadata = GGUFMetadata(path: model.path)
+                let size = ByteCountFormatter.string(fromByteCount: model.size, countStyle: .file)
+                print([model.name, model.source, size, metadata?.quantization ?? "?",
+                       metadata?.contextLength.map(String.init) ?? "?", metadata.map { $0.toolCallFormatName } ?? "?",
+                       model.path].joined(separator: "\t"))
+            }
         }
     }
 

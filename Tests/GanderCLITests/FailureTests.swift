@@ -139,6 +139,23 @@ struct FailureTests {
         #expect(result.stderr.contains("--max-turns"))
     }
 
+    @Test("an answer cut off at the token limit ends the run with exit 1 and says so, keeping what came")
+    func cutOffAnswer() async throws {
+        var reply = ScriptedReply.text("The first half of an answer that")
+        reply.finishReason = "length"
+        let scenario = try await Scenario(.openai, [reply])
+        defer { Task { await scenario.finish() } }
+
+        let result = try await scenario.run(["-t", "explain everything", "--output-format", "json"])
+
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cut off at its token limit"), "stderr: \(result.stderr)")
+        let summary = try JSONValue(parsing: result.stdout)
+        #expect(summary["stop_reason"] == "error")
+        #expect(summary["messages"]?.arrayValue?.last?["content"]?.canonicalText.contains("first half") == true,
+                "the partial reply stays in the record")
+    }
+
     @Test("a stream that breaks mid-answer is an error, not a hang", arguments: ScriptedWireFormat.allCases)
     func brokenStream(format: ScriptedWireFormat) async throws {
         var reply = ScriptedReply.text("this answer will be cut off somewhere in the middle")

@@ -54,6 +54,48 @@ struct LocalRunTests {
         #expect(result.stdout.contains("model:         smollm2-135m-instruct"))
     }
 
+    @Test("models Ollama, the Hugging Face cache and LM Studio keep are listed with their details and run in place")
+    func modelsOnDisk() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        let gguf = try #require(LocalRuntime(environment: ["GANDER_RUNTIME_DIR": runtimeDirectory]).models().first?.path)
+        let digest = String(repeating: "ab", count: 32)
+        let files = FileManager.default
+        // Ollama: a manifest naming a content-addressed blob.
+        let ollama = home.url.appendingPathComponent(".ollama/models")
+        let manifest = ollama.appendingPathComponent("manifests/registry.ollama.ai/library/tiny/latest")
+        try files.createDirectory(at: manifest.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try files.createDirectory(at: ollama.appendingPathComponent("blobs"), withIntermediateDirectories: true)
+        try files.createSymbolicLink(atPath: ollama.appendingPathComponent("blobs/sha256-\(digest)").path, withDestinationPath: gguf)
+        try Data(#"{"schemaVersion":2,"layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:\#(digest)","size":1}]}"#.utf8)
+            .write(to: manifest)
+        // The Hugging Face cache: a snapshot's file linking to a blob; a split model's second part is not a model.
+        let snapshot = home.url.appendingPathComponent(".cache/huggingface/hub/models--Org--Tiny-GGUF/snapshots/0123abc")
+        try files.createDirectory(at: snapshot, withIntermediateDirectories: true)
+        try files.createSymbolicLink(atPath: snapshot.appendingPathComponent("tiny-q4_1.gguf").path, withDestinationPath: gguf)
+        try files.createSymbolicLink(atPath: snapshot.appendingPathComponent("big-00002-of-00002.gguf").path, withDestinationPath: gguf)
+        // LM Studio: publisher/repository/file.
+        let studio = home.url.appendingPathComponent(".lmstudio/models/someone/tiny")
+        try files.createDirectory(at: studio, withIntermediateDirectories: true)
+        try files.createSymbolicLink(atPath: studio.appendingPathComponent("tiny.gguf").path, withDestinationPath: gguf)
+
+        let list = try await GanderProcess.run(["local", "list"], in: project.url, environment: environment)
+        #expect(list.status == 0, "\(list.stderr)")
+        let rows = list.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        let byName = Dictionary(rows.dropFirst().map { ($0[0], $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(byName["tiny:latest"]?[1] == "ollama")
+        #expect(byName["Org/Tiny-GGUF/tiny-q4_1"]?[1] == "huggingface")
+        #expect(byName["someone/tiny/tiny"]?[1] == "lm-studio")
+        #expect(byName["tiny:latest"]?[3...5] == ["Q4_1", "8192", "json"], "quantisation, context and tool format from the header")
+        #expect(!list.stdout.contains("big-00002-of-00002"))
+
+        let run = try await GanderProcess.run(
+            ["run", "--model", "tiny:latest", "--no-session", "-t", "Say hello.", "--max-turns", "2", "--temperature", "0"],
+            in: project.url, environment: environment, timeout: localModelPatience)
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(!run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+    }
+
     @Test("an unknown local model name gets the list of known ones; a corrupt GGUF a clear line")
     func badModels() async throws {
         let (project, home, environment) = try workspace()

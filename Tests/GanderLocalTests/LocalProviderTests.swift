@@ -29,7 +29,7 @@ struct LocalProviderTests {
         #expect(deltas.count > 1, "tokens stream one by one")
         #expect(!text(of: events).trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
         #expect(events.contains { if case .usage(let usage) = $0 { usage.inputTokens > 0 && usage.outputTokens > 0 } else { false } })
-        #expect(events.last == .stop(.endTurn))
+        #expect(events.last == .stop(.endTurn) || events.last == .stop(.maxTokens), "a finished or a capped answer, never a call")
     }
 
     @Test("the same seed gives the same output")
@@ -68,6 +68,54 @@ struct LocalProviderTests {
         }
     }
 
+    @Test("the next turn evaluates only what is new: the shared prefix comes from the KV cache")
+    func prefixReuse() async throws {
+        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048,
+                                         sampling: SamplingSettings(temperature: 0, maxTokens: 8))
+        var messages: [Message] = [.user("Name a colour.")]
+        func usage(_ events: [ProviderEvent]) -> Usage? {
+            events.compactMap { if case .usage(let usage) = $0 { usage } else { nil } }.first
+        }
+        let first = try await collect(provider, ModelRequest(systemPrompt: "Be brief.", messages: messages, tools: []))
+        #expect(usage(first)?.cacheReadTokens == 0)
+        messages += [Message(role: .assistant, content: [.text(text(of: first))]), .user("Another one.")]
+        let second = try await collect(provider, ModelRequest(systemPrompt: "Be brief.", messages: messages, tools: []))
+        let reused = try #require(usage(second))
+        #expect(reused.cacheReadTokens > 10, "the system prompt and first turn are not evaluated again")
+        #expect(reused.inputTokens < reused.cacheReadTokens)
+    }
+
+    @Test("an answer cut off by the token cap is marked so, never passed on as finished")
+    func cutOff() async throws {
+        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048,
+                                         sampling: SamplingSettings(temperature: 0, maxTokens: 3))
+        let events = try await collect(provider, ModelRequest(
+            systemPrompt: "You are helpful.", messages: [.user("Tell me a long story about a dragon.")], tools: []))
+        #expect(events.last == .stop(.maxTokens))
+    }
+
+    @Test("after a tool result, a small model's answer to a question quotes the result")
+    func groundedAnswer() async throws {
+        let editor = ToolSpec(name: "developer__text_editor", description: "View and edit files.", inputSchema: ["type": "object"])
+        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 4096,
+                                         sampling: SamplingSettings(temperature: 0))
+        let call = ToolCall(id: "c1", name: "developer__text_editor", arguments: #"{"command":"view","path":"config.ini"}"#)
+        let messages: [Message] = [
+            .user("What port is set in config.ini?"),
+            Message(role: .assistant, content: [.toolCall(call)]),
+            Message(role: .user, content: [.toolResult(ToolResult(callID: "c1", toolName: call.name,
+                                                                  content: [.text("1\t[server]\n2\tport=8080")], isError: false))]),
+        ]
+        let events = try await collect(provider, ModelRequest(systemPrompt: "You are Gander.", messages: messages, tools: [editor]))
+        if events.last == .stop(.endTurn) {
+            let answer = text(of: events)
+            #expect(answer.split(separator: ",").allSatisfy { ["[server]", "port=8080"].contains($0.trimmingCharacters(in: .whitespaces)) },
+                    "\(answer)")
+        } else {
+            #expect(events.last == .stop(.toolUse))
+        }
+    }
+
     @Test("a conversation longer than the window loses its oldest turns, and says so")
     func contextOverflow() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 512,
@@ -81,7 +129,7 @@ struct LocalProviderTests {
 
         let notice = events.compactMap { if case .notice(let text) = $0 { text } else { nil } }.first
         #expect(notice?.contains("512-token window") == true)
-        #expect(events.last == .stop(.endTurn))
+        #expect(events.last == .stop(.endTurn) || events.last == .stop(.maxTokens), "a finished or a capped answer, never a call")
     }
 
     @Test("one message larger than the window is a clear error")
@@ -153,11 +201,122 @@ struct LocalDecodingTests {
         #expect(call.feed("{\"name\": \"developer__shell\", \"arguments\": {}}").isEmpty)
     }
 
-    @Test("replies are read as a call or an answer")
-    func parse() {
-        #expect(LocalToolProtocol.parse(#"{"name":"a__b","arguments":{"x":1}}"#) == .toolCall(name: "a__b", arguments: #"{"x":1}"#))
-        #expect(LocalToolProtocol.parse(#"{"answer":"done"}"#) == .answer("done"))
-        #expect(LocalToolProtocol.parse(#"{"name":"a__b","argu"#) == nil)
+    @Test("replies are read back in each tool-call format")
+    func parse() throws {
+        let json = try #require(ToolCallFormat.json.parse(#"{"name":"a__b","arguments":{"x":1}}"#))
+        #expect(json.calls.map(\.name) == ["a__b"] && json.calls[0].arguments == ["x": 1])
+        #expect(ToolCallFormat.json.parse(#"{"answer":"done"}"#)?.text == "done")
+        #expect(ToolCallFormat.json.parse(#"{"name":"a__b","argu"#) == nil, "a cut-off call is not a reply")
+
+        let hermes = try #require(ToolCallFormat.hermes.parse("Let me look.\n<tool_call>\n{\"name\": \"read_file\", \"arguments\": {\"path\": \"a.txt\"}}\n</tool_call>"))
+        #expect(hermes.text == "Let me look." && hermes.calls.map(\.name) == ["read_file"])
+        #expect(ToolCallFormat.hermes.parse("Plain answer.")?.calls.isEmpty == true)
+        #expect(ToolCallFormat.hermes.parse("<tool_call>\n{\"name\": \"read_fi") == nil)
+
+        let llama = try #require(ToolCallFormat.llama3.parse(#" {"name": "run_command", "parameters": {"command": "ls"}}"#))
+        #expect(llama.calls.first?.arguments == ["command": "ls"])
+        #expect(ToolCallFormat.llama3.parse("The answer is 4.")?.text == "The answer is 4.")
+    }
+
+    @Test("the format is read from the chat template")
+    func detection() {
+        #expect(ToolCallFormat.detect(chatTemplate: "{% for tool in tools %}<tool_call>{% endfor %}<|im_start|>") == .hermes)
+        #expect(ToolCallFormat.detect(chatTemplate: "<|start_header_id|>ipython<|end_header_id|>") == .llama3)
+        #expect(ToolCallFormat.detect(chatTemplate: "<|im_start|>{{ message.content }}") == .json)
+        #expect(ToolCallFormat.detect(chatTemplate: nil) == .json)
+    }
+
+    @Test("text streams up to the start of a call; a possible start is held back; stop strings are never shown")
+    func replyStreaming() {
+        var hermes = ReplyStreamer(format: .hermes)
+        var shown = ""
+        for piece in ["Checking", " now <tool", "_call>\n{\"name\""] { shown += hermes.feed(piece).text }
+        #expect(shown == "Checking now ")
+        #expect(hermes.inCall)
+
+        var plain = ReplyStreamer(format: nil)
+        shown = plain.feed("Hi there<|im_").text
+        let last = plain.feed("end|>")
+        #expect(shown + last.text == "Hi there" && last.stopped)
+
+        var llama = ReplyStreamer(format: .llama3)
+        #expect(llama.feed("  ").text.isEmpty, "leading space may precede a call")
+        #expect(llama.feed("Sure").text == "  Sure")
+    }
+
+    @Test("small models get one verb per job with every argument required, translated back to the real tools")
+    func toolset() throws {
+        let real = ["developer__text_editor", "developer__shell", "developer__search", "memory__remember", "clock__now"].map {
+            ToolSpec(name: $0, description: "", inputSchema: ["type": "object"])
+        }
+        let toolset = LocalToolset(tools: real, compact: true)
+        #expect(toolset.offered.map(\.name) == ["read_file", "list_files", "write_file", "replace_text", "run_command", "clock__now"])
+        for spec in toolset.offered where !spec.name.contains("__") {
+            let required = Set(spec.inputSchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            #expect(required == Set(spec.inputSchema["properties"]?.objectValue?.keys.map { $0 } ?? []), "\(spec.name)")
+        }
+        let call = toolset.realCall(name: "write_file", arguments: ["path": "a.txt", "content": "hi"])
+        #expect(call.name == "developer__text_editor")
+        #expect(call.arguments == ["command": "create", "path": "a.txt", "file_text": "hi"])
+        let back = toolset.modelCall(name: call.name, arguments: call.arguments)
+        #expect(back.name == "write_file" && back.arguments == ["path": "a.txt", "content": "hi"])
+        #expect(toolset.realCall(name: "clock__now", arguments: [:]).name == "clock__now")
+    }
+
+    @Test("paths are held to the workspace, and the files an instruction names are read before anything else")
+    func workspace() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-ws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("src"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["README.md", "src/app.py", ".env"] {
+            try Data("x".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        let snapshot = try #require(WorkspaceSnapshot(directory: directory))
+        #expect(snapshot.files == ["README.md", "src/app.py"], "hidden files are left out")
+        #expect(snapshot.directories == [".", "src"])
+        #expect(snapshot.lookFirst(for: "What does app.py do?").files == ["src/app.py"])
+        #expect(snapshot.lookFirst(for: "How many files are in src?").folders == ["src"])
+        #expect(snapshot.lookFirst(for: "Say hello.") == ([], []))
+
+        let editor = ToolSpec(name: "developer__text_editor", description: "", inputSchema: ["type": "object"])
+        let first = LocalToolset(tools: [editor], compact: true, workspace: snapshot, lookFirst: (["src/app.py"], []))
+        #expect(first.mustLook && first.callable.map(\.name) == ["read_file"])
+        #expect(first.callable[0].inputSchema["properties"]?["path"]?["enum"] == ["src/app.py"])
+        let later = LocalToolset(tools: [editor], compact: true, workspace: snapshot, seen: ["read_file src/app.py"],
+                                 lookFirst: (["src/app.py"], []))
+        #expect(!later.mustLook)
+        let readable = later.offered.first { $0.name == "read_file" }?.inputSchema["properties"]?["path"]?["enum"]
+        #expect(readable == ["README.md"], "a file already read is not offered again")
+    }
+
+    @Test("a request to change something is told apart from a question")
+    func tasks() {
+        #expect(LocalTask(instruction: "Fix the typo in a.txt.").asksForChange)
+        #expect(LocalTask(instruction: "Run tests.sh and report.").asksToRun)
+        #expect(!LocalTask(instruction: "What port is set in config.ini?").asksForChange)
+        #expect(!LocalTask(instruction: "Say hello.").asksForChange)
+    }
+
+    @Test("a phrase repeated over and over is a loop; ordinary text is not")
+    func loops() {
+        #expect(LocalProvider.isLooping(String(repeating: "The output is: ", count: 30), times: 4))
+        #expect(!LocalProvider.isLooping(String((0..<300).map { Character(UnicodeScalar(97 + $0 % 26)!) }) + " fin", times: 4))
+    }
+
+    @Test("the GGUF header gives architecture, quantisation, trained context and template without loading the model")
+    func metadata() throws {
+        let model = try #require(installedRuntime.models().first { $0.name == LocalRuntime.defaultModelName })
+        let metadata = try #require(GGUFMetadata(path: model.path))
+        #expect(metadata.architecture == "llama")
+        #expect(metadata.quantization == "Q4_1")
+        #expect(metadata.contextLength == 8192)
+        #expect(metadata.vocabularySize == 49152)
+        #expect(metadata.chatTemplate?.contains("<|im_start|>") == true)
+        #expect(!metadata.trainedForTools)
+        let truncated = FileManager.default.temporaryDirectory.appendingPathComponent("gander-trunc-\(UUID().uuidString).gguf")
+        try Data(try Data(contentsOf: URL(fileURLWithPath: model.path), options: .alwaysMapped).prefix(5000)).write(to: truncated)
+        defer { try? FileManager.default.removeItem(at: truncated) }
+        #expect(GGUFMetadata(path: truncated.path) == nil, "a truncated header is refused, not misread")
     }
 
     @Test("the grammar bounds integers by their maximum and lists every tool")
@@ -170,5 +329,10 @@ struct LocalDecodingTests {
         #expect(grammar.contains(#""\"developer__shell\"""#))
         #expect(grammar.contains("args-developer--shell-timeout ::= [0-9]{1,5}"))
         #expect(grammar.contains(#""{" ws "\"answer\"""#))
+
+        let quoting = ToolCallGrammar(tools: [], answerQuotes: ["port=8080", "say \"hi\""]).text
+        #expect(quoting.contains(#"quote ::= "port=8080" | "say \\\"hi\\\"""#), "quotes are JSON-escaped, then GBNF-escaped")
+        let hermes = ToolCallGrammar(tools: [], allowsAnswer: false, opening: "<tool_call>", closing: "</tool_call>").text
+        #expect(hermes.hasPrefix(#"root ::= "<tool_call>" ws"#) && !hermes.contains("answer"))
     }
 }
