@@ -13,6 +13,8 @@ runtime="${GANDER_RUNTIME_DIR:-${GANDER_DATA_DIR:-$HOME/.local/share/gander}/run
 model="$("$bin/gander" local list | awk -F'\t' '$1 == "smollm2-135m-instruct" { print $7 }')"
 python3 bench/local_model.py "$bin/gander" "$runtime/venv/bin/python" "$model" | tee -a bench/results/latest.md
 python3 bench/tool_calls.py "$bin/gander" | tee -a bench/results/latest.md
+python3 bench/tiny_tasks.py "$bin/gander" | tee -a bench/results/latest.md
+python3 bench/local_harness.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/sessions.py "$bin" | tee -a bench/results/latest.md
 python3 bench/scale.py "$bin" | tee -a bench/results/latest.md
 bash bench/install-peers.sh

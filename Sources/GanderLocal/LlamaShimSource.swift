@@ -5,7 +5,7 @@
 /// exceptions through its C API, and only C++ can catch them before they end the process.
 enum LlamaShimSource {
     /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
-    static let version = 4
+    static let version = 5
 
     static let text = #"""
     #include <llama.h>
@@ -13,11 +13,12 @@ enum LlamaShimSource {
     #include <stdio.h>
     #include <stdlib.h>
     #include <string.h>
+    #include <algorithm>
     #include <vector>
 
     extern "C" {
 
-    int gl_shim_version(void) { return 4; }
+    int gl_shim_version(void) { return 5; }
 
     static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
         (void)level; (void)text; (void)user;
@@ -168,11 +169,27 @@ enum LlamaShimSource {
                 llama_token_data_array check = { &single, 1, -1, 0 };
                 llama_sampler_apply(sampler->grammar, &check);
                 if (check.data[0].logit == -INFINITY) {
+                    /* Rejected: look for an allowed token among the most likely few first, which costs a fraction
+                       of checking a 150k-260k-token vocabulary; only when none of them fits is the whole vocabulary
+                       masked. */
                     array = gl_candidates(sampler, logits);
-                    llama_sampler_apply(sampler->grammar, &array);
-                    llama_sampler_apply(sampler->chain, &array);
-                    token = array.data[array.selected].id;
-                    if (array.data[array.selected].logit == -INFINITY) return -1;
+                    const size_t few = array.size < 64 ? array.size : 64;
+                    std::partial_sort(array.data, array.data + few, array.data + array.size,
+                                      [](const llama_token_data &a, const llama_token_data &b) { return a.logit > b.logit; });
+                    llama_token_data_array top = { array.data, few, -1, true };
+                    llama_sampler_apply(sampler->grammar, &top);
+                    bool any = false;
+                    for (size_t i = 0; i < top.size; i++) any = any || top.data[i].logit != -INFINITY;
+                    if (any) {
+                        llama_sampler_apply(sampler->chain, &top);
+                        token = top.data[top.selected].id;
+                    } else {
+                        array = gl_candidates(sampler, logits);
+                        llama_sampler_apply(sampler->grammar, &array);
+                        llama_sampler_apply(sampler->chain, &array);
+                        token = array.data[array.selected].id;
+                        if (array.data[array.selected].logit == -INFINITY) return -1;
+                    }
                 }
                 llama_sampler_accept(sampler->grammar, token);
             } catch (...) {

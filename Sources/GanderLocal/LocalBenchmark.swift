@@ -46,6 +46,50 @@ extension LocalProvider {
     }
 }
 
+/// Time to first token of each turn of one conversation in one process: `gander local bench --turns N`.
+public struct LocalTurnsBenchmark: Codable, Sendable {
+    public let timeToFirstTokenSeconds: [Double]
+    public let promptTokens: [Int]
+    public let reusedTokens: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case timeToFirstTokenSeconds = "ttft_s", promptTokens = "prompt_tokens", reusedTokens = "reused_tokens"
+    }
+}
+
+extension LocalProvider {
+    /// Holds a conversation of `turns` user messages, each answered in full, through the provider as the agent
+    /// would use it, timing how long each turn waits for its first token.
+    public func benchmarkTurns(system: String, turns: Int) async throws -> LocalTurnsBenchmark {
+        let clock = ContinuousClock()
+        try load()
+        var messages: [Message] = []
+        var ttft: [Double] = []
+        var prompts: [Int] = []
+        var reused: [Int] = []
+        for turn in 1...turns {
+            messages.append(.user("Turn \(turn): name one thing a compiler does, in a sentence."))
+            let start = clock.now
+            var first: ContinuousClock.Instant?
+            var answer = ""
+            for try await event in stream(ModelRequest(systemPrompt: system, messages: messages, tools: [])) {
+                switch event {
+                case .textDelta(let text):
+                    if first == nil { first = clock.now }
+                    answer += text
+                case .usage(let usage):
+                    prompts.append(usage.inputTokens + usage.cacheReadTokens)
+                    reused.append(usage.cacheReadTokens)
+                default: break
+                }
+            }
+            ttft.append(((first ?? clock.now) - start).seconds)
+            messages.append(Message(role: .assistant, content: [.text(answer)]))
+        }
+        return LocalTurnsBenchmark(timeToFirstTokenSeconds: ttft, promptTokens: prompts, reusedTokens: reused)
+    }
+}
+
 extension LocalBenchmark {
     /// Tools of the developer kind, for a grammar as large as a real request's.
     static let sampleTools: [ToolSpec] = LocalToolset(tools: ["developer__text_editor", "developer__shell", "developer__search"].map {

@@ -84,13 +84,22 @@ extension LocalCommand {
         @Flag(help: "Hold the reply to Gander's tool-call grammar, to measure what constrained decoding costs.")
         var constrained = false
 
-        func run() throws {
+        @Option(help: "Hold a conversation of this many turns instead, and time each turn's first token.")
+        var turns: Int?
+
+        /// Run from main.swift, which awaits it.
+        func execute() async throws {
             let provider = try LocalProvider(
                 runtime: LocalRuntime(environment: ProcessInfo.processInfo.environment), model: model,
                 contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads)
-            let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt, constrained: constrained)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
+            if let turns {
+                guard turns > 0 else { throw ValidationError("--turns needs a positive number") }
+                let result = try await provider.benchmarkTurns(system: "You are a helpful assistant.", turns: turns)
+                return print(String(decoding: try encoder.encode(result), as: UTF8.self))
+            }
+            let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt, constrained: constrained)
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         }
     }

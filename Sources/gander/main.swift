@@ -23,6 +23,10 @@ do {
     if let info = command as? InfoCommand {
         exit(await info.execute())
     }
+    if let bench = command as? LocalCommand.Bench {
+        try await bench.execute()
+        exit(ExitStatus.success)
+    }
     try command.run()
 } catch {
     let code = GanderCommand.exitCode(for: error)
