@@ -193,20 +193,22 @@ public final class LocalProvider: ModelProvider, Sendable {
     private func turns(system: String, messages: [Message], format: ToolCallFormat?,
                        toolset: LocalToolset) -> [(role: String, content: String)] {
         var turns: [(role: String, content: String)] = [("system", system)]
-        turns += format?.examples ?? []
-        guard let format else {
-            return turns + messages.map { ($0.role == .assistant ? "assistant" : "user", $0.text) }
-        }
+        if let format { turns += format.examples }
+        // Without tools (chat mode) answers are plain text; past calls and results show as Gander's protocol
+        // writes them.
+        let plain = format == nil
+        let format = format ?? .json
         let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Small untrained models lose the task after a long result; theirs is repeated with each result.
-        let task = format == .json ? messages.last(where: { $0.role == .user && !$0.text.isEmpty }).map { LocalTask(instruction: $0.text) } : nil
+        let task = format == .json && !plain ? messages.last(where: { $0.role == .user && !$0.text.isEmpty }).map { LocalTask(instruction: $0.text) } : nil
         for message in messages {
             switch message.role {
             case .assistant:
                 let modelCalls = message.toolCalls.map {
                     toolset.modelCall(name: $0.name, arguments: (try? JSONValue(parsing: $0.arguments)) ?? [:])
                 }
-                turns.append(("assistant", format.renderReply(text: message.text, calls: modelCalls)))
+                turns.append(("assistant", plain && modelCalls.isEmpty
+                    ? message.text : format.renderReply(text: message.text, calls: modelCalls)))
             case .user:
                 let results = message.toolResults.map {
                     (name: toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID]), text: $0.text, isError: $0.isError)
