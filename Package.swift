@@ -43,7 +43,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "GanderLocal", dependencies: ["GanderCore"], swiftSettings: strict),
+        .target(
+            name: "GanderLocal",
+            dependencies: [
+                "GanderCore", "GanderNetwork",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "GanderStore",
             dependencies: ["GanderCore", .product(name: "GRDB", package: "GRDB.swift")],

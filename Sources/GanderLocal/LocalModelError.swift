@@ -9,6 +9,7 @@ public enum LocalModelError: Error, CustomStringConvertible, Equatable {
     case promptTooLong(tokens: Int, window: Int)
     case decodeFailed(Int32)
     case installFailed(String)
+    case cannotRemove(String)
 
     public var description: String {
         switch self {
@@ -30,6 +31,8 @@ public enum LocalModelError: Error, CustomStringConvertible, Equatable {
             "llama.cpp failed to evaluate the prompt (code \(code))"
         case .installFailed(let reason):
             "installing the local runtime failed: \(reason)"
+        case .cannotRemove(let reason):
+            reason
         }
     }
 }

@@ -20,9 +20,12 @@ public struct LocalRuntime: Sendable {
         let data = GanderDirectories(environment: environment).data
         directory = environment["GANDER_RUNTIME_DIR"].map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("runtime")
         registryFile = data.appendingPathComponent("models.json")
+        pulledModels = data.appendingPathComponent("models")
     }
 
     public var virtualEnvironment: URL { directory.appendingPathComponent("venv") }
+    /// Where `gander local pull` puts models: `models/ORG/REPO/FILE.gguf` in the data directory.
+    public let pulledModels: URL
     public var shim: URL { directory.appendingPathComponent("libgander_llama.so") }
 
     /// The venv's site-packages, once the venv exists.
@@ -92,13 +95,54 @@ public struct LocalRuntime: Sendable {
                 found.append(Model(name: Self.defaultModelName, path: package.appendingPathComponent(file).path))
             }
         }
-        var others: [Model] = []
+        var others = pulled()
         if let data = try? Data(contentsOf: registryFile), let registered = try? JSONDecoder().decode([Model].self, from: data) {
             others += registered
         }
         others += ModelStores(environment: environment).models()
         for model in others where !found.contains(where: { $0.name == model.name }) { found.append(model) }
         return found
+    }
+
+    /// The models `gander local pull` fetched: `ORG/REPO:QUANT` (as pulled) or, for a file pulled by URL, its name.
+    func pulled() -> [Model] {
+        ModelStores.ggufs(under: pulledModels, depth: 4).map { file in
+            let relative = file.path.dropFirst(pulledModels.path.count + 1).split(separator: "/").map(String.init)
+            if relative.first != "url", relative.count == 3, let quant = QuantizationChoice.quantization(in: relative[2]) {
+                return Model(name: "\(relative[0])/\(relative[1]):\(quant)", path: file.path)
+            }
+            return Model(name: file.deletingPathExtension().lastPathComponent.lowercased(), path: file.path)
+        }
+    }
+
+    /// Forgets a model: a pulled one's files are deleted, a registered one is unregistered (its file stays). Models
+    /// that belong to another tool, and the default, are refused with what to do instead.
+    public func remove(_ name: String) throws -> String {
+        guard let model = models().first(where: { $0.name == name }) else {
+            throw LocalModelError.unknownModel(name, known: models().map(\.name))
+        }
+        if model.name == Self.defaultModelName, model.source == "gander", !model.path.hasPrefix(pulledModels.path) {
+            throw LocalModelError.cannotRemove("\(name) is the default model that `gander local install` put in place; it stays")
+        }
+        if model.path.hasPrefix(pulledModels.path + "/") {
+            for part in SplitGGUF.parts(of: model.path) { try? FileManager.default.removeItem(atPath: part) }
+            var folder = URL(fileURLWithPath: model.path).deletingLastPathComponent()
+            while folder.path.count > pulledModels.path.count,
+                  (try? FileManager.default.contentsOfDirectory(atPath: folder.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: folder)
+                folder.deleteLastPathComponent()
+            }
+            return "Removed \(name) (\(model.path))."
+        }
+        var registered = (try? JSONDecoder().decode([Model].self, from: Data(contentsOf: registryFile))) ?? []
+        if registered.contains(where: { $0.name == name }) {
+            registered.removeAll { $0.name == name }
+            try JSONEncoder().encode(registered).write(to: registryFile, options: .atomic)
+            return "Unregistered \(name); \(model.path) itself was left alone."
+        }
+        let owner = ["ollama": "Ollama (`ollama rm`)", "huggingface": "the Hugging Face cache (`hf cache delete`)",
+                     "lm-studio": "LM Studio", "llama.cpp": "llama.cpp's cache"][model.source] ?? model.source
+        throw LocalModelError.cannotRemove("\(name) belongs to \(owner); remove it there, Gander only uses it in place")
     }
 
     /// The GGUF file for a name or a path.

@@ -89,7 +89,7 @@ struct ModelStores {
     }
 
     /// The GGUF models under `root`: vision projectors left out, a split model by its first part only.
-    private static func ggufs(under root: URL, depth: Int) -> [URL] {
+    static func ggufs(under root: URL, depth: Int) -> [URL] {
         files(under: root, depth: depth).filter { file in
             let name = file.lastPathComponent.lowercased()
             guard name.hasSuffix(".gguf"), !name.contains("mmproj") else { return false }

@@ -10,13 +10,17 @@ public struct HTTPClientSetup: Hashable, Sendable {
     public var readTimeout: Double
     public var proxy: NetworkEnvironment.Proxy?
     public var extraCertificates: String?
+    /// Whether the client follows redirects itself; a caller that must decide which host sees a credential
+    /// follows them on its own.
+    public var followsRedirects: Bool
 
     public init(connectTimeout: Double, readTimeout: Double, proxy: NetworkEnvironment.Proxy? = nil,
-                extraCertificates: String? = nil) {
+                extraCertificates: String? = nil, followsRedirects: Bool = true) {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout
         self.proxy = proxy
         self.extraCertificates = extraCertificates
+        self.followsRedirects = followsRedirects
     }
 }
 
@@ -33,6 +37,7 @@ public enum SharedHTTPClients {
                 connect: .milliseconds(Int64(setup.connectTimeout * 1000)),
                 read: .milliseconds(Int64(setup.readTimeout * 1000)))
             configuration.decompression = .disabled
+            if !setup.followsRedirects { configuration.redirectConfiguration = .disallow }
             // Gander's own retry policy decides about failed connections; a refused one should fail at once.
             configuration.connectionPool.retryConnectionEstablishment = false
             if let proxy = setup.proxy {

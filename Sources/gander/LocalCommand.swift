@@ -6,7 +6,7 @@ struct LocalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Manage the embedded model runtime (llama.cpp) and the models it runs.",
-        subcommands: [Install.self, List.self, Add.self, Bench.self])
+        subcommands: [Install.self, List.self, Pull.self, Search.self, Recommend.self, Add.self, Remove.self, Bench.self])
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -61,6 +61,93 @@ struct LocalCommand: ParsableCommand {
 }
 
 extension LocalCommand {
+    struct Pull: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pull",
+            abstract: "Download a GGUF model from Hugging Face (or a URL) into Gander's model folder.",
+            discussion: """
+                REFERENCE is ORG/REPO[:QUANT] (Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M), an hf.co/ or \
+                huggingface.co/ link, or any https:// link to a .gguf. Without QUANT, Q4_K_M or the nearest there is. \
+                Split models download all their parts. An interrupted pull resumes where it stopped; every file is \
+                checked against the Hub's SHA-256. HF_TOKEN is sent (to the Hub only) for gated models; HF_ENDPOINT \
+                names a mirror; HTTPS_PROXY is honoured.
+                """)
+
+        @Argument(help: "What to download.")
+        var reference: String
+
+        func execute() async throws {
+            let environment = ProcessInfo.processInfo.environment
+            let runtime = LocalRuntime(environment: environment)
+            let bar = ProgressLine()
+            let puller = ModelPuller(runtime: runtime, environment: environment) { bar.show($0) }
+            let plan = try await puller.plan(try ModelReference(parsing: reference))
+            let size = plan.totalBytes.map { " (" + ByteCountFormatter.string(fromByteCount: $0, countStyle: .file) + ")" } ?? ""
+            let parts = plan.files.count > 1 ? " in \(plan.files.count) parts" : ""
+            FileHandle.standardError.write(Data("gander: pulling \(plan.name)\(size)\(parts)\n".utf8))
+            try await puller.pull(plan)
+            bar.finish()
+            print("Pulled \(plan.name) to \(plan.files[0].destination.path); use it with --provider local --model \(plan.name)")
+        }
+    }
+
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "search", abstract: "Search Hugging Face for GGUF models (most downloaded first).")
+
+        @Argument(help: "What to look for, e.g. qwen coder.")
+        var text: String
+
+        @Option(help: "How many results.")
+        var limit = 20
+
+        func execute() async throws {
+            let models = try await HuggingFaceHub(environment: ProcessInfo.processInfo.environment).search(text, limit: limit)
+            guard !models.isEmpty else { return print("No GGUF models on Hugging Face match \"\(text)\".") }
+            print(["REPOSITORY", "PARAMETERS", "STORAGE", "DOWNLOADS"].joined(separator: "\t"))
+            for model in models {
+                let parameters = model.parameters.map { String(format: "%.1fB", Double($0) / 1e9) } ?? "?"
+                let storage = model.storageBytes.map { ByteCountFormatter.string(fromByteCount: $0, countStyle: .file) } ?? "?"
+                print([model.id, parameters, storage, String(model.downloads)].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Recommend: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "recommend",
+            abstract: "Coding models that fit this machine's memory, from a short curated list, largest first.")
+
+        func run() throws {
+            let memory = ModelRecommendation.machineMemoryGB
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            print(String(format: "This machine: %.0f GB of memory, %d cores.", memory, cores))
+            let fitting = ModelRecommendation.fitting(memoryGB: memory * 0.75)
+            // Few cores make a large model slow however much memory there is: then the pick stays at 4B and below.
+            guard let best = cores <= 4 ? fitting.first(where: { $0.memoryGB <= 5 }) ?? fitting.last : fitting.first else {
+                return print("None of the curated models fits in three quarters of this memory; the default model is what it can run.")
+            }
+            for model in fitting {
+                print(String(format: "%@\t%.1f GB download, needs about %.1f GB\t%@", model.reference, model.downloadGB,
+                             model.memoryGB, model.description))
+            }
+            if cores <= 4 { print("With \(cores) cores, expect a few tokens per second from models above 3B.") }
+            print("Get one with: gander local pull \(best.reference)")
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Delete a pulled model, or unregister one added with `gander local add`.")
+
+        @Argument(help: "The model's name, as `gander local list` shows it.")
+        var name: String
+
+        func run() throws {
+            print(try LocalRuntime(environment: ProcessInfo.processInfo.environment).remove(name))
+        }
+    }
+
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
@@ -101,6 +188,53 @@ extension LocalCommand {
             }
             let result = try provider.benchmark(system: "You are a helpful assistant.", user: prompt, constrained: constrained)
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        }
+    }
+}
+
+/// One line on standard error that redraws itself with a download's progress when it is a terminal, and
+/// otherwise prints a line at each quarter.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interactive = isatty(STDERR_FILENO) != 0
+    private var lastQuarter = -1
+    private var drawn = false
+
+    func show(_ progress: DownloadProgress) {
+        lock.lock()
+        defer { lock.unlock() }
+        let megabytes = Double(progress.received) / 1_000_000
+        let rate = String(format: "%.0f MB/s", progress.bytesPerSecond / 1_000_000)
+        let resumed = progress.resumedFrom > 0 ? String(format: ", resumed at %.0f MB", Double(progress.resumedFrom) / 1_000_000) : ""
+        guard let total = progress.total, total > 0 else {
+            return write(String(format: "%@: %.0f MB, %@%@", progress.file, megabytes, rate, resumed))
+        }
+        let fraction = Double(progress.received) / Double(total)
+        if interactive {
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            write(String(format: "%@ [%@] %3.0f%% %.0f/%.0f MB %@%@", progress.file, bar, fraction * 100, megabytes,
+                         Double(total) / 1_000_000, rate, resumed))
+        } else if Int(fraction * 4) > lastQuarter {
+            lastQuarter = Int(fraction * 4)
+            write(String(format: "%@: %3.0f%% of %.0f MB, %@%@", progress.file, fraction * 100, Double(total) / 1_000_000, rate, resumed))
+        }
+    }
+
+    func finish() {
+        lock.lock()
+        defer { lock.unlock() }
+        if interactive, drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        drawn = false
+    }
+
+    private func write(_ text: String) {
+        if interactive {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            drawn = true
+        } else {
+            FileHandle.standardError.write(Data("gander: \(text)\n".utf8))
         }
     }
 }

@@ -23,6 +23,14 @@ do {
     if let info = command as? InfoCommand {
         exit(await info.execute())
     }
+    if let pull = command as? LocalCommand.Pull {
+        try await pull.execute()
+        exit(ExitStatus.success)
+    }
+    if let search = command as? LocalCommand.Search {
+        try await search.execute()
+        exit(ExitStatus.success)
+    }
     if let bench = command as? LocalCommand.Bench {
         try await bench.execute()
         exit(ExitStatus.success)
