@@ -15,6 +15,7 @@ python3 bench/local_model.py "$bin/gander" "$runtime/venv/bin/python" "$model" |
 python3 bench/tool_calls.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/tiny_tasks.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/local_harness.py "$bin/gander" | tee -a bench/results/latest.md
+python3 bench/pull.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/sessions.py "$bin" | tee -a bench/results/latest.md
 python3 bench/scale.py "$bin" | tee -a bench/results/latest.md
 bash bench/install-peers.sh

@@ -553,7 +553,7 @@ struct ReplyCutOff: Error, CustomStringConvertible {
     let model: String
 
     var description: String {
-        "\(model)'s reply was cut off at its token limit before it finished; ask for something shorter, "
-            + "or give the model a larger window (GANDER_CONTEXT_LIMIT or context_limit: in config.yaml)"
+        "\(model)'s reply was cut off before it finished (at its token limit, or stopped for repeating itself); "
+            + "ask for something shorter, or give the model a larger window (GANDER_CONTEXT_LIMIT or context_limit: in config.yaml)"
     }
 }

@@ -5,7 +5,7 @@
 /// exceptions through its C API, and only C++ can catch them before they end the process.
 enum LlamaShimSource {
     /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
-    static let version = 5
+    static let version = 6
 
     static let text = #"""
     #include <llama.h>
@@ -18,7 +18,7 @@ enum LlamaShimSource {
 
     extern "C" {
 
-    int gl_shim_version(void) { return 5; }
+    int gl_shim_version(void) { return 6; }
 
     static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
         (void)level; (void)text; (void)user;
@@ -176,7 +176,8 @@ enum LlamaShimSource {
                     const size_t few = array.size < 64 ? array.size : 64;
                     std::partial_sort(array.data, array.data + few, array.data + array.size,
                                       [](const llama_token_data &a, const llama_token_data &b) { return a.logit > b.logit; });
-                    llama_token_data_array top = { array.data, few, -1, true };
+                    /* Not marked sorted: the grammar's rejections break the order the chain would rely on. */
+                    llama_token_data_array top = { array.data, few, -1, false };
                     llama_sampler_apply(sampler->grammar, &top);
                     bool any = false;
                     for (size_t i = 0; i < top.size; i++) any = any || top.data[i].logit != -INFINITY;

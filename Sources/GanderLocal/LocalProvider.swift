@@ -84,24 +84,17 @@ public final class LocalProvider: ModelProvider, Sendable {
             emit(.notice("\(model) carries no chat template llama.cpp can apply; its conversation is formatted with the "
                          + "\(engine.fallbackTemplate) template, chosen by its architecture (\(engine.metadata?.architecture ?? "unknown"))"))
         }
-        let usesTools = !request.tools.isEmpty
-        let format = usesTools ? ToolCallFormat.detect(chatTemplate: engine.chatTemplateText) : .json
-        let workspace = usesTools && !format.isTrained ? WorkspaceSnapshot(directory: workingDirectory) : nil
-        let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
-        let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
-        let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace, seen: seen,
-                                   lookFirst: workspace?.lookFirst(for: instruction) ?? ([], []))
-        let (prompt, dropped) = try fit(request, engine: engine, format: usesTools ? format : nil, toolset: toolset,
-                                        workspace: workspace)
+        let plan = LocalTurnPlan(request: request, chatTemplate: engine.chatTemplateText, workingDirectory: workingDirectory)
+        let usesTools = plan.format != nil
+        let format = plan.format ?? .json
+        let toolset = plan.toolset
+        let (prompt, dropped) = try fit(request, engine: engine, format: plan.format, toolset: toolset,
+                                        workspace: plan.workspace)
         if dropped > 0 {
             emit(.notice("the conversation is longer than the local model's \(engine.contextLength)-token window; "
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
         }
-        let task = LocalTask(instruction: instruction)
-        let mayAnswer = format.isTrained
-            || (!toolset.mustLook && (!task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)))
-        let quotes = format.isTrained || (task.asksForChange && !task.asksToRun) ? nil : Self.quotableLines(of: request.messages.last)
-        let constraint = usesTools ? format.constraint(for: toolset.callable, mayAnswer: mayAnswer, quotes: quotes) : nil
+        let constraint = plan.constraint
 
         var decoder = UTF8Accumulator()
         var reply = ""
@@ -218,27 +211,6 @@ public final class LocalProvider: ModelProvider, Sendable {
             }
         }
         return turns
-    }
-
-    /// The lines a small model may quote in answer to a question, from the successful tool results that `message`
-    /// carries; nil when there are none (then it answers freely).
-    static func quotableLines(of message: Message?) -> [String]? {
-        guard let message, message.role == .user else { return nil }
-        let results = message.toolResults.filter { !$0.isError }
-        guard !results.isEmpty, results.count == message.toolResults.count else { return nil }
-        var lines: [String] = []
-        for result in results {
-            for line in result.text.split(whereSeparator: \.isNewline) {
-                // Without the editor's line numbers and the shell's labels, which are not part of any answer.
-                var trimmed = line.trimmingCharacters(in: .whitespaces)
-                if let tab = trimmed.firstIndex(of: "\t"), trimmed[..<tab].allSatisfy(\.isNumber) {
-                    trimmed = String(trimmed[trimmed.index(after: tab)...])
-                }
-                if trimmed.hasSuffix(":") || trimmed.hasPrefix("exit code:") { continue }
-                if !trimmed.isEmpty, trimmed.count <= 300, !lines.contains(trimmed) { lines.append(trimmed) }
-            }
-        }
-        return lines.isEmpty || lines.count > 100 ? nil : lines
     }
 
     /// Whether the end of `text` is one phrase over and over, as small models fall into: its last 40 characters

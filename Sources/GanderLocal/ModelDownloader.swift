@@ -60,11 +60,11 @@ public struct ModelDownloader: Sendable {
                 let total = size ?? response.headers.first(name: "Content-Length").flatMap(Int64.init).map { $0 + offset }
                 let started = ContinuousClock.now
                 var lastReport = started
-                let descriptor = handle.fileDescriptor
+                let sink = DownloadSink(descriptor: handle.fileDescriptor, hasher: hasher)
+                defer { hasher = sink.finish() }
                 do {
                     for try await buffer in response.body {
-                        try Self.write(buffer, to: descriptor)
-                        buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                        try sink.take(buffer)
                         offset += Int64(buffer.readableBytes)
                         let now = ContinuousClock.now
                         if now - lastReport > .milliseconds(200) {
@@ -79,6 +79,8 @@ public struct ModelDownloader: Sendable {
                 } catch {
                     throw PullError.transport("the connection broke after \(offset) bytes (\(error))")
                 }
+                hasher = sink.finish()
+                if let failure = sink.failure { throw failure }
                 let elapsed = max((ContinuousClock.now - started).seconds, 0.001)
                 progress(DownloadProgress(file: destination.lastPathComponent, received: offset, total: total,
                                           bytesPerSecond: Double(offset - resumedFrom) / elapsed, resumedFrom: resumedFrom))
@@ -148,7 +150,80 @@ public struct ModelDownloader: Sendable {
         }
         try handle.seek(toOffset: UInt64(end))
     }
+}
 
+/// Writes and hashes a download's buffers on a thread of its own, so the network keeps arriving while the disk and
+/// SHA-256 work: receiving, writing and hashing overlap instead of taking turns.
+final class DownloadSink: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [ByteBuffer] = []
+    private var queuedBytes = 0
+    private var closed = false
+    private var done = false
+    private var hasher: SHA256
+    private(set) var failure: PullError?
+    private let descriptor: Int32
+    /// How much may wait for the writer before the receiver waits too (so a slow disk does not fill memory).
+    private static let limit = 64 << 20
+
+    init(descriptor: Int32, hasher: SHA256) {
+        self.descriptor = descriptor
+        self.hasher = hasher
+        let thread = Thread { [self] in drain() }
+        thread.start()
+    }
+
+    func take(_ buffer: ByteBuffer) throws {
+        condition.lock()
+        defer { condition.unlock() }
+        while queuedBytes > Self.limit, failure == nil { condition.wait() }
+        if let failure { throw failure }
+        queue.append(buffer)
+        queuedBytes += buffer.readableBytes
+        condition.broadcast()
+    }
+
+    /// Waits for everything taken to be written and hashed; returns the hash state. Safe to call more than once.
+    func finish() -> SHA256 {
+        condition.lock()
+        defer { condition.unlock() }
+        closed = true
+        condition.broadcast()
+        while !done { condition.wait() }
+        return hasher
+    }
+
+    private func drain() {
+        while true {
+            condition.lock()
+            while queue.isEmpty, !closed { condition.wait() }
+            if queue.isEmpty, closed {
+                done = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let batch = queue
+            queue.removeAll(keepingCapacity: true)
+            condition.unlock()
+            var written = 0
+            for buffer in batch where failure == nil {
+                do {
+                    try Self.write(buffer, to: descriptor)
+                    buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                } catch let error as PullError {
+                    condition.lock()
+                    failure = error
+                    condition.unlock()
+                } catch {}
+                written += buffer.readableBytes
+            }
+            condition.lock()
+            queuedBytes -= written
+            condition.broadcast()
+            condition.unlock()
+        }
+    }
     private static func write(_ buffer: ByteBuffer, to descriptor: Int32) throws {
         try buffer.withUnsafeReadableBytes { bytes in
             var written = 0

@@ -89,11 +89,13 @@ struct LocalRunTests {
         #expect(byName["tiny:latest"]?[3...5] == ["Q4_1", "8192", "json"], "quantisation, context and tool format from the header")
         #expect(!list.stdout.contains("big-00002-of-00002"))
 
+        // What the 135M model says is not the point: that Ollama's blob loads and generates, in place, is.
         let run = try await GanderProcess.run(
-            ["run", "--model", "tiny:latest", "--no-session", "-t", "Say hello.", "--max-turns", "2", "--temperature", "0"],
+            ["run", "--model", "tiny:latest", "--no-session", "-t", "Say hello.", "--max-turns", "1", "--temperature", "0",
+             "--output-format", "stream-json"],
             in: project.url, environment: environment, timeout: localModelPatience)
-        #expect(run.status == 0, "stderr: \(run.stderr)")
-        #expect(!run.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        #expect(run.stdout.contains(#""type":"usage""#), "stderr: \(run.stderr)")
+        #expect(!run.stderr.contains("not a GGUF") && !run.stderr.contains("no local model"), "\(run.stderr)")
     }
 
     @Test("an unknown local model name gets the list of known ones; a corrupt GGUF a clear line")
