@@ -27,9 +27,9 @@ echo "== What changed in the project"
 git -C "$work" status --short -- . ':!.gander-demo.err' || true
 git -C "$work" --no-pager diff --stat || true
 if [ "$status" -ne 0 ]; then
-  if grep -q "turns without an answer" "$work/.gander-demo.err"; then
-    echo "(The 135M-parameter default model used its 6 turns without a final answer; larger GGUF models do better:"
-    echo " gander local add MODEL.gguf, then --model NAME.)"
+  if grep -q -e "turns without an answer" -e "was cut off before it finished" "$work/.gander-demo.err"; then
+    echo "(The 135M-parameter default model did not reach a final answer; larger GGUF models do better:"
+    echo " gander local recommend, gander local pull REPO, then --model NAME.)"
   else
     exit "$status"
   fi
