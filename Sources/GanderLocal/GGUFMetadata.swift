@@ -126,8 +126,14 @@ public struct GGUFMetadata: Sendable, Equatable {
             case 10: uint64().map { Int(clamping: $0) }
             case 11: integer(Int64.self).map { Int($0) }
             case 8: string()
-            default: skip(type) ? nil : nil
+            default: skipped(type)
             }
+        }
+
+        /// Passes over a value Gander does not read.
+        private mutating func skipped(_ type: UInt32) -> Any? {
+            _ = skip(type)
+            return nil
         }
 
         mutating func skip(_ type: UInt32) -> Bool {

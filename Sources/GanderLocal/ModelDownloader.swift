@@ -61,7 +61,7 @@ public struct ModelDownloader: Sendable {
                 let started = ContinuousClock.now
                 var lastReport = started
                 let sink = DownloadSink(descriptor: handle.fileDescriptor, hasher: hasher)
-                defer { hasher = sink.finish() }
+                defer { _ = sink.finish() }  // on a failure too, so its thread ends
                 do {
                     for try await buffer in response.body {
                         try sink.take(buffer)
