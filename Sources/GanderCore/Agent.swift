@@ -269,7 +269,7 @@ private final class AgentLoop: @unchecked Sendable {
     /// The model's summary of older turns, asked for without tools.
     private func summarize(_ request: ModelRequest) async throws -> String {
         var text = ""
-        let outgoing = egress.prepare(request)
+        let outgoing = egress.prepare(agent.provider.acceptsImages ? request : request.withoutImages())
         var entry: Int64?
         var callUsage = Usage()
         for try await event in agent.provider.stream(outgoing.request) {
@@ -322,7 +322,8 @@ private final class AgentLoop: @unchecked Sendable {
     /// Streams one reply. Returns nil when the user interrupted; the partial answer is kept in the conversation,
     /// marked interrupted.
     private func askModel(systemPrompt: String, tools: [ToolSpec]) async throws -> Message? {
-        let outgoing = egress.prepare(ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools))
+        let request = ModelRequest(systemPrompt: systemPrompt, messages: messages, tools: tools)
+        let outgoing = egress.prepare(agent.provider.acceptsImages ? request : request.withoutImages())
         var assembler = ReplyAssembler()
         var callUsage = Usage()
         var entry: Int64?
@@ -452,6 +453,9 @@ private final class AgentLoop: @unchecked Sendable {
     }
 
     private func effect(of entry: ToolCatalog.Entry, arguments: [String: JSONValue]) -> CallEffect {
+        if let address = entry.owner.localNetworkTarget(tool: entry.localName, arguments: arguments) {
+            return .reachesLocalNetwork(address)
+        }
         guard entry.spec.isReadOnly || entry.owner.isReadOnly(tool: entry.localName, arguments: arguments) else {
             return .mayChange
         }
@@ -476,6 +480,10 @@ private final class AgentLoop: @unchecked Sendable {
                 if case .readsOutsideWorkspace(let path) = effect, mode == .smart {
                     why = "Not run: \(call.name) reads \(path), outside the working directory, which needs the user's "
                         + "approval in the `smart` permission mode"
+                }
+                if case .reachesLocalNetwork(let address) = effect, mode == .smart {
+                    why = "Not run: \(call.name) reaches \(address), an address on this machine or its private network, "
+                        + "which needs the user's approval in the `smart` permission mode"
                 }
                 if let commandLine, case .ask(let rule)? = agent.permissions.commandRules.verdict(for: commandLine) {
                     why = "Not run: the user's configuration asks before commands matching \"\(rule)\""

@@ -20,6 +20,11 @@ public protocol Extension: Sendable {
     /// The files and directories a read-only call reads, so `smart` mode can ask before a read outside the working
     /// directory. Tools that read nothing Gander can name (an MCP server's) return none.
     func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL]
+    /// The address on this machine or its private network that a call would reach (a fetch of
+    /// `http://127.0.0.1:8080/`), so every mode but `auto` asks first.
+    func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String?
+    /// Closes what the extension keeps running for the session (a browser); called once, when the session ends.
+    func shutdown() async
     /// The command line a call would run, for tools that run shell commands, so the user's `commands:` rules can
     /// judge it before it runs.
     func commandLine(tool: String, arguments: [String: JSONValue]) -> String?
@@ -47,6 +52,12 @@ extension Extension {
     public func commandLine(tool: String, arguments: [String: JSONValue]) -> String? {
         nil
     }
+
+    public func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String? {
+        nil
+    }
+
+    public func shutdown() async {}
 }
 
 /// Where a tool runs.
@@ -54,10 +65,13 @@ public struct ToolContext: Sendable {
     public let workingDirectory: URL
     /// The working directory with its symlinks resolved, for telling reads inside it from reads outside.
     public let boundary: WorkspaceBoundary
+    /// Where a tool that sends something off the machine itself (a web fetch) records it; nil when nothing records.
+    public var ledger: (any OutboundLedger)?
 
-    public init(workingDirectory: URL) {
+    public init(workingDirectory: URL, ledger: (any OutboundLedger)? = nil) {
         self.workingDirectory = workingDirectory
         boundary = WorkspaceBoundary(workingDirectory: workingDirectory)
+        self.ledger = ledger
     }
 
     /// Resolves a path the model gave: absolute paths stay, `~/…` is under `$HOME` as a shell would have it, relative

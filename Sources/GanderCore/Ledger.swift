@@ -8,6 +8,10 @@ public struct OutboundRequest: Sendable, Equatable, Codable {
         case auth
         /// A message to a remote MCP server.
         case mcp
+        /// A page the web extension fetched.
+        case web
+        /// A page the browser extension opened (the navigation; what the page then loads is the browser's).
+        case browser
     }
 
     /// The host, with its port when it is not the scheme's own.

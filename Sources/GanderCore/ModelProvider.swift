@@ -11,11 +11,14 @@ public protocol ModelProvider: Sendable {
     /// Whether requests leave the machine: false for the embedded model, whose requests are neither redacted nor
     /// put in the ledger.
     var sendsOffMachine: Bool { get }
+    /// Whether the model takes images; tools' pictures reach the others as the line that describes them.
+    var acceptsImages: Bool { get }
 }
 
 extension ModelProvider {
     public func contextLimit() async -> ContextLimit { .fallback }
     public var sendsOffMachine: Bool { true }
+    public var acceptsImages: Bool { true }
 }
 
 /// Everything a provider needs for one call.
@@ -28,6 +31,28 @@ public struct ModelRequest: Sendable {
         self.systemPrompt = systemPrompt
         self.messages = messages
         self.tools = tools
+    }
+}
+
+extension ModelRequest {
+    /// The request with every picture in tool results replaced by a note, for a model that cannot see. The line the
+    /// tool wrote beside the picture (its kind and size) stays.
+    public func withoutImages() -> ModelRequest {
+        var copy = self
+        copy.messages = messages.map { message in
+            var message = message
+            message.content = message.content.map { part in
+                guard case .toolResult(var result) = part, result.content.contains(where: { if case .image = $0 { true } else { false } })
+                else { return part }
+                result.content = result.content.map { content in
+                    if case .image = content { return .text("[The picture itself was not sent: this model does not take images.]") }
+                    return content
+                }
+                return .toolResult(result)
+            }
+            return message
+        }
+        return copy
     }
 }
 

@@ -33,6 +33,8 @@ public enum CallEffect: Sendable, Equatable {
     case readsWorkspace
     /// It only reads, but reaches this path outside the working directory (symlinks followed).
     case readsOutsideWorkspace(String)
+    /// It reaches this address on the machine itself or its private network (a fetch of a local server).
+    case reachesLocalNetwork(String)
     /// It may change something.
     case mayChange
 }

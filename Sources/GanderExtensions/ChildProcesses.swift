@@ -35,3 +35,19 @@ func reapChild(_ pid: pid_t, onExit: @escaping @Sendable (Int32) -> Void) {
     thread.stackSize = 64 * 1024
     thread.start()
 }
+
+/// A child's wait status once it has ended, set by the thread that reaps it.
+final class ExitRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: Int32?
+
+    var status: Int32? {
+        get { lock.withLock { recorded } }
+        set { lock.withLock { recorded = newValue } }
+    }
+
+    /// "exited with status 1", "was killed by signal 9".
+    static func describe(_ status: Int32) -> String {
+        status & 0x7f == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
+    }
+}

@@ -8,6 +8,8 @@ public final class LocalProvider: ModelProvider, Sendable {
     public let model: String
     /// Nothing leaves the machine: no ledger, no redaction.
     public let sendsOffMachine = false
+    /// The embedded runtime loads no vision projector.
+    public let acceptsImages = false
 
     private let runtime: LocalRuntime
     private let modelPath: String

@@ -11,6 +11,8 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
     /// The window a custom provider's file declares for this model; it wins over what the server or catalogue say.
     var declaredContextLimit: ContextLimit?
 
+    var acceptsImages: Bool { ModelCatalog.acceptsImages(model) }
+
     func contextLimit() async -> ContextLimit {
         if let declaredContextLimit { return declaredContextLimit }
         return await format.reportedContextLimit(transport: transport) ?? ModelCatalog.contextLimit(for: model)

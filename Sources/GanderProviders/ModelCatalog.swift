@@ -56,6 +56,19 @@ public enum ModelCatalog {
             .price
     }
 
+    /// Model families known to take text only; a request with a picture fails for them, so they get its description.
+    /// Any other model is assumed to see: today's frontier models all do, and a wrong guess costs one clear error.
+    private static let textOnly = [
+        "gpt-3.5", "o1-mini", "o3-mini", "deepseek", "codestral", "qwen2.5-coder", "qwen3-coder", "qwen2.5:", "qwen3:",
+        "llama3:", "llama3.1", "llama3.3", "codellama", "mistral:", "mixtral", "phi3", "phi4", "starcoder", "smollm",
+        "gpt-oss", "kimi-k2", "glm-4.5", "command-r",
+    ]
+
+    public static func acceptsImages(_ model: String) -> Bool {
+        let name = model.lowercased()
+        return !textOnly.contains { name.hasPrefix($0) || name.contains("/" + $0) }
+    }
+
     /// The most output tokens to ask Anthropic models for; the API requires a figure.
     public static func maxOutputTokens(for model: String) -> Int {
         let name = model.lowercased()

@@ -62,7 +62,10 @@ struct OllamaChatFormat: WireFormat {
         switch message.role {
         case .user:
             for result in message.toolResults {
-                wire.append(["role": "tool", "tool_name": .string(result.toolName), "content": .string(result.text)])
+                var entry: [String: JSONValue] = ["role": "tool", "tool_name": .string(result.toolName), "content": .string(result.text)]
+                let images: [JSONValue] = result.content.compactMap { if case .image(_, let data) = $0 { .string(data) } else { nil } }
+                if !images.isEmpty { entry["images"] = .array(images) }
+                wire.append(.object(entry))
             }
             let text = message.text
             if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }

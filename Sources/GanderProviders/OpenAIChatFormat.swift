@@ -52,8 +52,18 @@ struct OpenAIChatFormat: WireFormat {
             for result in message.toolResults {
                 wire.append(["role": "tool", "tool_call_id": .string(result.callID), "content": .string(result.text)])
             }
+            // A tool message carries text only; its pictures follow in a user message, which may carry images.
+            let pictures: [JSONValue] = message.toolResults.flatMap(\.content).compactMap { part in
+                guard case .image(let mimeType, let data) = part else { return nil }
+                return ["type": "image_url", "image_url": ["url": .string("data:\(mimeType);base64,\(data)")]]
+            }
             let text = message.text
-            if !text.isEmpty { wire.append(["role": "user", "content": .string(text)]) }
+            if !pictures.isEmpty {
+                let caption = text.isEmpty ? "The pictures the tools above returned." : text
+                wire.append(["role": "user", "content": .array([["type": "text", "text": .string(caption)]] + pictures)])
+            } else if !text.isEmpty {
+                wire.append(["role": "user", "content": .string(text)])
+            }
         case .assistant:
             var entry: [String: JSONValue] = ["role": "assistant"]
             let text = message.text

@@ -50,7 +50,15 @@ struct OpenAIResponsesFormat: WireFormat {
                           "arguments": .string(call.arguments.isEmpty ? "{}" : call.arguments)])
         }
         for result in message.toolResults {
-            items.append(["type": "function_call_output", "call_id": .string(result.callID), "output": .string(result.text)])
+            // An output with pictures is a list of input parts; a text-only one stays a string.
+            let hasPictures = result.content.contains { if case .image = $0 { true } else { false } }
+            let output: JSONValue = hasPictures ? .array(result.content.map { part in
+                switch part {
+                case .text(let text): ["type": "input_text", "text": .string(text)]
+                case .image(let mimeType, let data): ["type": "input_image", "image_url": .string("data:\(mimeType);base64,\(data)")]
+                }
+            }) : .string(result.text)
+            items.append(["type": "function_call_output", "call_id": .string(result.callID), "output": output])
         }
         return items
     }

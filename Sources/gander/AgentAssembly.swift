@@ -6,13 +6,17 @@ import GanderExtensions
 /// of the working directory and the system prompt.
 struct AgentAssembly {
     /// The extensions built into Gander; config.yaml's `builtins:` turns each on or off.
-    static let builtinNames = ["developer", "memory", "todo"]
+    static let builtinNames = ["developer", "memory", "todo", "web", "browser"]
 
     /// Whether a built-in is on when config.yaml does not say. The embedded model gets the developer tools alone:
     /// a small model offered more tools picks a wrong one more often (the 135M default writes empty checklists instead
-    /// of running the command it was asked to).
+    /// of running the command it was asked to). The browser's ten tools are there when the user turns them on.
     static func isOnByDefault(_ builtin: String, provider: String) -> Bool {
-        builtin == "developer" || provider != "local"
+        switch builtin {
+        case "developer": true
+        case "browser": false
+        default: provider != "local"
+        }
     }
 
     let workingDirectory: URL
@@ -37,6 +41,9 @@ struct AgentAssembly {
                                protected: settings.protectedFiles(workingDirectory: workingDirectory)),
             MemoryExtension(projectRoot: projectRoot, configDirectory: settings.directories.config),
             TodoExtension(),
+            WebExtension(environment: settings.environment),
+            BrowserExtension(environment: settings.environment,
+                             protected: settings.protectedFiles(workingDirectory: workingDirectory)),
         ]
         // An MCP server the user named like a built-in (a `memory` server of their own) takes its place.
         let taken = Set(mcp.servers.map(\.name))
@@ -54,12 +61,18 @@ struct AgentAssembly {
                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil,
                ledger: (any OutboundLedger)? = nil, redacts: Bool = true, session: String) -> Agent {
         var agent = Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
-                          context: ToolContext(workingDirectory: workingDirectory), limits: limits,
+                          context: ToolContext(workingDirectory: workingDirectory, ledger: ledger), limits: limits,
                           permissions: permissions, approver: approver, log: log, contextPolicy: contextPolicy)
         agent.checkpointer = WorkingTreeCheckpointer(checkpoints: checkpoints, session: session)
         agent.ledger = ledger
         agent.redactor = redacts ? SecretRedactor() : nil
         return agent
+    }
+
+    /// Ends what the run or session started: the MCP servers, and a browser if one was opened.
+    func stop() async {
+        await mcp.stop()
+        for builtin in extensions where !(builtin is MCPExtension) { await builtin.shutdown() }
     }
 
     /// The snapshots of this working directory that `gander undo` goes back to.

@@ -20,9 +20,10 @@ struct MCPCommand: ParsableCommand {
                 them); a client's cancellation stops a running command and everything it started.
 
                 Example, in an MCP client's config: {"command": "gander", "args": ["mcp", "serve", "developer"]}
+                The browser extension starts one headless Chromium on its first call and closes it when the client goes.
                 """)
 
-        @Argument(help: "The extensions to serve: developer.")
+        @Argument(help: "The extensions to serve: developer, web, browser.")
         var extensions: [String] = ["developer"]
 
         static let builtIn: [String: @Sendable (Settings) -> any Extension] = [
@@ -31,6 +32,11 @@ struct MCPCommand: ParsableCommand {
                 let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
                 return DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: nil),
                                           protected: settings.protectedFiles(workingDirectory: here))
+            },
+            "web": { settings in WebExtension(environment: settings.environment) },
+            "browser": { settings in
+                let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                return BrowserExtension(environment: settings.environment, protected: settings.protectedFiles(workingDirectory: here))
             },
         ]
 
@@ -58,8 +64,10 @@ struct MCPCommand: ParsableCommand {
                                        version: GanderVersion.current)
             do {
                 try await server.run()
+                for served in chosen { await served.shutdown() }
                 return ExitStatus.success
             } catch {
+                for served in chosen { await served.shutdown() }
                 FileHandle.standardError.write(Data("gander: the MCP server stopped: \(error)\n".utf8))
                 return ExitStatus.failure
             }

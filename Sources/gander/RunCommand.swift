@@ -96,7 +96,7 @@ struct RunCommand: ParsableCommand {
             if case .finished(let finished) = event { outcome = finished }
         }
         printer.finish()
-        await servers.stop()
+        await prepared.assembly.stop()
         switch outcome?.stopReason {
         case .answered: return ExitStatus.success
         case .interrupted: return ExitStatus.interrupted

@@ -87,6 +87,11 @@ struct TextEditorTool: Sendable {
             throw EditorError.notFound(url.path)
         }
         if isDirectory.boolValue { return .text(try DirectoryListing(root: url, protected: protected).render()) }
+        if DocumentText.isPDF(url) { return DocumentText.pdf(url, limits: limits) }
+        if let image = (try? Data(contentsOf: url, options: .mappedIfSafe)).flatMap(ImageFile.init(data:)) {
+            let span = FileSpan(path: WorkspaceBoundary.physicalPath(of: url.path), start: 0, end: image.data.count)
+            return image.output(describing: url.path, sources: [span])
+        }
 
         let file = try TextFile(url: url)
         let lines = file.lines

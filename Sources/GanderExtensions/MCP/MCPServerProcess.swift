@@ -63,7 +63,7 @@ final class MCPServerProcess: Sendable {
     /// How the process ended, waiting up to `patience` for it to end.
     func termination(waiting patience: Duration) async -> String? {
         await waitForExit(upTo: patience)
-        return exit.status.map(Self.describe)
+        return exit.status.map(ExitRecord.describe)
     }
 
     var hasExited: Bool { exit.status != nil }
@@ -85,10 +85,6 @@ final class MCPServerProcess: Sendable {
         while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
-    private static func describe(_ status: Int32) -> String {
-        status & 0x7f == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(status & 0x7f)"
-    }
-
     /// The program's path: as given when it has a slash, else the first executable of that name on `path`, which is
     /// the PATH the server itself gets.
     private static func resolve(_ command: String, path: String) -> String {
@@ -98,16 +94,5 @@ final class MCPServerProcess: Sendable {
             if access(candidate, X_OK) == 0 { return candidate }
         }
         return command
-    }
-}
-
-/// The wait status once the process has ended.
-private final class ExitRecord: @unchecked Sendable {
-    private let lock = NSLock()
-    private var recorded: Int32?
-
-    var status: Int32? {
-        get { lock.withLock { recorded } }
-        set { lock.withLock { recorded = newValue } }
     }
 }

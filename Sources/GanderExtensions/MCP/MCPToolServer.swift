@@ -29,7 +29,7 @@ public struct MCPToolServer: Sendable {
             offered.append(Tool(
                 name: name, description: entry.spec.description, inputSchema: MCPValueMapping.value(entry.spec.inputSchema),
                 annotations: .init(readOnlyHint: entry.spec.isReadOnly, destructiveHint: entry.spec.isDestructive,
-                                   openWorldHint: false)))
+                                   openWorldHint: ["web", "browser"].contains(entry.owner.name))))
         }
         let (entries, tools) = (byName, offered)
 

@@ -65,7 +65,7 @@ final class InteractiveSession {
     func run() async -> Int32 {
         await assembly.mcp.start(workingDirectory: assembly.workingDirectory, logName: session.id, ledger: agent.ledger)
         let status = await converse()
-        await assembly.mcp.stop()
+        await assembly.stop()
         return status
     }
 

@@ -1,0 +1,62 @@
+import Foundation
+import GanderCore
+
+/// The text of a document the editor cannot show as lines of text: a PDF through poppler-utils' `pdftotext`, page by
+/// page, with its layout kept so tables stay in columns.
+enum DocumentText {
+    static func isPDF(_ url: URL) -> Bool {
+        guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 5)) == Data("%PDF-".utf8)
+    }
+
+    /// The PDF's text with a heading per page, or the one line that says why there is none.
+    static func pdf(_ url: URL, limits: OutputLimits) -> ToolOutput {
+        guard let tool = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext", "/opt/homebrew/bin/pdftotext"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
+            return .error("\(url.path) is a PDF, and reading one needs pdftotext from poppler-utils "
+                + "(Debian and Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler).")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = ["-layout", "-enc", "UTF-8", url.path, "-"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return .error("\(url.path): could not run pdftotext (\(error.localizedDescription)).")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            let reason = problem.split(separator: "\n").first.map(String.init) ?? "pdftotext exited with status \(process.terminationStatus)"
+            return .error("\(url.path) could not be read as a PDF: \(reason)")
+        }
+        var pages = String(decoding: data, as: UTF8.self).components(separatedBy: "\u{0C}")
+        if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
+        var text = "\(url.path): PDF, \(pages.count) page\(pages.count == 1 ? "" : "s")"
+        if pages.allSatisfy({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            text += ", with no text layer (a scanned document?); nothing to show as text."
+        }
+        for (index, page) in pages.enumerated() {
+            let body = page.split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+                .joined(separator: "\n").trimmingCharacters(in: .newlines)
+            text += "\n\n--- page \(index + 1) ---\n" + body
+            if text.utf8.count > limits.maxBytes {
+                text = String(text.prefix(limits.maxBytes))
+                text += "\n[… cut after page \(index + 1) of \(pages.count); `pdftotext -f N -l M \(url.path) -` shows other pages]"
+                break
+            }
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        return ToolOutput(content: [.text(text)],
+                          sources: [FileSpan(path: WorkspaceBoundary.physicalPath(of: url.path), start: 0, end: size)])
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import GanderCore
+
+/// `web__fetch`: a page from the web as Markdown the model can read. HTML is reduced to its main content; JSON and
+/// plain text come as they are; images come as images; other kinds of file are named, not dumped.
+public struct WebExtension: Extension {
+    public let name = "web"
+    private let fetcher: WebFetcher
+    private let limits: OutputLimits
+    private let outputRoot: URL
+
+    /// - Parameters:
+    ///   - environment: Gander's own, for the proxy variables, `SSL_CERT_FILE` and `GANDER_OFFLINE`.
+    ///   - timeout: the longest a whole fetch may take.
+    public init(environment: [String: String], timeout: Duration = .seconds(30), limits: OutputLimits = OutputLimits(),
+                outputRoot: URL = FileManager.default.temporaryDirectory.appendingPathComponent("gander-\(getuid())/web")) {
+        fetcher = WebFetcher(environment: environment, timeout: timeout)
+        self.limits = limits
+        self.outputRoot = outputRoot
+    }
+
+    public var instructions: String {
+        """
+        `web__fetch` reads a web page (http or https) as Markdown: use it for documentation, issues, articles and \
+        APIs that answer JSON. For pages that need JavaScript, a login or clicks, use the browser tools if offered.
+        """
+    }
+
+    static let fetchSpec = ToolSpec(
+        name: "fetch",
+        description: """
+            Fetch a web page over http or https and return its main content as Markdown (headings, links, code, \
+            tables); JSON and plain text are returned as they are, images as images. Redirects are followed. Long \
+            pages are cut in the middle; the whole text is saved to a file named in the result.
+            """,
+        inputSchema: [
+            "type": "object",
+            "properties": ["url": ["type": "string", "description": "The address, starting with http:// or https://."]],
+            "required": ["url"],
+            "additionalProperties": false,
+        ],
+        isReadOnly: true)
+
+    public func tools() async throws -> [ToolSpec] { [Self.fetchSpec] }
+
+    public func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String? {
+        guard tool == "fetch", let url = arguments["url"]?.stringValue.flatMap(WebAddress.parse) else { return nil }
+        return LocalAddress.target(of: url)
+    }
+
+    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
+        guard tool == "fetch" else { return .error("The web extension has no tool named \(tool); it has fetch.") }
+        guard let text = arguments["url"]?.stringValue, !text.isEmpty else { return .error("Pass `url`, the address to fetch.") }
+        guard let url = WebAddress.parse(text) else {
+            return .error("\(text) is not an http or https address; web__fetch reads web pages only "
+                + "(a local file is read with developer__text_editor view).")
+        }
+        do {
+            let page = try await fetcher.fetch(url, ledger: context.ledger, reads: PageContent.isReadable)
+            return present(page, asked: url)
+        } catch {
+            return .error(error.description)
+        }
+    }
+
+    private func present(_ page: WebFetcher.Page, asked: URL) -> ToolOutput {
+        var header = "URL: \(page.url.absoluteString)"
+        if !page.redirects.isEmpty { header += " (redirected from \(asked.absoluteString))" }
+        let content = PageContent(page: page)
+        guard (200..<300).contains(page.status) else {
+            let excerpt = String(content.text.prefix(800))
+            return .error("\(page.url.absoluteString) answered HTTP \(page.status)." + (excerpt.isEmpty ? "" : "\n\n" + excerpt))
+        }
+        switch content.kind {
+        case .image(let mimeType):
+            return ToolOutput(content: [.text(header + "\n\(mimeType) image, \(OutputExcerpt.formatBytes(page.body.count))"),
+                                        .image(mimeType: mimeType, base64Data: page.body.base64EncodedString())])
+        case .unreadable(let kind):
+            let size = page.declaredLength.map { ", \(OutputExcerpt.formatBytes($0))" } ?? ""
+            return .error("\(page.url.absoluteString) is \(kind)\(size), not a page of text, so it was not downloaded. "
+                + "To keep the file, download it with the shell (curl -L -o FILE URL).")
+        case .text:
+            var notes: [String] = []
+            if page.cutAtLimit { notes.append("[the page is larger than \(OutputExcerpt.formatBytes(fetcher.maxDownload)); only its start was read]") }
+            if page.timedOut { notes.append("[the page did not finish arriving within \(fetcher.timeout.components.seconds) s; this is what came]") }
+            let body = ([header] + notes + ["", content.text]).joined(separator: "\n")
+            return .text(excerpt(body, url: page.url))
+        }
+    }
+
+    /// The text whole when it fits the limits; else its head and tail, with the whole saved to a file.
+    private func excerpt(_ text: String, url: URL) -> String {
+        let lines = text.utf8.reduce(into: 1) { count, byte in if byte == UInt8(ascii: "\n") { count += 1 } }
+        guard text.utf8.count > limits.maxBytes || lines > limits.maxLines else { return text }
+        do {
+            try FileManager.default.createDirectory(at: outputRoot, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let slug = (url.host ?? "page").filter { $0.isLetter || $0.isNumber || $0 == "." }
+            let file = outputRoot.appendingPathComponent("\(slug)-\(UUID().uuidString.prefix(8)).md")
+            try Data(text.utf8).write(to: file)
+            return try OutputExcerpt(file: file, limits: limits).text
+        } catch {
+            return String(text.prefix(limits.maxBytes)) + "\n[… cut at \(OutputExcerpt.formatBytes(limits.maxBytes))]"
+        }
+    }
+}
+
+/// An address the model gave, if it is one `web__fetch` may take: http or https with a host.
+enum WebAddress {
+    static func parse(_ text: String) -> URL? {
+        guard let url = URL(string: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty
+        else { return nil }
+        return url
+    }
+}
+
+/// What a fetched body is, and its text when it has one.
+struct PageContent {
+    enum Kind: Equatable {
+        case text
+        case image(String)
+        case unreadable(String)
+    }
+
+    let kind: Kind
+    let text: String
+
+    static let imageTypes: Set<String> = ["image/png", "image/jpeg", "image/gif", "image/webp"]
+
+    /// The media type without parameters, lowercased.
+    static func mediaType(_ contentType: String) -> String {
+        contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+    }
+
+    static func isReadable(_ contentType: String) -> Bool {
+        let type = mediaType(contentType)
+        return type.isEmpty || isText(type) || isHTML(type) || imageTypes.contains(type)
+    }
+
+    private static func isHTML(_ type: String) -> Bool { type == "text/html" || type == "application/xhtml+xml" }
+
+    private static func isText(_ type: String) -> Bool {
+        type.hasPrefix("text/") || type.hasSuffix("+json") || type.hasSuffix("+xml")
+            || ["application/json", "application/xml", "application/javascript", "application/x-yaml", "application/yaml",
+                "application/toml", "application/x-ndjson", "application/ld+json"].contains(type)
+    }
+
+    init(page: WebFetcher.Page) {
+        let type = Self.mediaType(page.contentType)
+        if Self.imageTypes.contains(type) {
+            kind = .image(type)
+            text = ""
+            return
+        }
+        let body = Self.utf8(page.body, contentType: page.contentType)
+        let looksLikeHTML = type.isEmpty && String(decoding: body.prefix(512), as: UTF8.self).lowercased().contains("<html")
+        if Self.isHTML(type) || looksLikeHTML {
+            kind = .text
+            text = ReadablePage(html: body, url: page.url).markdown
+        } else if Self.isText(type) || (type.isEmpty && !body.prefix(4096).contains(0)) {
+            kind = .text
+            text = String(decoding: body, as: UTF8.self)
+        } else {
+            kind = .unreadable(type.isEmpty ? "binary data" : type)
+            text = ""
+        }
+    }
+
+    /// The body as UTF-8: pages in Latin-1 or Windows-1252 are converted; anything else is read as UTF-8.
+    private static func utf8(_ body: Data, contentType: String) -> Data {
+        let charset = contentType.lowercased().components(separatedBy: "charset=").dropFirst().first?
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\"' ;")) ?? ""
+        let encoding: String.Encoding? = switch charset {
+        case "iso-8859-1", "latin1", "latin-1": .isoLatin1
+        case "windows-1252", "cp1252": .windowsCP1252
+        default: nil
+        }
+        guard let encoding, let text = String(data: body, encoding: encoding) else { return body }
+        return Data(text.utf8)
+    }
+}
