@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools Gander and its tests need are present: python3 with venv, a C/C++ toolchain (pip
-# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy and libcurl's -dev package. Installs missing ones
+# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick and libcurl's
+# -dev package. Installs missing ones
 # with apt-get when it can; does nothing when all are there, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -13,6 +14,11 @@ command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 # The proxy test runs a real HTTP proxy on loopback.
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(tinyproxy)
+# The browser tools drive a real headless Chromium, the editor reads PDFs with poppler-utils' pdftotext and shrinks
+# large pictures with ImageMagick; the tests use all three for real.
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+[ -x /usr/bin/convert ] || command -v magick >/dev/null 2>&1 || missing+=(imagemagick)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).
 compgen -G "/usr/lib/*/libcurl.so" >/dev/null || compgen -G "/usr/lib/libcurl.so" >/dev/null || missing+=(libcurl4-openssl-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0

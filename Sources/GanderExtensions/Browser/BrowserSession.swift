@@ -67,6 +67,9 @@ actor BrowserSession {
             guard let tab = attached["sessionId"]?.stringValue else { throw DevToolsConnection.Failure(description: "could not attach to the tab") }
             _ = try await connection.send("Page.enable", session: tab)
             _ = try await connection.send("Page.setLifecycleEventsEnabled", ["enabled": true], session: tab)
+            // The window's size, whatever a headless window's frame takes: screenshots are 1280×800.
+            _ = try await connection.send("Emulation.setDeviceMetricsOverride",
+                                          ["width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false], session: tab)
             let started = Running(process: process, connection: connection, tab: tab)
             running = started
             return started
@@ -307,6 +310,8 @@ actor BrowserSession {
             "net::ERR_CONNECTION_TIMED_OUT": "the connection timed out",
             "net::ERR_TOO_MANY_REDIRECTS": "the page redirects in a loop",
             "net::ERR_ADDRESS_UNREACHABLE": "the address cannot be reached",
+            "net::ERR_UNSAFE_PORT": "browsers refuse that port, which belongs to another protocol",
+            "net::ERR_ABORTED": "the page stopped loading (a download, or a navigation the page cancelled)",
         ]
         if let text = plain[error] { return "\(text) (\(error))." }
         if error.hasPrefix("net::ERR_CERT") || error.contains("SSL") {

@@ -95,21 +95,19 @@ struct WebFetcher: Sendable {
                 Self.complete(entry, bytes: 0, ledger: ledger)
                 return page
             }
-            do {
-                for try await buffer in response.body {
-                    page.body.append(contentsOf: buffer.readableBytesView)
-                    if page.body.count >= maxDownload {
-                        page.body = page.body.prefix(maxDownload)
-                        page.cutAtLimit = true
-                        break
-                    }
-                }
-            } catch {
-                guard Self.isTimeout(error), !page.body.isEmpty else {
-                    Self.complete(entry, bytes: page.body.count, ledger: ledger)
-                    throw Failure(description: "Could not fetch \(current.absoluteString): \(Self.explain(error, url: current, timeout: timeout))")
-                }
-                page.timedOut = true
+            let body = BodyCollector()
+            let outcome = await body.read(response.body, upTo: maxDownload, until: deadline)
+            page.body = body.data
+            switch outcome {
+            case .complete: break
+            case .cutAtLimit: page.cutAtLimit = true
+            case .timedOut where !page.body.isEmpty: page.timedOut = true
+            case .timedOut:
+                Self.complete(entry, bytes: 0, ledger: ledger)
+                throw Failure(description: "Could not fetch \(current.absoluteString): no answer within \(timeout.components.seconds) s.")
+            case .failed(let error):
+                Self.complete(entry, bytes: page.body.count, ledger: ledger)
+                throw Failure(description: "Could not fetch \(current.absoluteString): \(Self.explain(error, url: current, timeout: timeout))")
             }
             Self.complete(entry, bytes: page.body.count, ledger: ledger)
             return page
@@ -148,7 +146,7 @@ struct WebFetcher: Sendable {
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
             return "the connection to \(host):\(port) was refused; nothing is listening there."
         }
-        if text.contains("NXDOMAIN") || text.contains("unknownHost") || text.contains("getaddrinfo") || text.contains("resolve") {
+        if text.contains("NXDOMAIN") || text.contains("nknownHost") || text.contains("Name or service not known") || text.contains("getaddrinfo") || text.contains("resolve") {
             return "the host name \(host) could not be resolved (no such host, or no network)."
         }
         if text.contains("certificate") || text.contains("Certificate") || text.contains("handshake") || text.contains("SSL") {
@@ -159,5 +157,49 @@ struct WebFetcher: Sendable {
             return "\(host) closed the connection before answering."
         }
         return text
+    }
+}
+
+/// A body read until it ends, reaches a size, or the deadline passes — whichever comes first. A server that keeps
+/// sending a byte now and then never trips the client's read timeout, so the deadline is kept here.
+private final class BodyCollector: @unchecked Sendable {
+    enum Outcome {
+        case complete, cutAtLimit, timedOut
+        case failed(any Error)
+    }
+
+    private let lock = NSLock()
+    private var collected = Data()
+
+    var data: Data { lock.withLock { collected } }
+
+    func read(_ body: HTTPClientResponse.Body, upTo limit: Int, until deadline: NIODeadline) async -> Outcome {
+        let remaining = max(0, deadline.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds)
+        return await withTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do {
+                    for try await buffer in body {
+                        let size = self.lock.withLock {
+                            self.collected.append(contentsOf: buffer.readableBytesView)
+                            return self.collected.count
+                        }
+                        if size >= limit {
+                            self.lock.withLock { self.collected = self.collected.prefix(limit) }
+                            return .cutAtLimit
+                        }
+                    }
+                    return .complete
+                } catch {
+                    return Task.isCancelled ? .timedOut : .failed(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: remaining)
+                return .timedOut
+            }
+            let first = await group.next() ?? .timedOut
+            group.cancelAll()
+            return first
+        }
     }
 }
