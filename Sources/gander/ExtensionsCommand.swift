@@ -3,17 +3,18 @@ import Foundation
 import GanderCore
 import GanderExtensions
 
-/// `gander extensions …`: the MCP servers config.yaml lists.
+/// `gander extensions …`: the built-in extensions and the MCP servers config.yaml lists.
 struct ExtensionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "extensions",
-        abstract: "List, add, remove, enable and disable MCP servers in config.yaml.",
+        abstract: "List the extensions; add, remove, enable and disable MCP servers and built-ins in config.yaml.",
         discussion: """
             Examples:
               gander extensions add time -- uvx mcp-server-time
               gander extensions add git --env GIT_PAGER=cat -- python -m mcp_server_git
               gander extensions add docs --uri http://localhost:8000/mcp --header "Authorization: Bearer …"
               gander extensions disable git
+              gander extensions enable browser      (a built-in: headless Chromium over DevTools)
             """,
         subcommands: [List.self, Add.self, Remove.self, Enable.self, Disable.self],
         defaultSubcommand: List.self)
@@ -24,6 +25,13 @@ struct ExtensionsCommand: ParsableCommand {
 
         func run() throws {
             let settings = try Settings()
+            let provider = settings.providerChoice(providerFlag: nil, modelFlag: nil).provider
+            for builtin in AgentAssembly.builtinNames {
+                let set = settings.config.builtins[builtin]
+                let enabled = set ?? AgentAssembly.isOnByDefault(builtin, provider: provider)
+                print("\(builtin)  \(enabled ? "enabled" : "disabled")  built-in"
+                      + (set == nil ? "  (default with the \(provider) provider)" : "  (config.yaml)"))
+            }
             guard !settings.config.extensions.isEmpty else {
                 print("No MCP servers configured. Add one with `gander extensions add NAME -- COMMAND ARGS`.")
                 return
@@ -130,28 +138,43 @@ struct ExtensionsCommand: ParsableCommand {
 
     struct Enable: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "enable", abstract: "Start an MCP server with every run again.")
+            commandName: "enable", abstract: "Start an MCP server, or offer a built-in, with every run again.")
 
         @Argument(help: "Its name.")
         var name: String
 
         func run() throws {
-            try ExtensionsCommand.change(name) { $0?["enabled"] = true }
+            try ExtensionsCommand.setEnabled(name, true)
             print("enabled \(name)")
         }
     }
 
     struct Disable: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "disable", abstract: "Keep an MCP server in config.yaml without starting it.")
+            commandName: "disable", abstract: "Keep an MCP server in config.yaml without starting it, or turn a built-in off.")
 
         @Argument(help: "Its name.")
         var name: String
 
         func run() throws {
-            try ExtensionsCommand.change(name) { $0?["enabled"] = false }
+            try ExtensionsCommand.setEnabled(name, false)
             print("disabled \(name)")
         }
+    }
+
+    /// Turns an MCP server on or off; a built-in's name that no server has taken sets `builtins:` instead.
+    static func setEnabled(_ name: String, _ enabled: Bool) throws {
+        let file = try Settings().directories.configFile
+        let servers = try Settings().config.extensions.map(\.name)
+        if AgentAssembly.builtinNames.contains(name), !servers.contains(name) {
+            try ConfigFile.update(file) { root in
+                var builtins = root["builtins"] as? [String: Any] ?? [:]
+                builtins[name] = enabled
+                root["builtins"] = builtins
+            }
+            return
+        }
+        try change(name) { $0?["enabled"] = enabled }
     }
 
     /// Applies `change` to one existing entry of config.yaml.
