@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools Gander and its tests need are present: python3 with venv, a C/C++ toolchain (pip
-# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick and libcurl's
-# -dev package. Installs missing ones
+# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick and the -dev
+# packages of zlib and libcurl. Installs missing ones
 # with apt-get when it can; does nothing when all are there, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -19,6 +19,8 @@ command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(t
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -x /usr/bin/convert ] || command -v magick >/dev/null 2>&1 || missing+=(imagemagick)
+# DOCX and XLSX are zip archives, read with ZIPFoundation, which builds against zlib's headers.
+[ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).
 compgen -G "/usr/lib/*/libcurl.so" >/dev/null || compgen -G "/usr/lib/libcurl.so" >/dev/null || missing+=(libcurl4-openssl-dev)
 [ ${#missing[@]} -eq 0 ] && exit 0

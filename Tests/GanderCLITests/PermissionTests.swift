@@ -79,6 +79,25 @@ struct PermissionTests {
         #expect(auto.contains("PRIVATE KEY MATERIAL"), "auto mode reads anywhere, as before: \(auto)")
     }
 
+    @Test("a fetch of this machine or a private network asks in smart mode; auto runs it; public addresses need no approval")
+    func localNetworkAsks() async throws {
+        let local = ScriptedToolCall("web__fetch", #"{"url":"http://127.0.0.1:1/admin"}"#)
+        let (refused, status, first) = try await toolResult(of: local, ["--mode", "smart"])
+        defer { Task { await first.finish() } }
+        #expect(status == 0)
+        #expect(refused == "Not run: web__fetch reaches 127.0.0.1, an address on this machine or its private network, which "
+            + "needs the user's approval in the `smart` permission mode, and nobody is here to give it in this headless run. "
+            + "Carry on without it, or say what you need and why.",
+                "sent: \(refused)")
+        let (ran, _, second) = try await toolResult(of: local, [])
+        defer { Task { await second.finish() } }
+        #expect(ran.contains("the connection to 127.0.0.1:1 was refused"), "auto mode fetches it: \(ran)")
+        let (public_, _, third) = try await toolResult(
+            of: ScriptedToolCall("web__fetch", #"{"url":"https://no-such-host.invalid/"}"#), ["--mode", "smart"])
+        defer { Task { await third.finish() } }
+        #expect(public_.contains("could not be resolved"), "a public name runs in smart mode: \(public_)")
+    }
+
     @Test("approve asks even for read-only tools, so headless they are refused")
     func approveRefusesEverything() async throws {
         let (text, _, scenario) = try await toolResult(

@@ -52,6 +52,56 @@ struct DocumentViewTests {
         #expect(output.content.first.map { "\($0)" }?.contains("could not be read as a PDF") == true)
     }
 
+    @Test("DOCX and XLSX read as their text and tables")
+    func officeDocuments() async throws {
+        let fixture = try DeveloperFixture()
+        defer { fixture.remove() }
+        let maker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/web/make_office.py")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", maker.path, fixture.directory.url.path]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let word = await fixture.edit(["command": "view", "path": "plan.docx"])
+        #expect(word.content == [.text("""
+            \(fixture.directory.file("plan.docx").path): Word document
+
+            # Release plan
+
+            Ship on Friday & tell QA.
+
+            - Freeze the branch
+
+            | Owner | Task |
+            | --- | --- |
+            | Ada | Notes |
+            """)])
+        let sheet = await fixture.edit(["command": "view", "path": "sales.xlsx"])
+        #expect(sheet.content == [.text("""
+            \(fixture.directory.file("sales.xlsx").path): spreadsheet
+
+            ## Q1
+
+            | Region | Revenue |  |
+            | --- | --- | --- |
+            | North | 1250.5 |  |
+            | South |  | TRUE |
+
+            ## Notes
+
+            | Draft |
+            | --- |
+            """)])
+        try Data([0x50, 0x4B, 0x03, 0x04, 0, 0, 0xFF, 0xFE, 0, 1]).write(to: fixture.directory.file("broken.docx"))
+        let broken = await fixture.edit(["command": "view", "path": "broken.docx"])
+        #expect(broken.isError)
+        #expect(broken.content.first.map { "\($0)" }?.contains("is a binary file") == true,
+                "a zip header with no archive behind it is a binary file, said in one line: \(broken.content)")
+    }
+
     @Test("a picture comes back as an image with a line that says what it is")
     func picture() async throws {
         let fixture = try DeveloperFixture()

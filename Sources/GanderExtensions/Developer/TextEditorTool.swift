@@ -88,6 +88,7 @@ struct TextEditorTool: Sendable {
         }
         if isDirectory.boolValue { return .text(try DirectoryListing(root: url, protected: protected).render()) }
         if DocumentText.isPDF(url) { return DocumentText.pdf(url, limits: limits) }
+        if let kind = OfficeDocument.kind(of: url) { return OfficeDocument.text(of: url, kind: kind, limits: limits) }
         if let image = (try? Data(contentsOf: url, options: .mappedIfSafe)).flatMap(ImageFile.init(data:)) {
             let span = FileSpan(path: WorkspaceBoundary.physicalPath(of: url.path), start: 0, end: image.data.count)
             return image.output(describing: url.path, sources: [span])

@@ -11,6 +11,7 @@
 /binary     a zip archive
 /color      a page whose top-left 200x100 px box is pure rgb(0, 128, 255)
 /status404  a not-found page
+/article-1mb  a 1 MB article in the same chrome: sections of paragraphs, code blocks, lists and tables (for bench/web.py)
 """
 import argparse
 import http.server
@@ -124,6 +125,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 pass
         elif path == "/binary":
             self.send(200, b"PK\x03\x04" + bytes(2000), content_type="application/zip")
+        elif path == "/article-1mb":
+            section = (b"<h2>Section</h2><p>A paragraph of the article, with <a href=\"/ref\">a link</a>, <em>emphasis</em>, "
+                       b"<code>inline()</code> and enough words to read like prose, which readers skim and models parse.</p>"
+                       b"<pre><code class=\"language-swift\">let answer = compute(input)\nprint(answer)</code></pre>"
+                       b"<ul><li>first point</li><li>second point</li></ul>"
+                       b"<table><tr><th>key</th><th>value</th></tr><tr><td>a</td><td>1</td></tr></table>\n")
+            body = ARTICLE.replace(b"<h2>An example</h2>", section * (1024 * 1024 // len(section)))
+            self.send(200, body)
         elif path == "/status404":
             self.send(404, b"<html><head><title>Not here</title></head><body><h1>Page not found</h1></body></html>")
         else:
