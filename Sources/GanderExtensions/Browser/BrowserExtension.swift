@@ -8,6 +8,9 @@ public struct BrowserExtension: Extension {
     private let session: BrowserSession
     private let screenshots: URL
     private let protected: ProtectedFiles
+    /// Long pages reach the model head and tail, the whole text saved beside the fetched pages.
+    private let pages = PageExcerpt(limits: OutputLimits(),
+                                    directory: FileManager.default.temporaryDirectory.appendingPathComponent("gander-\(getuid())/web"))
 
     /// - Parameters:
     ///   - environment: Gander's own: `GANDER_BROWSER`, the proxy variables, `GANDER_OFFLINE`, and what Chromium needs.
@@ -108,12 +111,12 @@ public struct BrowserExtension: Extension {
                 return .error("Pass `url`, an http, https or file address (a path is opened as a local file).")
             }
             if url.isFileURL, let refusal = protected.refusal(for: url) { return .error(refusal) }
-            return .text(try await session.navigate(to: url, ledger: context.ledger).text)
-        case "read": return .text(try await session.snapshot().text)
-        case "click": return .text(try await session.click(try needElement()).text)
+            return page(try await session.navigate(to: url, ledger: context.ledger))
+        case "read": return page(try await session.snapshot())
+        case "click": return page(try await session.click(try needElement()))
         case "type":
             guard let text = arguments["text"]?.stringValue else { return .error("Pass `text`, what to type.") }
-            return .text(try await session.type(text, into: try needElement(), submit: arguments["submit"]?.boolValue ?? false))
+            return .text(pages.text(try await session.type(text, into: try needElement(), submit: arguments["submit"]?.boolValue ?? false), name: "page"))
         case "select":
             guard let option = arguments["option"]?.stringValue else { return .error("Pass `option`, the value or label to choose.") }
             return .text(try await session.select(option, in: try needElement()))
@@ -122,7 +125,7 @@ public struct BrowserExtension: Extension {
         case "wait_for":
             guard let selector = arguments["selector"]?.stringValue, !selector.isEmpty else { return .error("Pass `selector`.") }
             let seconds = min(max(arguments["timeout"]?.numberValue ?? 10, 0.1), 120)
-            return .text(try await session.waitFor(selector: selector, timeout: .milliseconds(Int(seconds * 1000))).text)
+            return page(try await session.waitFor(selector: selector, timeout: .milliseconds(Int(seconds * 1000))))
         case "run_script":
             guard let script = arguments["script"]?.stringValue, !script.isEmpty else { return .error("Pass `script`.") }
             let value = try await session.evaluate(script)
@@ -131,9 +134,13 @@ public struct BrowserExtension: Extension {
         case "screenshot":
             let png = try await session.screenshot(of: named ? reference : nil, fullPage: arguments["full_page"]?.boolValue ?? false)
             return try ImageFile.screenshotOutput(png, savedIn: screenshots, what: named ? "\(reference)" : "the page")
-        case "back": return .text(try await session.back().text)
+        case "back": return page(try await session.back())
         default: return .error("The browser extension has no tool named \(tool).")
         }
+    }
+
+    private func page(_ snapshot: BrowserSession.Snapshot) -> ToolOutput {
+        .text(pages.text(snapshot.text, name: URL(string: snapshot.url)?.host ?? "page"))
     }
 
     /// http and https as given; `file:` URLs and paths as local files.

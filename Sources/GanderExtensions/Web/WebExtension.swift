@@ -73,8 +73,10 @@ public struct WebExtension: Extension {
         }
         switch content.kind {
         case .image(let mimeType):
-            return ToolOutput(content: [.text(header + "\n\(mimeType) image, \(OutputExcerpt.formatBytes(page.body.count))"),
-                                        .image(mimeType: mimeType, base64Data: page.body.base64EncodedString())])
+            guard let image = ImageFile(data: page.body) else {
+                return .error("\(page.url.absoluteString) says it is \(mimeType), but it is not a picture Gander can read.")
+            }
+            return image.output(describing: header)
         case .unreadable(let kind):
             let size = page.declaredLength.map { ", \(OutputExcerpt.formatBytes($0))" } ?? ""
             return .error("\(page.url.absoluteString) is \(kind)\(size), not a page of text, so it was not downloaded. "
@@ -84,23 +86,7 @@ public struct WebExtension: Extension {
             if page.cutAtLimit { notes.append("[the page is larger than \(OutputExcerpt.formatBytes(fetcher.maxDownload)); only its start was read]") }
             if page.timedOut { notes.append("[the page did not finish arriving within \(fetcher.timeout.components.seconds) s; this is what came]") }
             let body = ([header] + notes + ["", content.text]).joined(separator: "\n")
-            return .text(excerpt(body, url: page.url))
-        }
-    }
-
-    /// The text whole when it fits the limits; else its head and tail, with the whole saved to a file.
-    private func excerpt(_ text: String, url: URL) -> String {
-        let lines = text.utf8.reduce(into: 1) { count, byte in if byte == UInt8(ascii: "\n") { count += 1 } }
-        guard text.utf8.count > limits.maxBytes || lines > limits.maxLines else { return text }
-        do {
-            try FileManager.default.createDirectory(at: outputRoot, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            let slug = (url.host ?? "page").filter { $0.isLetter || $0.isNumber || $0 == "." }
-            let file = outputRoot.appendingPathComponent("\(slug)-\(UUID().uuidString.prefix(8)).md")
-            try Data(text.utf8).write(to: file)
-            return try OutputExcerpt(file: file, limits: limits).text
-        } catch {
-            return String(text.prefix(limits.maxBytes)) + "\n[… cut at \(OutputExcerpt.formatBytes(limits.maxBytes))]"
+            return .text(PageExcerpt(limits: limits, directory: outputRoot).text(body, name: page.url.host ?? "page"))
         }
     }
 }
@@ -179,5 +165,27 @@ struct PageContent {
         }
         guard let encoding, let text = String(data: body, encoding: encoding) else { return body }
         return Data(text.utf8)
+    }
+}
+
+/// A long page for the model: whole when it fits the limits, else its head and tail with the whole text saved to a
+/// file the model can read on.
+struct PageExcerpt {
+    var limits: OutputLimits
+    var directory: URL
+
+    func text(_ text: String, name: String) -> String {
+        let lines = text.utf8.reduce(into: 1) { count, byte in if byte == UInt8(ascii: "\n") { count += 1 } }
+        guard text.utf8.count > limits.maxBytes || lines > limits.maxLines else { return text }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            let slug = name.filter { $0.isLetter || $0.isNumber || $0 == "." }
+            let file = directory.appendingPathComponent("\(slug)-\(UUID().uuidString.prefix(8)).md")
+            try Data(text.utf8).write(to: file)
+            return try OutputExcerpt(file: file, limits: limits).text
+        } catch {
+            return String(text.prefix(limits.maxBytes)) + "\n[… cut at \(OutputExcerpt.formatBytes(limits.maxBytes))]"
+        }
     }
 }
