@@ -19,6 +19,11 @@ command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || missing+=(t
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -x /usr/bin/convert ] || command -v magick >/dev/null 2>&1 || missing+=(imagemagick)
+# developer__screenshot captures X11 with ImageMagick's import and finds windows with xwininfo; its test runs Xvfb
+# with xlogo.
+command -v xwininfo >/dev/null 2>&1 || missing+=(x11-utils)
+command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+command -v xlogo >/dev/null 2>&1 || missing+=(x11-apps)
 # DOCX and XLSX are zip archives, read with ZIPFoundation, which builds against zlib's headers.
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).

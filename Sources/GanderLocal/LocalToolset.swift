@@ -86,7 +86,8 @@ struct LocalToolset {
             default: offered.append(verb.spec)
             }
         }
-        let replaced: Set<String> = [Self.editor, Self.shell, Self.search]
+        // The embedded runtime loads no vision projector: a screenshot would reach the model as a line of text.
+        let replaced: Set<String> = [Self.editor, Self.shell, Self.search, "developer__screenshot"]
         for tool in tools where !replaced.contains(tool.name) {
             if compact, tool.name.hasPrefix("memory__") || tool.name.hasPrefix("todo__") { continue }
             offered.append(tool)

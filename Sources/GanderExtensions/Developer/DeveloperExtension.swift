@@ -1,12 +1,13 @@
 import Foundation
 import GanderCore
 
-/// The built-in tools of a developer's day: `shell`, `text_editor` and `search`.
+/// The built-in tools of a developer's day: `shell`, `text_editor`, `search` and `screenshot`.
 public struct DeveloperExtension: Extension {
     public let name = "developer"
     private let shell: ShellTool
     private let editor: TextEditorTool
     private let search: SearchTool
+    private let screenshot: ScreenshotTool
     private let sandbox: CommandSandbox
     private let protected: ProtectedFiles
 
@@ -22,6 +23,8 @@ public struct DeveloperExtension: Extension {
         shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment, sandbox: sandbox)
         editor = TextEditorTool(limits: limits, protected: protected)
         search = SearchTool(protected: protected)
+        screenshot = ScreenshotTool(environment: commandEnvironment,
+                                    directory: outputDirectory.deletingLastPathComponent().appendingPathComponent("screenshots"))
         self.sandbox = sandbox
         self.protected = protected
     }
@@ -50,7 +53,7 @@ public struct DeveloperExtension: Extension {
     }
 
     public func tools() async throws -> [ToolSpec] {
-        [ShellTool.spec, TextEditorTool.spec, SearchTool.spec]
+        [ShellTool.spec, TextEditorTool.spec, SearchTool.spec, ScreenshotTool.spec]
     }
 
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
@@ -63,6 +66,7 @@ public struct DeveloperExtension: Extension {
             }
         case "text_editor": await editor.call(arguments, context: context)
         case "search": await search.call(arguments, context: context)
+        case "screenshot": await screenshot.call(arguments)
         default: .error("The developer extension has no tool named \(tool).")
         }
     }
