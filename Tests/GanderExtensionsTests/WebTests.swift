@@ -20,7 +20,8 @@ final class WebFixtureServer: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         self.process = process
-        guard try await LoopbackPort.waitUntilListening(port, attempts: 100) else {
+        // Python starts slowly while the other suites run in parallel on two cores.
+        guard try await LoopbackPort.waitUntilListening(port, attempts: 600) else {
             process.terminate()
             throw WebFixtureError()
         }
