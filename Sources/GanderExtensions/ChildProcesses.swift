@@ -24,6 +24,24 @@ func withProcessGroupSpawnAttributes<T>(_ body: (inout posix_spawnattr_t) throws
     return try body(&attributes)
 }
 
+/// Starts `executable` with `arguments` (the first is its name) and `environment` as the leader of a process group of
+/// its own (`withProcessGroupSpawnAttributes`), with the file `actions` given; returns its pid, and `posix_spawn`'s
+/// result (0, or the errno of a start that failed).
+func spawnProcessGroupLeader(_ executable: String, arguments: [String], environment: [String: String],
+                             actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, result: Int32) {
+    var cArguments = arguments.map { strdup($0) } + [nil]
+    var cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        cArguments.forEach { free($0) }
+        cEnvironment.forEach { free($0) }
+    }
+    var pid: pid_t = 0
+    let result = withProcessGroupSpawnAttributes { attributes in
+        posix_spawn(&pid, executable, &actions, &attributes, &cArguments, &cEnvironment)
+    }
+    return (pid, result)
+}
+
 /// Waits for the child `pid` on a thread of its own — `waitpid` blocks, and Swift's shared pool has only as many
 /// threads as cores — and hands its wait status to `onExit`.
 func reapChild(_ pid: pid_t, onExit: @escaping @Sendable (Int32) -> Void) {

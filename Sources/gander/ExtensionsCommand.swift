@@ -164,9 +164,9 @@ struct ExtensionsCommand: ParsableCommand {
 
     /// Turns an MCP server on or off; a built-in's name that no server has taken sets `builtins:` instead.
     static func setEnabled(_ name: String, _ enabled: Bool) throws {
-        let file = try Settings().directories.configFile
-        let servers = try Settings().config.extensions.map(\.name)
-        if AgentAssembly.builtinNames.contains(name), !servers.contains(name) {
+        let settings = try Settings()
+        let file = settings.directories.configFile
+        if AgentAssembly.builtinNames.contains(name), !settings.config.extensions.contains(where: { $0.name == name }) {
             try ConfigFile.update(file) { root in
                 var builtins = root["builtins"] as? [String: Any] ?? [:]
                 builtins[name] = enabled

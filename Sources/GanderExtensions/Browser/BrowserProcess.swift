@@ -86,16 +86,7 @@ final class BrowserProcess: Sendable {
         // --remote-debugging-pipe reads fd 3 and writes fd 4.
         posix_spawn_file_actions_adddup2(&actions, watched[0], 3)
         posix_spawn_file_actions_adddup2(&actions, unused[1], 4)
-        var cArguments = arguments.map { strdup($0) } + [nil]
-        var cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = withProcessGroupSpawnAttributes { attributes in
-            posix_spawn(&pid, executable, &actions, &attributes, &cArguments, &cEnvironment)
-        }
+        let (pid, result) = spawnProcessGroupLeader(executable, arguments: arguments, environment: environment, actions: &actions)
         close(watched[0])
         close(unused[1])
         close(unused[0])

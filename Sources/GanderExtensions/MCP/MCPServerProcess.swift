@@ -36,16 +36,8 @@ final class MCPServerProcess: Sendable {
         gander_spawn_file_actions_addchdir(&actions, directory.path)
 
         let resolved = Self.resolve(command, path: environment["PATH"] ?? "/usr/bin:/bin")
-        var cArguments = ([command] + arguments).map { strdup($0) } + [nil]
-        var cEnvironment = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = withProcessGroupSpawnAttributes { attributes in
-            posix_spawn(&pid, resolved, &actions, &attributes, &cArguments, &cEnvironment)
-        }
+        let (pid, result) = spawnProcessGroupLeader(resolved, arguments: [command] + arguments, environment: environment,
+                                              actions: &actions)
         close(toServer[0])
         close(fromServer[1])
         guard result == 0 else {
