@@ -2,19 +2,7 @@ import Foundation
 
 /// Runs the built `gander` executable the way a user's shell would, and captures what it did.
 public struct GanderProcess {
-    public struct Result: Sendable {
-        public let status: Int32
-        public let stdout: String
-        public let stderr: String
-
-        /// The process was killed by the test's watchdog.
-        public var hung: Bool { status == SIGKILL }
-
-        /// stderr's non-empty lines.
-        public var stderrLines: [String] {
-            stderr.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        }
-    }
+    public typealias Result = ChildCommand.Output
 
     /// The executable beside the test bundle, as SwiftPM lays out its build folder.
     public static var executable: URL {
@@ -54,35 +42,6 @@ public struct GanderProcess {
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = environment
-        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("gander-test-\(UUID().uuidString)")
-        let outputFile = capture.appendingPathExtension("stdout")
-        let errorFile = capture.appendingPathExtension("stderr")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outputFile)
-            try? FileManager.default.removeItem(at: errorFile)
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outputFile)
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        let input = Pipe()
-        process.standardInput = input
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.finish() }
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let pid = process.processIdentifier
-        // A hung Gander must fail the test, not hang the suite.
-        let watchdog = Task {
-            try await Task.sleep(for: timeout)
-            kill(pid, SIGKILL)
-        }
-        if let afterLaunch { await afterLaunch(pid) }
-        for await _ in exited.stream {}
-        watchdog.cancel()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+        return try await ChildCommand.run(process, stdin: stdin, timeout: timeout, afterLaunch: afterLaunch)
     }
 }

@@ -19,17 +19,8 @@ struct CheckpointTests {
         return files
     }
 
-    static func git(_ arguments: [String], in directory: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=t", "-c", "user.email=t@t"] + arguments
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func git(_ arguments: [String], in directory: URL) async throws -> String {
+        try await ChildCommand.run(["git", "-c", "user.name=t", "-c", "user.email=t@t"] + arguments, in: directory).stdout
     }
 
     /// Three turns that edit, create and delete files, then `undo 2`: the tree is byte for byte what it was after the
@@ -56,16 +47,16 @@ struct CheckpointTests {
         try scenario.workspace.write("run.sh", "#!/bin/sh\necho run\n")
         var gitStatusBefore = ""
         if inGitRepository {
-            _ = try Self.git(["init", "-q"], in: root)
-            _ = try Self.git(["add", "-A"], in: root)
-            _ = try Self.git(["commit", "-q", "-m", "base"], in: root)
-            gitStatusBefore = try Self.git(["log", "--format=%H", "--all"], in: root) + (try Self.git(["stash", "list"], in: root))
+            _ = try await Self.git(["init", "-q"], in: root)
+            _ = try await Self.git(["add", "-A"], in: root)
+            _ = try await Self.git(["commit", "-q", "-m", "base"], in: root)
+            gitStatusBefore = try await Self.git(["log", "--format=%H", "--all"], in: root) + (try await Self.git(["stash", "list"], in: root))
         }
 
         let first = try await scenario.run(["-t", "turn one"])
         #expect(first.status == 0, "stderr: \(first.stderr)")
         let afterTurnOne = try Self.tree(root)
-        let indexAfterOne = inGitRepository ? try Self.git(["diff", "--cached", "--stat"], in: root) : ""
+        let indexAfterOne = inGitRepository ? try await Self.git(["diff", "--cached", "--stat"], in: root) : ""
         for turn in ["turn two", "turn three"] {
             let result = try await scenario.run(["--resume", "-t", turn])
             #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -86,9 +77,9 @@ struct CheckpointTests {
         #expect(mode.map { $0 & 0o111 == 0 } == true, "the executable bit set in turn two is gone")
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("deep").path), "emptied directories go too")
         if inGitRepository {
-            let gitStatusAfter = try Self.git(["log", "--format=%H", "--all"], in: root) + (try Self.git(["stash", "list"], in: root))
+            let gitStatusAfter = try await Self.git(["log", "--format=%H", "--all"], in: root) + (try await Self.git(["stash", "list"], in: root))
             #expect(gitStatusAfter == gitStatusBefore, "the user's commits, branches and stash are untouched")
-            #expect(try Self.git(["diff", "--cached", "--stat"], in: root) == indexAfterOne, "the user's index is untouched")
+            #expect(try await Self.git(["diff", "--cached", "--stat"], in: root) == indexAfterOne, "the user's index is untouched")
         }
 
         // The undo kept the tree it replaced, so undoing again brings turn three's files back.

@@ -6,20 +6,9 @@ import Testing
 @Suite("Google Gemini, natively")
 struct GeminiTests {
     /// What google-genai's own types say of a request body: "ok", or what they refuse.
-    static func checkWithGoogleGenAI(_ body: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mcpPython)
-        process.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("gemini/check_request.py").path]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(body.utf8))
-        try input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+    static func checkWithGoogleGenAI(_ body: String) async throws -> String {
+        try await ChildCommand.run([mcpPython, mcpFixtures.deletingLastPathComponent().appendingPathComponent("gemini/check_request.py").path],
+                                   stdin: body).text
     }
 
     @Test("requests are what google-genai's types accept; calls, results and thought signatures go round")
@@ -40,7 +29,7 @@ struct GeminiTests {
         #expect(!first.path.contains("key="), "the key never travels in the URL")
 
         for request in scenario.server.chatRequests {
-            let verdict = try Self.checkWithGoogleGenAI(request.rawBody)
+            let verdict = try await Self.checkWithGoogleGenAI(request.rawBody)
             #expect(verdict == "ok", "\(verdict)")
         }
         let body = try #require(scenario.server.chatRequests[1].body)
@@ -110,12 +99,7 @@ struct GeminiTests {
         for arguments in [["genrsa", "-out", keys.appendingPathComponent("private.pem").path, "2048"],
                           ["rsa", "-in", keys.appendingPathComponent("private.pem").path, "-pubout",
                            "-out", keys.appendingPathComponent("public.pem").path]] {
-            let openssl = Process()
-            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            openssl.arguments = arguments
-            openssl.standardError = FileHandle.nullDevice
-            try openssl.run()
-            openssl.waitUntilExit()
+            _ = try await ChildCommand.run(["openssl"] + arguments)
         }
         let privateKey = try String(contentsOf: keys.appendingPathComponent("private.pem"), encoding: .utf8)
         let account: JSONValue = [
@@ -140,16 +124,10 @@ struct GeminiTests {
         #expect(tokenRequest.rawBody.hasPrefix("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&"))
 
         // google-auth checks the JWT's RS256 signature with the account's public key.
-        let verifier = Process()
-        verifier.executableURL = URL(fileURLWithPath: mcpPython)
-        verifier.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("gemini/verify_jwt.py").path,
-                              assertion, keys.appendingPathComponent("public.pem").path]
-        let output = Pipe()
-        verifier.standardOutput = output
-        try verifier.run()
-        verifier.waitUntilExit()
-        let claims = try JSONValue(parsing: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        #expect(verifier.terminationStatus == 0)
+        let verifier = try await ChildCommand.run([mcpPython, mcpFixtures.deletingLastPathComponent().appendingPathComponent("gemini/verify_jwt.py").path,
+                                                   assertion, keys.appendingPathComponent("public.pem").path])
+        let claims = try JSONValue(parsing: verifier.stdout)
+        #expect(verifier.status == 0, "\(verifier.stderr)")
         #expect(claims["iss"] == "gander@my-project.iam.gserviceaccount.com")
         #expect(claims["scope"] == "https://www.googleapis.com/auth/cloud-platform")
         #expect(claims["aud"] == .string("http://127.0.0.1:\(scenario.server.port)/token"))

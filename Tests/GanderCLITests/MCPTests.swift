@@ -118,11 +118,7 @@ struct MCPTests {
         try scenario.workspace.write("README.md", "hello\n")
         for command in [["init", "-q"], ["add", "README.md"],
                         ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first"]] {
-            let git = Process()
-            git.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-            git.arguments = ["-C", repository] + command
-            try git.run()
-            git.waitUntilExit()
+            _ = try await ChildCommand.run(["git", "-C", repository] + command)
         }
         try scenario.workspace.write("new.txt", "untracked\n")
         scenario.server.append([
@@ -377,12 +373,10 @@ struct MCPTests {
     func serveBuiltInTools() async throws {
         let workspace = try TemporaryDirectory(prefix: "gander-serve")
         defer { workspace.remove() }
-        let driver = try launchPython([mcpFixtures.appendingPathComponent("drive_gander_serve.py").path,
-                                       GanderProcess.executable.path, workspace.url.path], captureOutput: true)
-        driver.waitUntilExit()
-        let output = String(decoding: (driver.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(driver.terminationStatus == 0, "\(output)")
-        let report = try JSONValue(parsing: output)
+        let driver = try await ChildCommand.run([mcpPython, mcpFixtures.appendingPathComponent("drive_gander_serve.py").path,
+                                                 GanderProcess.executable.path, workspace.url.path])
+        #expect(driver.status == 0, "\(driver.stdout)\n\(driver.stderr)")
+        let report = try JSONValue(parsing: driver.stdout)
 
         #expect(report["server"]?.stringValue == "gander")
         #expect(report["tools"]?["search"]?["read_only"]?.boolValue == true)
@@ -405,12 +399,12 @@ struct MCPTests {
         try Data(text.utf8).write(to: directory.appendingPathComponent("config.yaml"))
     }
 
-    private func launchPython(_ arguments: [String], captureOutput: Bool = false) throws -> Process {
+    private func launchPython(_ arguments: [String]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
-        if captureOutput { process.standardOutput = Pipe() } else { process.standardOutput = FileHandle.nullDevice }
+        process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         return process

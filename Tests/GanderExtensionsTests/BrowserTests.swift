@@ -74,8 +74,8 @@ struct BrowserTests {
         try Data(base64Encoded: data)!.write(to: file)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/web/png_pixel.py")
-        let blue = try run(["python3", script.path, file.path, "50", "50"])
-        let white = try run(["python3", script.path, file.path, "600", "400"])
+        let blue = try await run(["python3", script.path, file.path, "50", "50"])
+        let white = try await run(["python3", script.path, file.path, "600", "400"])
         #expect(blue == "1280 800 0 128 255")
         #expect(white == "1280 800 255 255 255")
     }
@@ -102,7 +102,7 @@ struct BrowserTests {
         defer { Task { await browser.shutdown() } }
         _ = await browser.call(tool: "navigate", arguments: ["url": .string(server.url("/article"))], context: context)
         // Every Chromium of this test's profile, killed as a crash would.
-        _ = try? run(["pkill", "-9", "-f", "gander-browser-\(getpid())"])
+        _ = try? await run(["pkill", "-9", "-f", "gander-browser-\(getpid())"])
         try await Task.sleep(for: .milliseconds(500))
         let lost = await browser.call(tool: "read", arguments: [:], context: context)
         #expect(lost.isError)
@@ -119,15 +119,7 @@ struct BrowserTests {
         #expect(text(output) == BrowserProcess.installAdvice)
     }
 
-    private func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    private func run(_ arguments: [String]) async throws -> String {
+        try await ChildCommand.run(arguments).text
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderTestSupport
 @testable import GanderExtensions
 import Testing
 
@@ -58,12 +59,8 @@ struct DocumentViewTests {
         defer { fixture.remove() }
         let maker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/web/make_office.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", maker.path, fixture.directory.url.path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let making = try await ChildCommand.run(["python3", maker.path, fixture.directory.url.path])
+        #expect(making.status == 0, "\(making.stderr)")
 
         let word = await fixture.edit(["command": "view", "path": "plan.docx"])
         #expect(word.content == [.text("""

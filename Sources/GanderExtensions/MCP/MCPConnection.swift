@@ -67,7 +67,9 @@ actor MCPConnection {
         let client = Client(name: "gander", version: GanderVersion.current)
         await client.onNotification(ToolListChangedNotification.self) { _ in onToolsChanged() }
         do {
-            let result = try await bounded(config.timeout, what: "start and answer initialize", client: client,
+            // Starting includes launching an interpreter, or `uvx` fetching the server, which has nothing to do with
+            // how long its calls take: a short call timeout never cuts a start below a minute.
+            let result = try await bounded(max(config.timeout, .seconds(60)), what: "start and answer initialize", client: client,
                                            ending: ending, process: process) {
                 try await client.connect(transport: transport)
             }

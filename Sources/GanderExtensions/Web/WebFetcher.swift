@@ -174,7 +174,9 @@ private final class BodyCollector: @unchecked Sendable {
     var data: Data { lock.withLock { collected } }
 
     func read(_ body: HTTPClientResponse.Body, upTo limit: Int, until deadline: NIODeadline) async -> Outcome {
-        let remaining = max(0, deadline.uptimeNanoseconds - NIODeadline.now().uptimeNanoseconds)
+        // Unsigned nanoseconds: a deadline already past must give zero, not wrap round.
+        let now = NIODeadline.now().uptimeNanoseconds
+        let remaining = deadline.uptimeNanoseconds > now ? deadline.uptimeNanoseconds - now : 0
         return await withTaskGroup(of: Outcome.self) { group in
             group.addTask {
                 do {
