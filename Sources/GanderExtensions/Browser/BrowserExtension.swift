@@ -133,7 +133,7 @@ public struct BrowserExtension: Extension {
             return .text(text.count > 20_000 ? String(text.prefix(20_000)) + " … [cut at 20000 characters]" : text)
         case "screenshot":
             let png = try await session.screenshot(of: named ? reference : nil, fullPage: arguments["full_page"]?.boolValue ?? false)
-            return try ImageFile.screenshotOutput(png, savedIn: screenshots, what: named ? "\(reference)" : "the page")
+            return try await ImageFile.screenshotOutput(png, savedIn: screenshots, what: named ? "\(reference)" : "the page")
         case "back": return page(try await session.back())
         default: return .error("The browser extension has no tool named \(tool).")
         }

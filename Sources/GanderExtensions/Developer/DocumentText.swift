@@ -11,34 +11,24 @@ enum DocumentText {
     }
 
     /// The PDF's text with a heading per page, or the one line that says why there is none.
-    static func pdf(_ url: URL, limits: OutputLimits) -> ToolOutput {
+    static func pdf(_ url: URL, limits: OutputLimits) async -> ToolOutput {
         guard let tool = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext", "/opt/homebrew/bin/pdftotext"]
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else {
             return .error("\(url.path) is a PDF, and reading one needs pdftotext from poppler-utils "
                 + "(Debian and Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler).")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = ["-layout", "-enc", "UTF-8", url.path, "-"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let run: HelperProgram.Result
         do {
-            try process.run()
+            run = try await HelperProgram.run(tool, ["-layout", "-enc", "UTF-8", url.path, "-"], timeout: .seconds(60))
         } catch {
             return .error("\(url.path): could not run pdftotext (\(error.localizedDescription)).")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let reason = problem.split(separator: "\n").first.map(String.init) ?? "pdftotext exited with status \(process.terminationStatus)"
+        guard run.succeeded else {
+            let reason = run.timedOut ? "pdftotext took more than 60 s" : run.firstErrorLine ?? "pdftotext exited with status \(run.status)"
             return .error("\(url.path) could not be read as a PDF: \(reason)")
         }
-        var pages = String(decoding: data, as: UTF8.self).components(separatedBy: "\u{0C}")
+        var pages = String(decoding: run.output, as: UTF8.self).components(separatedBy: "\u{0C}")
         if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
         var text = "\(url.path): PDF, \(pages.count) page\(pages.count == 1 ? "" : "s")"
         if pages.allSatisfy({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {

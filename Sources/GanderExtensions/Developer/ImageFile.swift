@@ -62,11 +62,11 @@ struct ImageFile {
 
     /// The picture for the model, with a line that says what it is (the line is all a model that cannot see gets).
     /// A picture larger than the providers take is shrunk with ImageMagick first.
-    func output(describing what: String, sources: [FileSpan] = []) -> ToolOutput {
+    func output(describing what: String, sources: [FileSpan] = []) async -> ToolOutput {
         var sent = self
         var note = ""
         if data.count > Self.maxBytes || max(width, height) > Self.maxSide {
-            guard let smaller = shrunk() else {
+            guard let smaller = await shrunk() else {
                 return ToolOutput(content: [.text("\(what): \(summary), larger than models take (\(Self.maxSide) px a side, "
                     + "\(OutputExcerpt.formatBytes(Self.maxBytes))), and ImageMagick's convert, which would shrink it, is not "
                     + "installed (sudo apt-get install imagemagick).")], isError: true, sources: sources)
@@ -80,39 +80,26 @@ struct ImageFile {
     }
 
     /// The picture scaled to fit `maxSide`, as PNG (JPEG for photographs that stay too large), by ImageMagick.
-    private func shrunk() -> ImageFile? {
+    private func shrunk() async -> ImageFile? {
         guard let convert = ["/usr/bin/convert", "/usr/local/bin/convert", "/opt/homebrew/bin/convert"]
             .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
         for format in ["png", "jpeg"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: convert)
-            process.arguments = ["-", "-resize", "\(Self.maxSide)x\(Self.maxSide)>", "-quality", "85", "\(format):-"]
-            let input = Pipe()
-            let output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return nil }
-            let source = data
-            let writer = Thread {
-                input.fileHandleForWriting.write(source)
-                try? input.fileHandleForWriting.close()
-            }
-            writer.start()
-            let result = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if process.terminationStatus == 0, let image = ImageFile(data: result), image.data.count <= Self.maxBytes { return image }
+            guard let run = try? await HelperProgram.run(
+                convert, ["-", "-resize", "\(Self.maxSide)x\(Self.maxSide)>", "-quality", "85", "\(format):-"],
+                input: data, timeout: .seconds(60))
+            else { return nil }
+            if run.succeeded, let image = ImageFile(data: run.output), image.data.count <= Self.maxBytes { return image }
         }
         return nil
     }
 
     /// A screenshot saved under `directory` and handed to the model.
-    static func screenshotOutput(_ png: Data, savedIn directory: URL, what: String) throws -> ToolOutput {
+    static func screenshotOutput(_ png: Data, savedIn directory: URL, what: String) async throws -> ToolOutput {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
         let file = directory.appendingPathComponent("screenshot-\(stamp)-\(UUID().uuidString.prefix(4)).png")
         try png.write(to: file)
         guard let image = ImageFile(data: png) else { return .error("The screenshot is not a picture Gander can read.") }
-        return image.output(describing: "Screenshot of \(what), saved to \(file.path)")
+        return await image.output(describing: "Screenshot of \(what), saved to \(file.path)")
     }
 }

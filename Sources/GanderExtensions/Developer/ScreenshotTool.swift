@@ -21,8 +21,8 @@ struct ScreenshotTool: Sendable {
     func call(_ arguments: [String: JSONValue]) async -> ToolOutput {
         let window = arguments["window"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
         do {
-            let png = try capture(window: window)
-            return try ImageFile.screenshotOutput(png, savedIn: directory, what: window.map { "the window \"\($0)\"" } ?? "the screen")
+            let png = try await capture(window: window)
+            return try await ImageFile.screenshotOutput(png, savedIn: directory, what: window.map { "the window \"\($0)\"" } ?? "the screen")
         } catch let failure as Failure {
             return .error(failure.description)
         } catch {
@@ -34,12 +34,12 @@ struct ScreenshotTool: Sendable {
         let description: String
     }
 
-    private func capture(window: String?) throws -> Data {
+    private func capture(window: String?) async throws -> Data {
         #if os(macOS)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("gander-capture-\(UUID().uuidString).png")
         defer { try? FileManager.default.removeItem(at: file) }
         if window != nil { throw Failure(description: "On macOS Gander captures the whole screen only; leave out `window`.") }
-        _ = try run("/usr/sbin/screencapture", ["-x", "-t", "png", file.path])
+        _ = try await run("/usr/sbin/screencapture", ["-x", "-t", "png", file.path])
         return try Data(contentsOf: file)
         #else
         if let display = environment["DISPLAY"], !display.isEmpty {
@@ -52,21 +52,21 @@ struct ScreenshotTool: Sendable {
                     throw Failure(description: "Finding a window by its title needs xwininfo (sudo apt-get install x11-utils).")
                 }
                 // xwininfo fails when no window has the title; that is the answer, not an error of its own.
-                let info = (try? run(xwininfo, ["-name", window])) ?? Data()
+                let info = (try? await run(xwininfo, ["-name", window])) ?? Data()
                 guard let id = String(decoding: info, as: UTF8.self).firstMatch(of: /Window id: (0x[0-9a-fA-F]+)/)?.1 else {
                     throw Failure(description: "No window titled \"\(window)\" is open on display \(display).")
                 }
                 target = String(id)
             }
             // png24: RGB pixels, not the palette ImageMagick would pick for a flat picture.
-            return try run(importTool, ["-window", target, "png24:-"])
+            return try await run(importTool, ["-window", target, "png24:-"])
         }
         if let wayland = environment["WAYLAND_DISPLAY"], !wayland.isEmpty {
             guard let grim = Self.find("grim", in: environment) else {
                 throw Failure(description: "Screenshots under Wayland need grim (sudo apt-get install grim).")
             }
             if window != nil { throw Failure(description: "Under Wayland Gander captures the whole screen only; leave out `window`.") }
-            return try run(grim, ["-t", "png", "-"])
+            return try await run(grim, ["-t", "png", "-"])
         }
         throw Failure(description: "There is no display to capture: neither DISPLAY nor WAYLAND_DISPLAY is set. "
             + "For a web page, the browser tools take their own screenshots.")
@@ -74,30 +74,15 @@ struct ScreenshotTool: Sendable {
     }
 
     /// The program's output; a program that fails or takes more than 15 s is a `Failure` with its first line of stderr.
-    private func run(_ program: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // import can wait forever on a window that went away; the capture gets 15 s.
-        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 15, execute: watchdog)
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problem = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        watchdog.cancel()
-        guard process.terminationStatus == 0 else {
+    /// (import can wait forever on a window that went away.)
+    private func run(_ program: String, _ arguments: [String]) async throws -> Data {
+        let run = try await HelperProgram.run(program, arguments, environment: environment, timeout: .seconds(15))
+        guard run.succeeded else {
             let name = URL(fileURLWithPath: program).lastPathComponent
-            let reason = problem.split(separator: "\n").first.map(String.init) ?? "it exited with status \(process.terminationStatus)"
+            let reason = run.timedOut ? "it took more than 15 s" : run.firstErrorLine ?? "it exited with status \(run.status)"
             throw Failure(description: "The screenshot failed: \(name): \(reason)")
         }
-        return data
+        return run.output
     }
 
     private static func find(_ name: String, in environment: [String: String]) -> String? {

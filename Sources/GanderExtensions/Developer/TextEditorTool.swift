@@ -45,7 +45,7 @@ struct TextEditorTool: Sendable {
         if let refusal = protected.refusal(for: url) { return .error(refusal) }
         do {
             switch command {
-            case "view": return try view(url, range: arguments["view_range"])
+            case "view": return try await view(url, range: arguments["view_range"])
             case "create":
                 guard let text = arguments["file_text"]?.stringValue else {
                     return .error("`create` needs `file_text`, the whole contents of the new file.")
@@ -81,17 +81,17 @@ struct TextEditorTool: Sendable {
     // MARK: view
 
     /// The lines shown, with the stretch of the file they came from for the ledger.
-    private func view(_ url: URL, range: JSONValue?) throws -> ToolOutput {
+    private func view(_ url: URL, range: JSONValue?) async throws -> ToolOutput {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw EditorError.notFound(url.path)
         }
         if isDirectory.boolValue { return .text(try DirectoryListing(root: url, protected: protected).render()) }
-        if DocumentText.isPDF(url) { return DocumentText.pdf(url, limits: limits) }
+        if DocumentText.isPDF(url) { return await DocumentText.pdf(url, limits: limits) }
         if let kind = OfficeDocument.kind(of: url) { return OfficeDocument.text(of: url, kind: kind, limits: limits) }
         if let image = (try? Data(contentsOf: url, options: .mappedIfSafe)).flatMap(ImageFile.init(data:)) {
             let span = FileSpan(path: WorkspaceBoundary.physicalPath(of: url.path), start: 0, end: image.data.count)
-            return image.output(describing: url.path, sources: [span])
+            return await image.output(describing: url.path, sources: [span])
         }
 
         let file = try TextFile(url: url)

@@ -263,31 +263,55 @@ struct MarkdownRenderer {
     }
 }
 
-/// A run of inline text with whitespace collapsed as a browser shows it.
+/// A run of inline text with whitespace collapsed as a browser shows it. It works on UTF-8 bytes and copies runs of
+/// visible text whole: going scalar by scalar made a megabyte page take many times longer.
 private struct InlineText {
-    private var text = ""
+    private var bytes: [UInt8] = []
     private var pendingSpace = false
 
     mutating func append(_ raw: String) {
-        for scalar in raw.unicodeScalars {
-            if scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" || scalar == "\u{0C}" || scalar == "\u{00A0}" {
-                pendingSpace = true
-            } else if scalar == "\u{00AD}" || scalar == "\u{200B}" {
-                continue
-            } else {
-                if pendingSpace, !text.isEmpty, text.last != "\n" { text.append(" ") }
-                pendingSpace = false
-                text.unicodeScalars.append(scalar)
+        var raw = raw
+        raw.withUTF8 { source in
+            var index = 0
+            while index < source.count {
+                if let collapsed = Self.collapsible(source, at: index) {
+                    if collapsed.isSpace { pendingSpace = true }
+                    index += collapsed.length
+                    continue
+                }
+                let start = index
+                index += 1
+                while index < source.count, Self.collapsible(source, at: index) == nil { index += 1 }
+                spaceIfPending()
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[start..<index]))
             }
         }
+    }
+
+    /// White space (ASCII, no-break space) that collapses, or an invisible soft hyphen or zero-width space that goes:
+    /// its length in bytes and whether it counts as a space.
+    private static func collapsible(_ source: UnsafeBufferPointer<UInt8>, at index: Int) -> (length: Int, isSpace: Bool)? {
+        switch source[index] {
+        case 0x20, 0x0A, 0x09, 0x0D, 0x0C: return (1, true)
+        case 0xC2 where index + 1 < source.count:
+            if source[index + 1] == 0xA0 { return (2, true) }
+            if source[index + 1] == 0xAD { return (2, false) }
+            return nil
+        case 0xE2 where index + 2 < source.count && source[index + 1] == 0x80 && source[index + 2] == 0x8B: return (3, false)
+        default: return nil
+        }
+    }
+
+    private mutating func spaceIfPending() {
+        if pendingSpace, let last = bytes.last, last != 0x0A { bytes.append(0x20) }
+        pendingSpace = false
     }
 
     /// Text that is already Markdown (a link, code): kept as it is, spaced from what comes before.
     mutating func appendRaw(_ markdown: String) {
         guard !markdown.isEmpty else { return }
-        if pendingSpace, !text.isEmpty, text.last != "\n" { text.append(" ") }
-        pendingSpace = false
-        text += markdown
+        spaceIfPending()
+        bytes.append(contentsOf: markdown.utf8)
     }
 
     mutating func wrap(_ inner: String, in marker: String) {
@@ -296,15 +320,15 @@ private struct InlineText {
     }
 
     mutating func breakLine() {
-        text.append("\n")
+        bytes.append(0x0A)
         pendingSpace = false
     }
 
     mutating func finish() -> String {
         defer {
-            text = ""
+            bytes.removeAll(keepingCapacity: true)
             pendingSpace = false
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

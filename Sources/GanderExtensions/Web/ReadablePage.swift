@@ -68,9 +68,9 @@ struct ReadablePage {
         func visit(_ node: HTMLNode, parent: HTMLNode?) {
             for child in node.children where !child.isText {
                 if child.name == "p" || child.name == "pre" {
-                    let length = child.textContent.count
-                    guard length >= 25 else { continue }
-                    let score = length + 100 * child.textContent.filter { $0 == "," }.count
+                    let text = child.textContent.utf8
+                    guard text.count >= 25 else { continue }
+                    let score = text.count + 100 * text.lazy.filter { $0 == UInt8(ascii: ",") }.count
                     scores[ObjectIdentifier(node), default: (node, 0)].score += score
                     if let parent { scores[ObjectIdentifier(parent), default: (parent, 0)].score += score / 2 }
                 } else {

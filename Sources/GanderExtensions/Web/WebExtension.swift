@@ -57,13 +57,13 @@ public struct WebExtension: Extension {
         }
         do {
             let page = try await fetcher.fetch(url, ledger: context.ledger, reads: PageContent.isReadable)
-            return present(page, asked: url)
+            return await present(page, asked: url)
         } catch {
             return .error(error.description)
         }
     }
 
-    private func present(_ page: WebFetcher.Page, asked: URL) -> ToolOutput {
+    private func present(_ page: WebFetcher.Page, asked: URL) async -> ToolOutput {
         var header = "URL: \(page.url.absoluteString)"
         if !page.redirects.isEmpty { header += " (redirected from \(asked.absoluteString))" }
         let content = PageContent(page: page)
@@ -76,7 +76,7 @@ public struct WebExtension: Extension {
             guard let image = ImageFile(data: page.body) else {
                 return .error("\(page.url.absoluteString) says it is \(mimeType), but it is not a picture Gander can read.")
             }
-            return image.output(describing: header)
+            return await image.output(describing: header)
         case .unreadable(let kind):
             let size = page.declaredLength.map { ", \(OutputExcerpt.formatBytes($0))" } ?? ""
             return .error("\(page.url.absoluteString) is \(kind)\(size), not a page of text, so it was not downloaded. "

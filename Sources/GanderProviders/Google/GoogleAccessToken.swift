@@ -82,22 +82,10 @@ actor GcloudAccessToken: RequestAuthorization {
 
     func headers(transport: HTTPTransport) async throws -> [(String, String)] {
         if let current, current.renewAt > Date() { return [("authorization", "Bearer \(current.token)")] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gcloud", "auth", "print-access-token"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw Self.unavailable
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0, !token.isEmpty else { throw Self.unavailable }
+        guard let run = try? await HelperProgram.run("/usr/bin/env", ["gcloud", "auth", "print-access-token"], timeout: .seconds(60))
+        else { throw Self.unavailable }
+        let token = String(decoding: run.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard run.succeeded, !token.isEmpty else { throw Self.unavailable }
         current = (token, Date().addingTimeInterval(45 * 60))
         return [("authorization", "Bearer \(token)")]
     }
