@@ -182,6 +182,17 @@ struct LocalTask {
     let asksForChange: Bool
     /// It asks for a command to be run, whose output the answer then reports.
     let asksToRun: Bool
+    /// It asks for words only (a greeting, a sum, a definition): nothing in it points at files, commands or code, so
+    /// a small model that reaches for a tool is only going astray.
+    let isConversational: Bool
+
+    private static let workWords: Set<String> = [
+        "file", "files", "folder", "folders", "directory", "directories", "dir", "path", "run", "command", "commands",
+        "script", "scripts", "code", "project", "repo", "repository", "here", "this", "these", "test", "tests", "build",
+        "git", "commit", "branch", "function", "class", "bug", "error", "errors", "log", "logs", "config", "package",
+        "install", "line", "lines", "output", "list", "find", "search", "show", "read", "open", "count", "check",
+        "time", "date", "today", "now", "system", "machine", "disk", "process",
+    ]
 
     private static let changeVerbs: Set<String> = [
         "create", "write", "make", "add", "append", "insert", "fix", "replace", "change", "rename", "move", "delete",
@@ -194,6 +205,11 @@ struct LocalTask {
         asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
             && words.contains(where: Self.changeVerbs.contains)
         asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
+        // A word with a dot or slash inside ("main.py", "src/app") names a file.
+        let namesPath = instruction.split(whereSeparator: \.isWhitespace).contains { word in
+            word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()")).contains { $0 == "." || $0 == "/" }
+        }
+        isConversational = !asksForChange && !namesPath && !instruction.contains("`") && Set(words).isDisjoint(with: Self.workWords)
     }
 
     /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.

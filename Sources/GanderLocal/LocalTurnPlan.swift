@@ -29,11 +29,58 @@ struct LocalTurnPlan {
         let task = LocalTask(instruction: instruction)
         let mayAnswer = format.isTrained
             || (!toolset.mustLook && (!task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)))
-        let quotes = format.isTrained || (task.asksForChange && !task.asksToRun) ? nil : Self.quotableLines(of: request.messages.last)
+        var quotes: [String]?
+        if !format.isTrained, !task.asksForChange || task.asksToRun {
+            quotes = Self.countQuotes(question: instruction, message: request.messages.last)
+                ?? Self.quotableLines(of: request.messages.last)
+        }
+        // Words only: nothing to call. Not when other tools (an MCP server's) are offered, which may be what it needs.
+        let wordsOnly = !format.isTrained && task.isConversational && !toolset.mustLook
+            && toolset.offered.allSatisfy { !$0.name.contains("__") }
         self.format = format
         self.toolset = toolset
         self.workspace = workspace
-        constraint = format.constraint(for: toolset.callable, mayAnswer: mayAnswer, quotes: quotes)
+        constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes)
+    }
+
+    /// For a "how many" question, the counts that the tool results in `message` hold, as phrases the answer must
+    /// quote: a small model asked to count picks one of the listed lines instead ("a.txt") or a number of its own.
+    /// Listings give the files directly in each folder (of the extension the question names, if it names one), a
+    /// file or a command's output its number of lines; which of them is offered follows the question's noun.
+    static func countQuotes(question: String, message: Message?) -> [String]? {
+        let lowered = question.lowercased()
+        guard lowered.hasPrefix("how many") || lowered.contains(" how many "), let message, message.role == .user else { return nil }
+        let results = message.toolResults.filter { !$0.isError }
+        guard !results.isEmpty else { return nil }
+        let askedExtension = lowered.firstMatch(of: /\.([a-z0-9]{1,10})\b/).map { String($0.1) }
+        let asksForLines = lowered.contains("line")
+        func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
+        var quotes: [String] = []
+        for result in results {
+            let lines = result.text.split(whereSeparator: \.isNewline).map(String.init)
+            guard let header = lines.first else { continue }
+            if header.contains("(two levels deep; directly in it:") {
+                guard !asksForLines else { continue }
+                var filesIn: [String: [String]] = ["": []]
+                for entry in lines.dropFirst() where !entry.hasSuffix("/") && !entry.hasPrefix("[") && entry != "(empty)" {
+                    let parts = entry.split(separator: "/")
+                    filesIn[parts.dropLast().joined(separator: "/"), default: []].append(String(parts.last ?? ""))
+                }
+                // A folder the question names is the one it asks about.
+                let named = filesIn.keys.filter { !$0.isEmpty && lowered.contains($0.lowercased()) }
+                for (folder, names) in filesIn.sorted(by: { $0.key < $1.key }) where named.isEmpty || named.contains(folder) {
+                    let chosen = askedExtension.map { suffix in names.filter { $0.lowercased().hasSuffix("." + suffix) } } ?? names
+                    let noun = askedExtension.map { ".\($0) file" } ?? "file"
+                    quotes.append(count(chosen.count, noun) + (folder.isEmpty ? "" : " in \(folder)"))
+                }
+            } else if asksForLines {
+                // The editor's numbered lines, or a command's output below its labels.
+                let numbered = lines.filter { line in line.split(separator: "\t", maxSplits: 1).first?.allSatisfy(\.isNumber) == true }
+                let counted = numbered.isEmpty ? lines.filter { !$0.hasSuffix(":") && !$0.hasPrefix("exit code:") } : numbered
+                quotes.append(count(counted.count, "line"))
+            }
+        }
+        return quotes.isEmpty ? nil : quotes
     }
 
     /// The lines a small model may quote in answer to a question, from the successful tool results that `message`

@@ -295,6 +295,28 @@ struct LocalDecodingTests {
         #expect(LocalTask(instruction: "Run tests.sh and report.").asksToRun)
         #expect(!LocalTask(instruction: "What port is set in config.ini?").asksForChange)
         #expect(!LocalTask(instruction: "Say hello.").asksForChange)
+        #expect(LocalTask(instruction: "Say hello in one short sentence.").isConversational)
+        #expect(LocalTask(instruction: "What is 2 + 3? Answer with the number.").isConversational)
+        for work in ["What port is set in config.ini?", "How many files are here?", "Run `make` and report.",
+                     "What does src/app do?", "What time is it?"] {
+            #expect(!LocalTask(instruction: work).isConversational, "\(work)")
+        }
+    }
+
+    @Test("a how-many question is answered from counts of what the tools returned, not from one of its lines")
+    func counts() throws {
+        func results(_ texts: String...) -> Message {
+            Message(role: .user, content: texts.enumerated().map { index, text in
+                .toolResult(ToolResult(callID: "\(index)", toolName: "developer__text_editor", content: [.text(text)], isError: false))
+            })
+        }
+        let listing = results("/w/ (two levels deep; directly in it: 4 files, 1 folder)\na.txt\nb.txt\nc.txt\nd.md\ndata/\ndata/1.csv\ndata/2.csv")
+        #expect(LocalTurnPlan.countQuotes(question: "How many .txt files are in this directory?", message: listing) == ["3 .txt files", "0 .txt files in data"])
+        #expect(LocalTurnPlan.countQuotes(question: "How many files are in the data folder?", message: listing) == ["2 files in data"])
+        let file = results("1\tapples\n2\tpears\n3\tplums")
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines does list.txt have?", message: file) == ["3 lines"])
+        #expect(LocalTurnPlan.countQuotes(question: "What is in list.txt?", message: file) == nil, "not a how-many question")
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines?", message: .user("hi")) == nil, "no tool results")
     }
 
     @Test("a phrase repeated over and over is a loop; ordinary text is not")

@@ -231,7 +231,12 @@ private struct Tokenizer {
             if isSpace(byte) || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") { break }
             position += 1
         }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self).lowercased()
+        let name = UnsafeBufferPointer(rebasing: bytes[start..<position])
+        // Names are ASCII in practice; folding bytes is many times cheaper than String.lowercased().
+        guard name.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else {
+            return String(decoding: name, as: UTF8.self)
+        }
+        return String(decoding: name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     private mutating func readStartTag() -> (String, [String: String], Bool) {

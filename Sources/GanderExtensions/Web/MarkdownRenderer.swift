@@ -53,7 +53,7 @@ struct MarkdownRenderer {
         case "h1", "h2", "h3", "h4", "h5", "h6":
             let level = Int(String(node.name.last!))!
             let title = inlineText(node.children)
-            return title.isEmpty ? "" : String(repeating: "#", count: level) + " " + title.replacingOccurrences(of: "\n", with: " ")
+            return title.isEmpty ? "" : String(repeating: "#", count: level) + " " + title.onOneLine
         case "ul", "ol", "menu": return list(node, ordered: node.name == "ol")
         case "pre": return codeBlock(node)
         case "blockquote":
@@ -81,6 +81,10 @@ struct MarkdownRenderer {
             guard !content.isEmpty else { continue }
             let marker = ordered ? "\(number). " : "- "
             number += 1
+            guard content.utf8.contains(0x0A) else {
+                lines.append(marker + content)
+                continue
+            }
             let indent = String(repeating: " ", count: marker.count)
             let body = content.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { index, line in
                 index == 0 ? marker + line : (line.isEmpty ? "" : indent + line)
@@ -113,8 +117,7 @@ struct MarkdownRenderer {
                 switch child.name {
                 case "tr":
                     rows.append(child.children.filter { $0.name == "td" || $0.name == "th" }.map { cell in
-                        blocks(cell.children, separator: " ").replacingOccurrences(of: "\n", with: " ")
-                            .replacingOccurrences(of: "|", with: "\\|")
+                        blocks(cell.children, separator: " ").onOneLine.escapingPipes
                     })
                 case "thead", "tbody", "tfoot": collect(child)
                 case "caption": captions.append(inlineText(child.children))
@@ -172,15 +175,15 @@ struct MarkdownRenderer {
             if label.isEmpty && number == nil { return }
             line.appendRaw("[" + (number.map { "\($0): " } ?? "") + (label.isEmpty ? target : label) + "](" + target + ")")
         case "img":
-            let alt = (node.attributes["alt"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let alt = (node.attributes["alt"] ?? "").trimmedWhitespace
             guard !alt.isEmpty, let source = node.attributes["src"].flatMap(resolve) else { return }
             line.appendRaw("![\(alt)](\(source))")
         case "strong", "b": line.wrap(inlineText(node.children), in: "**")
         case "em", "i", "cite": line.wrap(inlineText(node.children), in: "*")
         case "del", "s", "strike": line.wrap(inlineText(node.children), in: "~~")
         case "code", "kbd", "samp", "tt":
-            let code = node.textContent.replacingOccurrences(of: "\n", with: " ")
-            guard !code.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+            let code = node.textContent.onOneLine
+            guard !code.trimmedWhitespace.isEmpty else { return }
             line.appendRaw(code.contains("`") ? "`` " + code + " ``" : "`" + code + "`")
         default:
             if Self.blockElements.contains(node.name) {
@@ -202,7 +205,7 @@ struct MarkdownRenderer {
         let attributes = node.attributes
         func quoted(_ key: String, _ value: String?) -> String {
             guard let value, !value.isEmpty else { return "" }
-            return " \(key)=\"\(value.replacingOccurrences(of: "\"", with: "'"))\""
+            return " \(key)=\"\(value.replacing("\"", with: "'"))\""
         }
         let value = attributes["data-gander-value"] ?? attributes["value"]
         switch node.name {
@@ -238,28 +241,72 @@ struct MarkdownRenderer {
     }
 
     private func resolve(_ reference: String) -> String? {
-        let trimmed = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = reference.trimmedWhitespace
         if trimmed.hasPrefix("#") || trimmed.lowercased().hasPrefix("data:") { return trimmed.hasPrefix("#") ? trimmed : nil }
         guard let url = URL(string: trimmed, relativeTo: baseURL) else { return trimmed }
         return url.absoluteString
     }
 
-    /// No runs of blank lines, no trailing spaces.
+    /// No runs of blank lines, no trailing spaces. Byte by byte: this runs over the whole page's Markdown.
     static func tidy(_ text: String) -> String {
-        var lines: [Substring] = []
-        var blank = 0
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var trimmed = line
-            while trimmed.last == " " || trimmed.last == "\t" { trimmed.removeLast() }
-            if trimmed.isEmpty {
-                blank += 1
-                if blank > 1 { continue }
-            } else {
-                blank = 0
+        var text = text
+        var output: [UInt8] = []
+        text.withUTF8 { bytes in
+            output.reserveCapacity(bytes.count)
+            var blankLines = 0
+            var lineStart = 0
+            for index in 0...bytes.count where index == bytes.count || bytes[index] == 0x0A {
+                var end = index
+                while end > lineStart, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
+                if end == lineStart {
+                    blankLines += 1
+                    if blankLines == 1 { output.append(0x0A) }
+                } else {
+                    blankLines = 0
+                    output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[lineStart..<end]))
+                    output.append(0x0A)
+                }
+                lineStart = index + 1
             }
-            lines.append(trimmed)
         }
-        return lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: Self.trimmingASCIIWhitespace(output), as: UTF8.self)
+    }
+
+    /// `bytes` without ASCII white space at either end; the renderer collapses all other white space to ASCII.
+    fileprivate static func trimmingASCIIWhitespace(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D || byte == 0x0C }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+            return []
+        }
+        return bytes[first...last]
+    }
+}
+
+extension String {
+    /// Without white space and newlines at either end. Foundation's `trimmingCharacters(in:)` converts the whole text
+    /// to UTF-16 first, which on a page's worth of text costs more than rendering it.
+    var trimmedWhitespace: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
+        return String(scalars[first...last])
+    }
+
+    /// Newlines turned into spaces (a heading, a table cell or inline code must stay on its line).
+    var onOneLine: String {
+        utf8.contains(0x0A) ? String(decoding: utf8.map { $0 == 0x0A ? 0x20 : $0 }, as: UTF8.self) : self
+    }
+
+    /// `|` escaped, for a table cell.
+    var escapingPipes: String {
+        guard utf8.contains(UInt8(ascii: "|")) else { return self }
+        var escaped: [UInt8] = []
+        for byte in utf8 {
+            if byte == UInt8(ascii: "|") { escaped.append(UInt8(ascii: "\\")) }
+            escaped.append(byte)
+        }
+        return String(decoding: escaped, as: UTF8.self)
     }
 }
 
@@ -329,6 +376,6 @@ private struct InlineText {
             bytes.removeAll(keepingCapacity: true)
             pendingSpace = false
         }
-        return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: MarkdownRenderer.trimmingASCIIWhitespace(bytes), as: UTF8.self)
     }
 }

@@ -39,11 +39,13 @@ struct ReadablePage {
             if chromeElements.contains(child.name) { return true }
             if !insideContent, child.name == "header" || child.name == "footer" { return true }
             if let role = child.attributes["role"], chromeRoles.contains(role.lowercased()) { return true }
+            if child.attributes.isEmpty { return false }
             if child.attributes["hidden"] != nil || child.attributes["aria-hidden"] == "true" { return true }
-            let words = ((child.attributes["class"] ?? "") + " " + (child.attributes["id"] ?? "")).lowercased()
-                .split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
-            if words.contains(where: { chromeWords.contains(String($0)) }), !isContent(child) { return true }
-            return false
+            let marked = [child.attributes["class"], child.attributes["id"]].contains { value in
+                value?.lowercased().split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
+                    .contains { chromeWords.contains(String($0)) } == true
+            }
+            return marked && !isContent(child)
         }
         for child in node.children where !child.isText {
             removeChrome(child, insideContent: insideContent || isContent(child))
@@ -55,6 +57,18 @@ struct ReadablePage {
     }
 
     // MARK: main content
+
+    /// The bytes of text below `node`, and how many of them are commas, without building the text.
+    private static func textMeasure(of node: HTMLNode) -> (length: Int, commas: Int) {
+        if node.isText {
+            var text = node.text
+            return text.withUTF8 { bytes in (bytes.count, bytes.reduce(0) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }) }
+        }
+        return node.children.reduce((0, 0)) { total, child in
+            let measure = textMeasure(of: child)
+            return (total.0 + measure.length, total.1 + measure.commas)
+        }
+    }
 
     private static func mainContent(of document: HTMLNode) -> HTMLNode {
         let body = document.first { $0.name == "body" } ?? document
@@ -68,9 +82,9 @@ struct ReadablePage {
         func visit(_ node: HTMLNode, parent: HTMLNode?) {
             for child in node.children where !child.isText {
                 if child.name == "p" || child.name == "pre" {
-                    let text = child.textContent.utf8
-                    guard text.count >= 25 else { continue }
-                    let score = text.count + 100 * text.lazy.filter { $0 == UInt8(ascii: ",") }.count
+                    let (length, commas) = Self.textMeasure(of: child)
+                    guard length >= 25 else { continue }
+                    let score = length + 100 * commas
                     scores[ObjectIdentifier(node), default: (node, 0)].score += score
                     if let parent { scores[ObjectIdentifier(parent), default: (parent, 0)].score += score / 2 }
                 } else {
