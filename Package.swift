@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "GanderLocal",
             dependencies: [
-                "GanderCore", "GanderNetwork",
+                "GanderCore", "GanderNetwork", "CGanderSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

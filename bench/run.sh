@@ -25,3 +25,4 @@ python3 bench/mcp.py "$bin/gander" "${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$H
 python3 bench/context.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/providers.py "$bin" | tee -a bench/results/latest.md
 python3 bench/trust.py "$bin" | tee -a bench/results/latest.md
+python3 bench/web.py "$bin" | tee -a bench/results/latest.md

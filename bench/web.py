@@ -100,6 +100,7 @@ def main():
         server.terminate()
 
     median = statistics.median
+    print("\n## The web and the browser\n")
     print(f"| figure | median of {RUNS} |")
     print("| --- | --- |")
     print(f"| web__fetch of a {size / 1048576:.2f} MB article to Markdown ({markdown / 1024:.0f} KB shown): whole tool call | {median(fetches):.1f} ms |")

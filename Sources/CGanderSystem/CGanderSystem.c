@@ -1,6 +1,9 @@
 #define _GNU_SOURCE
 #include "CGanderSystem.h"
 #include <string.h>
+#ifdef __linux__
+#include <fcntl.h>
+#endif
 
 int gander_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
@@ -8,4 +11,13 @@ int gander_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, cons
 
 const void *gander_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length);
+}
+
+int gander_start_writeback(int descriptor, long long offset, long long length) {
+#ifdef __linux__
+    return sync_file_range(descriptor, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)descriptor; (void)offset; (void)length;
+    return 0;
+#endif
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CGanderSystem
 import Crypto
 import Foundation
 import NIOCore
@@ -60,7 +61,7 @@ public struct ModelDownloader: Sendable {
                 let total = size ?? response.headers.first(name: "Content-Length").flatMap(Int64.init).map { $0 + offset }
                 let started = ContinuousClock.now
                 var lastReport = started
-                let sink = DownloadSink(descriptor: handle.fileDescriptor, hasher: hasher)
+                let sink = DownloadSink(descriptor: handle.fileDescriptor, startingAt: offset, hasher: hasher)
                 defer { _ = sink.finish() }  // on a failure too, so its thread ends
                 do {
                     for try await buffer in response.body {
@@ -153,7 +154,9 @@ public struct ModelDownloader: Sendable {
 }
 
 /// Writes and hashes a download's buffers on a thread of its own, so the network keeps arriving while the disk and
-/// SHA-256 work: receiving, writing and hashing overlap instead of taking turns.
+/// SHA-256 work: receiving, writing and hashing overlap instead of taking turns. Every few megabytes it also starts
+/// the disk writing what it has written, so the fsync before the file is renamed into place waits for the last few
+/// megabytes, not for the whole file.
 final class DownloadSink: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [ByteBuffer] = []
@@ -163,11 +166,17 @@ final class DownloadSink: @unchecked Sendable {
     private var hasher: SHA256
     private(set) var failure: PullError?
     private let descriptor: Int32
+    /// Where in the file the next write goes, and how far the disk has been asked to write.
+    private var fileOffset: Int64
+    private var writebackStart: Int64
     /// How much may wait for the writer before the receiver waits too (so a slow disk does not fill memory).
     private static let limit = 64 << 20
+    private static let writebackChunk: Int64 = 8 << 20
 
-    init(descriptor: Int32, hasher: SHA256) {
+    init(descriptor: Int32, startingAt offset: Int64, hasher: SHA256) {
         self.descriptor = descriptor
+        fileOffset = offset
+        writebackStart = offset
         self.hasher = hasher
         let thread = Thread { [self] in drain() }
         thread.start()
@@ -217,6 +226,12 @@ final class DownloadSink: @unchecked Sendable {
                     condition.unlock()
                 } catch {}
                 written += buffer.readableBytes
+            }
+            fileOffset += Int64(written)
+            if fileOffset - writebackStart >= Self.writebackChunk {
+                // Only a hint to the kernel: a failure here costs the overlap, never the download.
+                _ = gander_start_writeback(descriptor, writebackStart, fileOffset - writebackStart)
+                writebackStart = fileOffset
             }
             condition.lock()
             queuedBytes -= written

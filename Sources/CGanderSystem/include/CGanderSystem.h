@@ -11,4 +11,8 @@ int gander_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, cons
 /// memmem: the first occurrence of `needle` in `haystack`, or NULL.
 const void *gander_memmem(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// sync_file_range with SYNC_FILE_RANGE_WRITE on Linux: starts writing the range's dirty pages to disk without
+/// waiting for them, so a later fsync has little left to do. Elsewhere it does nothing. Returns 0 or -1 (errno).
+int gander_start_writeback(int descriptor, long long offset, long long length);
+
 #endif
