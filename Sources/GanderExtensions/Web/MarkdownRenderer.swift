@@ -1,3 +1,4 @@
+import CGanderSystem
 import Foundation
 
 /// Turns a parsed page into Markdown a model reads well: headings, paragraphs, links with absolute addresses, lists,
@@ -105,7 +106,7 @@ struct MarkdownRenderer {
             for prefix in ["language-", "lang-"] where word.hasPrefix(prefix) { return word.dropFirst(prefix.count) }
             return nil
         }.first ?? ""
-        let fence = code.contains("```") ? "~~~~" : "```"
+        let fence = code.containsBytes("```") ? "~~~~" : "```"
         return fence + language + "\n" + code + "\n" + fence
     }
 
@@ -184,7 +185,7 @@ struct MarkdownRenderer {
         case "code", "kbd", "samp", "tt":
             let code = node.textContent.onOneLine
             guard !code.trimmedWhitespace.isEmpty else { return }
-            line.appendRaw(code.contains("`") ? "`` " + code + " ``" : "`" + code + "`")
+            line.appendRaw(code.utf8.contains(UInt8(ascii: "`")) ? "`` " + code + " ``" : "`" + code + "`")
         default:
             if Self.blockElements.contains(node.name) {
                 // A block inside an inline element (a `<div>` in a link): its text runs on.
@@ -291,6 +292,18 @@ extension String {
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
         return String(scalars[first...last])
+    }
+
+    /// Whether `needle` occurs in the text, byte for byte (Foundation's `contains` bridges to NSString first).
+    func containsBytes(_ needle: String) -> Bool {
+        var text = self
+        var needle = needle
+        return text.withUTF8 { haystack in
+            needle.withUTF8 { wanted in
+                !wanted.isEmpty && haystack.count >= wanted.count
+                    && gander_memmem(haystack.baseAddress, haystack.count, wanted.baseAddress, wanted.count) != nil
+            }
+        }
     }
 
     /// Newlines turned into spaces (a heading, a table cell or inline code must stay on its line).
