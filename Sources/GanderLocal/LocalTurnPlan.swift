@@ -74,6 +74,11 @@ struct LocalTurnPlan {
                     quotes.append(count(chosen.count, noun) + (folder.isEmpty ? "" : " in \(folder)"))
                 }
             } else if asksForLines {
+                // A long file is shown a page at a time, with the whole count in its last line.
+                if let paged = lines.last?.firstMatch(of: /^\[showing lines \d+–\d+ of (\d+);/), let total = Int(paged.1) {
+                    quotes.append(count(total, "line"))
+                    continue
+                }
                 // The editor's numbered lines, or a command's output below its labels.
                 let numbered = lines.filter { line in line.split(separator: "\t", maxSplits: 1).first?.allSatisfy(\.isNumber) == true }
                 let counted = numbered.isEmpty ? lines.filter { !$0.hasSuffix(":") && !$0.hasPrefix("exit code:") } : numbered

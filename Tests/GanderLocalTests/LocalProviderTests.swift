@@ -315,6 +315,8 @@ struct LocalDecodingTests {
         #expect(LocalTurnPlan.countQuotes(question: "How many files are in the data folder?", message: listing) == ["2 files in data"])
         let file = results("1\tapples\n2\tpears\n3\tplums")
         #expect(LocalTurnPlan.countQuotes(question: "How many lines does list.txt have?", message: file) == ["3 lines"])
+        let long = results("1\ta\n2\tb\n[showing lines 1–2 of 5000; view_range [3, 5000] shows more]")
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines are in big.txt?", message: long) == ["5000 lines"])
         #expect(LocalTurnPlan.countQuotes(question: "What is in list.txt?", message: file) == nil, "not a how-many question")
         #expect(LocalTurnPlan.countQuotes(question: "How many lines?", message: .user("hi")) == nil, "no tool results")
     }
