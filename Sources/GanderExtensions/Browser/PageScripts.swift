@@ -1,3 +1,5 @@
+import GanderCore
+
 /// The scripts the browser tools run in the page. They only mark and read the page: numbers on the elements a
 /// model can act on, the current values of form fields, which elements are hidden. Gander renders the Markdown itself.
 enum PageScripts {
@@ -112,21 +114,8 @@ enum PageScripts {
         "!!document.querySelector(\(quoted(selector)))"
     }
 
-    /// `text` as a JavaScript string literal.
+    /// `text` as a JavaScript string literal: JSON's string syntax is one (since ES2019, U+2028 and U+2029 included).
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\u{2028}": result += "\\u2028"
-            case "\u{2029}": result += "\\u2029"
-            default:
-                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
-            }
-        }
-        return result + "\""
+        JSONValue.string(text).canonicalText
     }
 }
