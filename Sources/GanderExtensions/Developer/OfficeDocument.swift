@@ -53,7 +53,7 @@ enum OfficeDocument {
         }
         var data = Data()
         _ = try archive.extract(entry, skipCRC32: true) { data.append($0) }
-        return HTMLDocument.parse(data)
+        return HTMLDocument.parse(data).root
     }
 
     // MARK: Word

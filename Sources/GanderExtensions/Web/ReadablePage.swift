@@ -8,92 +8,135 @@ struct ReadablePage {
     let markdown: String
 
     init(html: Data, url: URL?) {
-        let document = HTMLDocument.parse(html)
-        title = document.first { $0.name == "title" }.map {
-            $0.textContent.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        var document = HTMLDocument.parse(html)
+        let root = HTMLDocument.rootIndex
+        let title = document.first(below: root) { $0.tag($1) == .title }.map {
+            document.textContent($0).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         } ?? ""
-        let base = document.first { $0.name == "base" }?.attributes["href"].flatMap { URL(string: $0, relativeTo: url) } ?? url
-        Self.removeChrome(document, insideContent: false)
+        let base = document.first(below: root) { $0.tag($1) == .base }
+            .flatMap { document.attribute($0, "href") }.flatMap { URL(string: $0, relativeTo: url) } ?? url
+        Self.removeChrome(root, of: &document, insideContent: false)
         let content = Self.mainContent(of: document)
-        var markdown = MarkdownRenderer(baseURL: base).render(content)
+        var markdown = MarkdownRenderer(baseURL: base).render(HTMLNode(document: document, index: content))
+        self.title = title
         if !title.isEmpty, !markdown.hasPrefix("# ") { markdown = "# \(title)\n\n" + markdown }
         self.markdown = markdown
     }
 
     // MARK: chrome
 
-    private static let chromeElements: Set<String> = ["nav", "aside", "button", "dialog"]
+    private static let chromeElements = HTMLTagSet([.nav, .aside, .button, .dialog])
     private static let chromeRoles: Set<String> = ["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "menu", "menubar"]
     /// Words in a class or id that mark navigation chrome, matched as whole words of the attribute.
     private static let chromeWords: Set<String> = [
         "nav", "navbar", "navigation", "menu", "sidebar", "breadcrumb", "breadcrumbs", "cookie", "cookies", "banner",
         "share", "sharing", "social", "related", "advert", "advertisement", "ads", "ad", "promo", "subscribe",
-        "newsletter", "comments", "footer", "masthead", "skip-link", "toc-mobile", "popup", "modal", "consent",
+        "newsletter", "comments", "footer", "masthead", "popup", "modal", "consent",
     ]
 
     /// Drops the page's navigation chrome in place. A `<header>` or `<footer>` inside the content (an article's own
     /// byline) stays; the page's own do not.
-    private static func removeChrome(_ node: HTMLNode, insideContent: Bool) {
-        node.children.removeAll { child in
-            guard !child.isText else { return false }
-            if chromeElements.contains(child.name) { return true }
-            if !insideContent, child.name == "header" || child.name == "footer" { return true }
-            if let role = child.attributes["role"], chromeRoles.contains(role.lowercased()) { return true }
-            if child.attributes.isEmpty { return false }
-            if child.attributes["hidden"] != nil || child.attributes["aria-hidden"] == "true" { return true }
-            let marked = [child.attributes["class"], child.attributes["id"]].contains { value in
-                value?.lowercased().split(whereSeparator: { $0 == " " || $0 == "_" || $0 == "-" })
-                    .contains { chromeWords.contains(String($0)) } == true
+    private static func removeChrome(_ node: Int32, of document: inout HTMLDocument, insideContent: Bool) {
+        var previous = HTMLDocument.none
+        var child = document.firstChild(node)
+        while child != HTMLDocument.none {
+            let next = document.nextSibling(child)
+            if document.isText(child) {
+                previous = child
+            } else if isChrome(child, of: document, insideContent: insideContent) {
+                document.remove(child, from: node, after: previous)
+            } else {
+                removeChrome(child, of: &document, insideContent: insideContent || isContent(child, of: document))
+                previous = child
             }
-            return marked && !isContent(child)
-        }
-        for child in node.children where !child.isText {
-            removeChrome(child, insideContent: insideContent || isContent(child))
+            child = next
         }
     }
 
-    private static func isContent(_ node: HTMLNode) -> Bool {
-        node.name == "main" || node.name == "article" || node.attributes["role"] == "main"
+    private static func isChrome(_ element: Int32, of document: HTMLDocument, insideContent: Bool) -> Bool {
+        let tag = document.tag(element)
+        if let tag, chromeElements.contains(tag) { return true }
+        if !insideContent, tag == .header || tag == .footer { return true }
+        guard document.hasAttributes(element) else { return false }
+        if let role = document.attribute(element, "role"), chromeRoles.contains(role.lowercased()) { return true }
+        if document.hasAttribute(element, "hidden") || document.attribute(element, "aria-hidden") == "true" { return true }
+        let marked = hasChromeWord(document.attributeRange(element, "class"), in: document)
+            || hasChromeWord(document.attributeRange(element, "id"), in: document)
+        return marked && !isContent(element, of: document)
+    }
+
+    /// Whether a word of the attribute (split at white space, `-` and `_`, in any case) marks chrome.
+    private static func hasChromeWord(_ range: Range<Int>?, in document: HTMLDocument) -> Bool {
+        guard let range else { return false }
+        let value = document.attributeBytes[range]
+        var wordStart = value.startIndex
+        for index in value.startIndex...value.endIndex {
+            let ends = index == value.endIndex || [0x20, 0x09, 0x0A, 0x0C, 0x0D, UInt8(ascii: "-"), UInt8(ascii: "_")].contains(value[index])
+            guard ends else { continue }
+            // No chrome word is longer than 13 letters; longer words need no String to be ruled out.
+            if index > wordStart, index - wordStart <= 13,
+               chromeWords.contains(String(decoding: value[wordStart..<index], as: UTF8.self).lowercased()) {
+                return true
+            }
+            wordStart = index + 1
+        }
+        return false
+    }
+
+    private static func isContent(_ node: Int32, of document: HTMLDocument) -> Bool {
+        document.tag(node) == .main || document.tag(node) == .article || document.attribute(node, "role") == "main"
     }
 
     // MARK: main content
 
     /// The bytes of text below `node`, and how many of them are commas, without building the text.
-    private static func textMeasure(of node: HTMLNode) -> (length: Int, commas: Int) {
-        if node.isText {
-            var text = node.text
-            return text.withUTF8 { bytes in (bytes.count, bytes.reduce(0) { $0 + ($1 == UInt8(ascii: ",") ? 1 : 0) }) }
+    private static func textMeasure(of node: Int32, in document: HTMLDocument) -> (length: Int, commas: Int) {
+        var length = 0
+        var commas = 0
+        let text = document.text
+        document.forEachText(below: node) { range in
+            length += range.count
+            for index in range where text[index] == UInt8(ascii: ",") { commas += 1 }
         }
-        return node.children.reduce((0, 0)) { total, child in
-            let measure = textMeasure(of: child)
-            return (total.0 + measure.length, total.1 + measure.commas)
-        }
+        return (length, commas)
     }
 
-    private static func mainContent(of document: HTMLNode) -> HTMLNode {
-        let body = document.first { $0.name == "body" } ?? document
-        if let main = body.first(where: { $0.name == "main" || $0.attributes["role"] == "main" }) { return main }
-        let articles = body.all { $0.name == "article" }
+    private static func mainContent(of document: HTMLDocument) -> Int32 {
+        let body = document.first(below: HTMLDocument.rootIndex) { $0.tag($1) == .body } ?? HTMLDocument.rootIndex
+        if let main = document.first(below: body, where: { $0.tag($1) == .main || $0.attribute($1, "role") == "main" }) {
+            return main
+        }
+        let articles = document.all(below: body) { $0.tag($1) == .article }
         if articles.count == 1 { return articles[0] }
         if articles.count > 1 { return body }
         // Score each container by the paragraph text directly inside it, and half of that for its parent, so the
         // element that wraps the article's paragraphs wins over the page around it.
-        var scores: [ObjectIdentifier: (node: HTMLNode, score: Int)] = [:]
-        func visit(_ node: HTMLNode, parent: HTMLNode?) {
-            for child in node.children where !child.isText {
-                if child.name == "p" || child.name == "pre" {
-                    let (length, commas) = Self.textMeasure(of: child)
+        var scores: [Int32: Int] = [:]
+        var order: [Int32] = []
+        func add(_ score: Int, to node: Int32) {
+            if scores[node] == nil { order.append(node) }
+            scores[node, default: 0] += score
+        }
+        func visit(_ node: Int32, parent: Int32?) {
+            var child = document.firstChild(node)
+            while child != HTMLDocument.none {
+                defer { child = document.nextSibling(child) }
+                guard !document.isText(child) else { continue }
+                let tag = document.tag(child)
+                if tag == .p || tag == .pre {
+                    let (length, commas) = Self.textMeasure(of: child, in: document)
                     guard length >= 25 else { continue }
                     let score = length + 100 * commas
-                    scores[ObjectIdentifier(node), default: (node, 0)].score += score
-                    if let parent { scores[ObjectIdentifier(parent), default: (parent, 0)].score += score / 2 }
+                    add(score, to: node)
+                    if let parent { add(score / 2, to: parent) }
                 } else {
                     visit(child, parent: node)
                 }
             }
         }
         visit(body, parent: nil)
-        guard let best = scores.values.max(by: { $0.score < $1.score }), best.score >= 200 else { return body }
-        return best.node
+        // The first of equal scores, in document order, so the same page always reads the same.
+        guard let best = order.max(by: { scores[$0]! < scores[$1]! }), scores[best]! >= 200 else { return body }
+        return best
     }
 }
