@@ -25,32 +25,59 @@ struct OutputExcerpt {
 
         if size <= limits.maxBytes {
             let data = try handle.readToEnd() ?? Data()
-            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-            let lineCount = data.last == UInt8(ascii: "\n") ? lines.count - 1 : lines.count
-            if lineCount <= limits.maxLines {
-                text = String(decoding: data, as: UTF8.self)
-                truncated = false
+            if Self.lineCount(data) <= limits.maxLines {
+                self.init(whole: data)
                 return
             }
         }
 
         let totalLines = try Self.countLines(handle, size: size)
-        let headBudget = (lines: limits.maxLines / 2, bytes: limits.maxBytes / 2)
         try handle.seek(toOffset: 0)
-        let headData = try handle.read(upToCount: headBudget.bytes) ?? Data()
-        let head = Self.firstLines(of: headData, count: headBudget.lines)
-
-        let tailStart = max(0, size - headBudget.bytes)
+        let headData = try handle.read(upToCount: limits.maxBytes / 2) ?? Data()
+        let tailStart = max(0, size - limits.maxBytes / 2)
         try handle.seek(toOffset: UInt64(tailStart))
         let tailData = try handle.readToEnd() ?? Data()
-        let tail = Self.lastLines(of: tailData, count: headBudget.lines, startsMidLine: tailStart > 0)
+        self.init(head: headData, tail: tailData, tailStart: tailStart, size: size, totalLines: totalLines, file: file,
+                  limits: limits)
+    }
 
+    /// The excerpt of `data`, already in memory and saved whole at `file` (which the note names).
+    init(data: Data, savedAt file: URL, limits: OutputLimits) {
+        let totalLines = Self.lineCount(data)
+        if data.count <= limits.maxBytes, totalLines <= limits.maxLines {
+            self.init(whole: data)
+            return
+        }
+        let tailStart = max(0, data.count - limits.maxBytes / 2)
+        self.init(head: data.prefix(limits.maxBytes / 2), tail: data.suffix(from: data.startIndex + tailStart),
+                  tailStart: tailStart, size: data.count, totalLines: totalLines, file: file, limits: limits)
+    }
+
+    private init(whole data: Data) {
+        text = String(decoding: data, as: UTF8.self)
+        truncated = false
+    }
+
+    private init(head headData: Data, tail tailData: Data, tailStart: Int, size: Int, totalLines: Int, file: URL,
+                 limits: OutputLimits) {
+        let lineBudget = limits.maxLines / 2
+        let head = Self.firstLines(of: headData, count: lineBudget)
+        let tail = Self.lastLines(of: tailData, count: lineBudget, startsMidLine: tailStart > 0)
         let keptBytes = head.bytes + tail.bytes
         let cutLines = max(0, totalLines - head.lines - tail.lines)
         let note = "[… \(cutLines) lines (\(Self.formatBytes(size - keptBytes))) cut; the whole output, "
             + "\(totalLines) lines and \(Self.formatBytes(size)), is in \(file.path) …]"
         text = head.text + (head.text.hasSuffix("\n") ? "" : "\n") + note + "\n" + tail.text
         truncated = true
+    }
+
+    /// Lines as an editor counts them: a last line without its newline counts too.
+    static func lineCount(_ data: Data) -> Int {
+        var count = 0
+        data.withUnsafeBytes { raw in
+            for byte in raw where byte == UInt8(ascii: "\n") { count += 1 }
+        }
+        return data.isEmpty || data.last == UInt8(ascii: "\n") ? count : count + 1
     }
 
     private static func countLines(_ handle: FileHandle, size: Int) throws -> Int {

@@ -92,8 +92,10 @@ struct HTMLDocument {
         return attributeBytes.withUnsafeBufferPointer { bytes in
             for index in Int(element.start)..<Int(element.end) {
                 let attribute = attributes[index]
-                let nameBytes = UnsafeBufferPointer(rebasing: bytes[Int(attribute.nameStart)..<Int(attribute.nameEnd)])
-                if nameBytes.elementsEqual(wanted) { return Int(attribute.valueStart)..<Int(attribute.valueEnd) }
+                if Int(attribute.nameEnd - attribute.nameStart) == wanted.count,
+                   memcmp(bytes.baseAddress! + Int(attribute.nameStart), wanted.baseAddress!, wanted.count) == 0 {
+                    return Int(attribute.valueStart)..<Int(attribute.valueEnd)
+                }
             }
             return nil
         }
@@ -342,7 +344,10 @@ private struct NameTable {
         while true {
             let id = slots[slot]
             if id == HTMLDocument.none { break }
-            if names[Int(id)].elementsEqual(name) { return id }
+            if names[Int(id)].count == name.count,
+               names[Int(id)].withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+                return id
+            }
             slot = (slot + 1) & mask
         }
         let id = Int32(names.count)
@@ -441,15 +446,23 @@ private struct Parser {
     ])
 
     /// For an element that ends an open sibling: which open elements it ends, and which ones stop the search.
-    private static func siblingRule(_ name: Int32) -> (closes: HTMLTagSet, boundary: HTMLTagSet)? {
+    private typealias SiblingRule = (closes: HTMLTagSet, boundary: HTMLTagSet)
+    private static let listItemRule: SiblingRule = (HTMLTagSet([.li]), HTMLTagSet([.ul, .ol, .menu]))
+    private static let definitionRule: SiblingRule = (HTMLTagSet([.dt, .dd]), HTMLTagSet([.dl]))
+    private static let rowRule: SiblingRule = (HTMLTagSet([.tr, .td, .th]), HTMLTagSet([.table, .thead, .tbody, .tfoot]))
+    private static let cellRule: SiblingRule = (HTMLTagSet([.td, .th]), HTMLTagSet([.tr, .table]))
+    private static let sectionRule: SiblingRule = (HTMLTagSet([.thead, .tbody, .tfoot, .tr, .td, .th]), HTMLTagSet([.table]))
+    private static let optionRule: SiblingRule = (HTMLTagSet([.option]), HTMLTagSet([.select, .datalist]))
+
+    private static func siblingRule(_ name: Int32) -> SiblingRule? {
         guard let tag = HTMLTag(rawValue: name) else { return nil }
         switch tag {
-        case .li: return (HTMLTagSet([.li]), HTMLTagSet([.ul, .ol, .menu]))
-        case .dt, .dd: return (HTMLTagSet([.dt, .dd]), HTMLTagSet([.dl]))
-        case .tr: return (HTMLTagSet([.tr, .td, .th]), HTMLTagSet([.table, .thead, .tbody, .tfoot]))
-        case .td, .th: return (HTMLTagSet([.td, .th]), HTMLTagSet([.tr, .table]))
-        case .thead, .tbody, .tfoot: return (HTMLTagSet([.thead, .tbody, .tfoot, .tr, .td, .th]), HTMLTagSet([.table]))
-        case .option: return (HTMLTagSet([.option]), HTMLTagSet([.select, .datalist]))
+        case .li: return listItemRule
+        case .dt, .dd: return definitionRule
+        case .tr: return rowRule
+        case .td, .th: return cellRule
+        case .thead, .tbody, .tfoot: return sectionRule
+        case .option: return optionRule
         default: return nil
         }
     }

@@ -9,10 +9,19 @@ struct MarkdownRenderer {
     var baseURL: URL?
     var interactive = false
 
-    func render(_ node: HTMLNode) -> String {
+    /// The Markdown of `node`'s contents; with a `title`, headed by it unless the contents open with a heading.
+    func render(_ node: HTMLNode, title: String = "") -> String {
         var pass = RenderPass(document: node.document, baseURL: baseURL, interactive: interactive)
         pass.blocks(childrenOf: node.index, separator: .paragraph)
-        return String(decoding: Self.tidy(&pass.output), as: UTF8.self)
+        let markdown = Self.tidy(&pass.output)
+        guard !title.isEmpty, !markdown.starts(with: "# ".utf8) else { return String(decoding: markdown, as: UTF8.self) }
+        // Written once into the string: a megabyte of Markdown is not copied again to put a line before it.
+        let heading = Array("# \(title)\n\n".utf8)
+        return String(unsafeUninitializedCapacity: heading.count + markdown.count) { buffer in
+            let afterHeading = buffer.initialize(fromContentsOf: heading)
+            let end = UnsafeMutableBufferPointer(rebasing: buffer[afterHeading...]).initialize(fromContentsOf: markdown)
+            return afterHeading + end
+        }
     }
 
     func render(_ document: HTMLDocument) -> String { render(document.root) }
@@ -295,21 +304,29 @@ private struct RenderPass {
             if document.tag(child) == .code { inner = child }
             child = document.nextSibling(child)
         }
-        let classes = ((document.attribute(node, "class") ?? "") + " " + (inner.flatMap { document.attribute($0, "class") } ?? ""))
-            .split(separator: " ")
-        let language = classes.lazy.compactMap { word -> Substring? in
-            for prefix in ["language-", "lang-"] where word.hasPrefix(prefix) { return word.dropFirst(prefix.count) }
-            return nil
-        }.first ?? ""
+        let language = language(inClassOf: node) ?? inner.flatMap(language(inClassOf:)) ?? []
         let fence: StaticString = body.withContiguousStorageIfAvailable { bytes in
             gander_memmem(bytes.baseAddress, bytes.count, "```", 3) != nil
         } == true ? "~~~~" : "```"
         write(fence)
-        write(String(language))
+        output.append(contentsOf: language)
         output.append(0x0A)
         output.append(contentsOf: body)
         output.append(0x0A)
         write(fence)
+    }
+
+    /// The `python` of a `language-python` or `lang-python` class, the convention code highlighters share.
+    private func language(inClassOf node: Int32) -> ArraySlice<UInt8>? {
+        guard let range = document.attributeRange(node, "class") else { return nil }
+        let value = document.attributeBytes[range]
+        for word in value.split(separator: 0x20) {
+            for prefix in ["language-", "lang-"] as [StaticString] {
+                let prefixBytes = UnsafeBufferPointer(start: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
+                if word.count > prefixBytes.count, word.starts(with: prefixBytes) { return word.dropFirst(prefixBytes.count) }
+            }
+        }
+        return nil
     }
 
     private mutating func table(_ node: Int32) {
@@ -487,30 +504,40 @@ private struct RenderPass {
     private mutating func wrap(_ node: Int32, in marker: StaticString, into run: inout InlineRun) {
         let inner = inlineBytes(childrenOf: node)
         guard !inner.isEmpty else { return }
-        let markerBytes = Array(UnsafeBufferPointer(start: marker.utf8Start, count: marker.utf8CodeUnitCount))
-        run.appendRaw(markerBytes + inner + markerBytes, to: &output)
+        run.beginRaw(&output)
+        write(marker)
+        output.append(contentsOf: inner)
+        write(marker)
     }
 
     private mutating func link(_ node: Int32, into run: inout InlineRun) {
         let label = inlineBytes(childrenOf: node)
         let number = interactive ? document.attribute(node, "data-gander-id") : nil
-        guard let href = document.attribute(node, "href"), !href.isEmpty, !href.lowercased().hasPrefix("javascript:"),
-              let target = resolve(href)
+        guard let href = document.attribute(node, "href"), !href.isEmpty, !Self.isScript(href), let target = resolve(href)
         else {
             if let number {
-                run.appendRaw(Array("[\(number): ".utf8) + (label.isEmpty ? Array("link".utf8) : label) + [UInt8(ascii: "]")],
-                              to: &output)
+                run.beginRaw(&output)
+                write("[\(number): ")
+                if label.isEmpty { write("link") } else { output.append(contentsOf: label) }
+                write("]")
             } else {
                 run.appendRaw(label, to: &output)
             }
             return
         }
         if label.isEmpty && number == nil { return }
-        var markdown: [UInt8] = [UInt8(ascii: "[")]
-        if let number { markdown += Array("\(number): ".utf8) }
-        markdown += label.isEmpty ? Array(target.utf8) : label
-        markdown += Array("](".utf8) + Array(target.utf8) + [UInt8(ascii: ")")]
-        run.appendRaw(markdown, to: &output)
+        run.beginRaw(&output)
+        write("[")
+        if let number { write("\(number): ") }
+        if label.isEmpty { write(target) } else { output.append(contentsOf: label) }
+        write("](")
+        write(target)
+        write(")")
+    }
+
+    /// Whether the address is `javascript:` code (in any case), which a reader cannot follow.
+    private static func isScript(_ href: String) -> Bool {
+        href.utf8.count >= 11 && href.utf8.prefix(11).elementsEqual("javascript:".utf8) { ($0 | 0x20) == $1 | 0x20 }
     }
 
     /// A form control as the browser view shows it: its number, kind, name and current value.
@@ -625,6 +652,9 @@ private struct InlineRun {
         spaceIfPending(&output)
         output.append(contentsOf: markdown)
     }
+
+    /// Before Markdown that is written straight into the buffer, never empty: the space owed to what came before.
+    mutating func beginRaw(_ output: inout [UInt8]) { spaceIfPending(&output) }
 
     mutating func breakLine(_ output: inout [UInt8]) {
         output.append(0x0A)

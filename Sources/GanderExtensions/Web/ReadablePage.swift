@@ -17,10 +17,8 @@ struct ReadablePage {
             .flatMap { document.attribute($0, "href") }.flatMap { URL(string: $0, relativeTo: url) } ?? url
         Self.removeChrome(root, of: &document, insideContent: false)
         let content = Self.mainContent(of: document)
-        var markdown = MarkdownRenderer(baseURL: base).render(HTMLNode(document: document, index: content))
         self.title = title
-        if !title.isEmpty, !markdown.hasPrefix("# ") { markdown = "# \(title)\n\n" + markdown }
-        self.markdown = markdown
+        markdown = MarkdownRenderer(baseURL: base).render(HTMLNode(document: document, index: content), title: title)
     }
 
     // MARK: chrome
@@ -111,11 +109,11 @@ struct ReadablePage {
         if articles.count > 1 { return body }
         // Score each container by the paragraph text directly inside it, and half of that for its parent, so the
         // element that wraps the article's paragraphs wins over the page around it.
-        var scores: [Int32: Int] = [:]
-        var order: [Int32] = []
-        func add(_ score: Int, to node: Int32) {
-            if scores[node] == nil { order.append(node) }
-            scores[node, default: 0] += score
+        var scores = [Int32](repeating: 0, count: document.nodes.count)
+        var scored: [Int32] = []
+        func add(_ score: Int32, to node: Int32) {
+            if scores[Int(node)] == 0 { scored.append(node) }
+            scores[Int(node)] &+= score
         }
         func visit(_ node: Int32, parent: Int32?) {
             var child = document.firstChild(node)
@@ -126,7 +124,7 @@ struct ReadablePage {
                 if tag == .p || tag == .pre {
                     let (length, commas) = Self.textMeasure(of: child, in: document)
                     guard length >= 25 else { continue }
-                    let score = length + 100 * commas
+                    let score = Int32(clamping: length + 100 * commas)
                     add(score, to: node)
                     if let parent { add(score / 2, to: parent) }
                 } else {
@@ -136,7 +134,7 @@ struct ReadablePage {
         }
         visit(body, parent: nil)
         // The first of equal scores, in document order, so the same page always reads the same.
-        guard let best = order.max(by: { scores[$0]! < scores[$1]! }), scores[best]! >= 200 else { return body }
+        guard let best = scored.max(by: { scores[Int($0)] < scores[Int($1)] }), scores[Int(best)] >= 200 else { return body }
         return best
     }
 }

@@ -175,17 +175,39 @@ struct PageExcerpt {
     var directory: URL
 
     func text(_ text: String, name: String) -> String {
-        let lines = text.utf8.reduce(into: 1) { count, byte in if byte == UInt8(ascii: "\n") { count += 1 } }
-        guard text.utf8.count > limits.maxBytes || lines > limits.maxLines else { return text }
+        var text = text
+        // The bytes are read where the string keeps them, not copied: a page's text can be megabytes.
+        let outcome = text.withUTF8 { bytes -> Outcome in
+            guard let base = bytes.baseAddress else { return .whole }
+            let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: bytes.count, deallocator: .none)
+            guard data.count > limits.maxBytes || OutputExcerpt.lineCount(data) > limits.maxLines else { return .whole }
+            return save(data, name: name)
+        }
+        switch outcome {
+        case .whole: return text
+        case .excerpt(let excerpt): return excerpt
+        case .unsaved: return String(text.prefix(limits.maxBytes)) + "\n[… cut at \(OutputExcerpt.formatBytes(limits.maxBytes))]"
+        }
+    }
+
+    private enum Outcome {
+        case whole
+        case excerpt(String)
+        /// Too long, and the whole could not be saved: only its start is shown.
+        case unsaved
+    }
+
+    /// Saves the whole text and returns its excerpt.
+    private func save(_ data: Data, name: String) -> Outcome {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let slug = name.filter { $0.isLetter || $0.isNumber || $0 == "." }
             let file = directory.appendingPathComponent("\(slug)-\(UUID().uuidString.prefix(8)).md")
-            try Data(text.utf8).write(to: file)
-            return try OutputExcerpt(file: file, limits: limits).text
+            try data.write(to: file)
+            return .excerpt(OutputExcerpt(data: data, savedAt: file, limits: limits).text)
         } catch {
-            return String(text.prefix(limits.maxBytes)) + "\n[… cut at \(OutputExcerpt.formatBytes(limits.maxBytes))]"
+            return .unsaved
         }
     }
 }
