@@ -85,6 +85,36 @@ struct MarkdownTests {
         #expect(markdown == "| a | b\\|c |\n| --- | --- |\n| 1 | 2 |\n\n```sh\necho <hi>\n```")
     }
 
+    @Test("nested lists line up, custom elements close by name, the first of two attributes wins")
+    func nesting() {
+        let html = """
+            <UL><li>one<ul><li>inner<pre><code class="x language-py">a = 1
+            b = 2</code></pre></li></ul><li><my-card data-gander-id=3 DATA-GANDER-ID=4><P>card</P></my-card> after</UL>
+            <a href="/first" href="/second">link</a> <a href="JavaScript:go()">not a link</a>
+            """
+        let markdown = MarkdownRenderer(baseURL: URL(string: "https://example.com/docs/"), interactive: true)
+            .render(HTMLDocument.parse(html))
+        #expect(markdown == """
+            - one
+              - inner
+                ```py
+                a = 1
+                b = 2
+                ```
+            - [3: card] after
+
+            [link](https://example.com/first) not a link
+            """)
+    }
+
+    @Test("chrome that ends its parent goes, and what follows is still read")
+    func chromeAtTheEnd() {
+        let html = "<body><div><p>\(String(repeating: "Words, and more words. ", count: 20))</p><nav>menu</nav></div><p>tail</p></body>"
+        let page = ReadablePage(html: Data(html.utf8), url: nil)
+        #expect(!page.markdown.contains("menu"))
+        #expect(page.markdown.hasPrefix("Words, and more words."))
+    }
+
     @Test("scripts, styles and comments never show")
     func hiddenText() {
         let html = "<p>shown<!-- <p>comment</p> --></p><script>if (a<b) {}</script><style>p{}</style><p>also</p>"
