@@ -37,13 +37,14 @@ struct HTMLDocument {
     private(set) var attributeBytes: [UInt8] = []
     private var names = NameTable.known
 
-    /// Room for what a page of `size` bytes usually holds, so the arrays are not copied as they grow.
+    /// Room for more than a page of `size` bytes holds, so the arrays are not copied as they grow. Room that is never
+    /// written costs nothing: the kernel gives a large allocation its pages when they are first touched.
     private init(size: Int) {
         nodes = [Node(name: HTMLTag.document.rawValue, parent: Self.none, start: 0, end: 0)]
-        nodes.reserveCapacity(size / 12)
-        text.reserveCapacity(size / 2)
-        attributes.reserveCapacity(size / 64)
-        attributeBytes.reserveCapacity(size / 8)
+        nodes.reserveCapacity(size / 8)
+        text.reserveCapacity(size)
+        attributes.reserveCapacity(size / 32)
+        attributeBytes.reserveCapacity(size / 4)
     }
 
     static func parse(_ data: Data) -> HTMLDocument {
