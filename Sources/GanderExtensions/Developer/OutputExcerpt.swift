@@ -105,13 +105,27 @@ struct OutputExcerpt {
         return (String(decoding: kept, as: UTF8.self), max(lines, 1), kept.count)
     }
 
+    /// The last `count` lines, found by walking back from the end over the bytes: a tail of a hundred kilobytes is
+    /// one string, not a string per line.
     private static func lastLines(of data: Data, count: Int, startsMidLine: Bool) -> (text: String, lines: Int, bytes: Int) {
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if data.last == UInt8(ascii: "\n") { lines.removeLast() }
-        if startsMidLine, lines.count > 1 { lines.removeFirst() }  // the first piece is the end of a cut line
-        let kept = lines.suffix(count)
-        let text = kept.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n"
-        return (text, kept.count, kept.reduce(0) { $0 + $1.count + 1 })
+        let body = data.last == UInt8(ascii: "\n") ? data.dropLast() : data[...]
+        // When the tail starts mid-line its first piece is the end of a cut line, kept only when it is all there is.
+        var first = body.startIndex
+        if startsMidLine, let newline = body.firstIndex(of: UInt8(ascii: "\n")) { first = newline + 1 }
+        var start = body.endIndex
+        var end = body.endIndex
+        var lines = 0
+        while lines < count {
+            lines += 1
+            guard let newline = body[first..<end].lastIndex(of: UInt8(ascii: "\n")) else {
+                start = first
+                break
+            }
+            start = newline + 1
+            end = newline
+        }
+        let kept = body[start...]
+        return (String(decoding: kept, as: UTF8.self) + "\n", lines, lines == 0 ? 0 : kept.count + 1)
     }
 
     static func formatBytes(_ bytes: Int) -> String {
