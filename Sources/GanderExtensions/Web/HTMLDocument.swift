@@ -679,13 +679,6 @@ enum CharacterReferences {
         "szlig": "ß", "ntilde": "ñ", "ccedil": "ç", "check": "✓", "hearts": "♥", "star": "☆",
     ]
 
-    static func decode(_ text: String) -> String {
-        var output: [UInt8] = []
-        var text = text
-        text.withUTF8 { bytes in decode(bytes, 0..<bytes.count, into: &output) }
-        return String(decoding: output, as: UTF8.self)
-    }
-
     /// Appends `source[range]` to `output` with its references decoded; what is not a reference stays as written.
     static func decode(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, into output: inout [UInt8]) {
         var index = range.lowerBound
