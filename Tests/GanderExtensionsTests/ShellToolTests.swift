@@ -17,6 +17,22 @@ struct ShellToolTests {
         #expect(output.text == "exit code: 3\nstdout:\n\(fixture.directory.path)\nno-stdin\n\nstderr:\noops\n")
     }
 
+    @Test("a script of the folder called by its bare name says how to run it; a real missing command does not")
+    func localScript() async throws {
+        let fixture = try DeveloperFixture()
+        defer { fixture.remove() }
+        _ = try fixture.directory.write("greet.sh", "#!/bin/sh\necho hi\n")
+
+        let script = await fixture.call("shell", ["command": "greet.sh Gander"])
+        #expect(script.isError)
+        #expect(script.text.contains("exit code: 127"))
+        #expect(script.text.contains("greet.sh is a file in the working directory, not a command on PATH: run it as ./greet.sh"))
+
+        let missing = await fixture.call("shell", ["command": "no-such-tool --version"])
+        #expect(missing.text.contains("exit code: 127"))
+        #expect(!missing.text.contains("note:"))
+    }
+
     @Test("a command past its timeout is killed together with its children")
     func timeoutKillsGroup() async throws {
         let fixture = try DeveloperFixture()

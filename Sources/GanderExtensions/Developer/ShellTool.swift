@@ -60,13 +60,29 @@ struct ShellTool: Sendable {
             if !stdout.truncated { try? FileManager.default.removeItem(at: outcome.stdoutFile) }
             if !stderr.truncated { try? FileManager.default.removeItem(at: outcome.stderrFile) }
             if !stdout.truncated, !stderr.truncated { try? FileManager.default.removeItem(at: outputDirectory) }
-            return render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text)
+            var hint: String?
+            if case .exited(127) = outcome.termination { hint = Self.localScriptHint(command, in: context.workingDirectory) }
+            return render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text, hint: hint)
         } catch {
             return .error("The command ran, but its output could not be read back: \(error).")
         }
     }
 
-    private func render(_ outcome: ProcessOutcome, timeout: Int, stdout: String, stderr: String) -> ToolOutput {
+    /// For "command not found" when the command names a file in the working directory (`greet.sh`): how to run it.
+    /// The shell looks for a bare name on PATH only, which small models in particular forget.
+    static func localScriptHint(_ command: String, in directory: URL) -> String? {
+        guard let name = command.split(whereSeparator: \.isWhitespace).first.map(String.init), !name.contains("/") else {
+            return nil
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory),
+              !isDirectory.boolValue
+        else { return nil }
+        return "note: \(name) is a file in the working directory, not a command on PATH: run it as ./\(name) "
+            + "(or sh \(name), bash \(name), python3 \(name)), with its arguments after it."
+    }
+
+    private func render(_ outcome: ProcessOutcome, timeout: Int, stdout: String, stderr: String, hint: String?) -> ToolOutput {
         var lines: [String] = []
         var failed = true
         if outcome.timedOut {
@@ -84,6 +100,7 @@ struct ShellTool: Sendable {
         lines.append(stdout.isEmpty ? "stdout: (empty)" : "stdout:\n\(stdout)")
         if !stderr.isEmpty { lines.append("stderr:\n\(stderr)") }
         if let fence = sandbox.explain(stderr: stderr + stdout, exitedWith: failed) { lines.append(fence) }
+        if let hint { lines.append(hint) }
         return ToolOutput(content: [.text(lines.joined(separator: "\n"))], isError: failed)
     }
 }
