@@ -31,10 +31,11 @@ struct HTMLDocument {
     /// The synthetic `#document` element that holds whatever the page had at the top.
     static let rootIndex: Int32 = 0
 
-    private(set) var nodes: [Node]
-    private(set) var text: [UInt8] = []
-    private(set) var attributes: [Attribute] = []
-    private(set) var attributeBytes: [UInt8] = []
+    // Written only by the parser below.
+    fileprivate(set) var nodes: [Node]
+    fileprivate(set) var text: [UInt8] = []
+    fileprivate(set) var attributes: [Attribute] = []
+    fileprivate(set) var attributeBytes: [UInt8] = []
     private var names = NameTable.known
 
     /// Room for more than a page of `size` bytes holds, so the arrays are not copied as they grow. Room that is never
@@ -120,12 +121,12 @@ struct HTMLDocument {
         return result
     }
 
-    /// The node after `node` in document order that is still below `root`: its first child when `descending`, else
-    /// its next sibling or the next sibling of the nearest ancestor that has one. Walking this way needs no recursion
-    /// and no closure over the document.
+    /// The node after `node` in document order that is still below `root`: its first child, else its next sibling
+    /// or the next sibling of the nearest ancestor that has one. Walking this way needs no recursion and no closure
+    /// over the document.
     @inline(__always)
-    func following(_ node: Int32, within root: Int32, descending: Bool = true) -> Int32 {
-        if descending, nodes[Int(node)].firstChild != Self.none { return nodes[Int(node)].firstChild }
+    func following(_ node: Int32, within root: Int32) -> Int32 {
+        if nodes[Int(node)].firstChild != Self.none { return nodes[Int(node)].firstChild }
         var current = node
         while current != root {
             let sibling = nodes[Int(current)].nextSibling
@@ -146,11 +147,8 @@ struct HTMLDocument {
 
     /// The text at or below `node` as it would read, white space left as the page has it.
     func textBytes(_ node: Int32, into output: inout [UInt8]) {
-        var current = node
-        while current != Self.none {
-            if isText(current) { output.append(contentsOf: text[textRange(current)]) }
-            current = following(current, within: node)
-        }
+        let text = text
+        forEachText(below: node) { output.append(contentsOf: text[$0]) }
     }
 
     func textContent(_ node: Int32) -> String {
@@ -226,9 +224,6 @@ struct HTMLDocument {
 
     fileprivate func string(forName id: Int32) -> String { names.name(id) }
 
-    fileprivate mutating func withBuffers<Result>(_ body: (inout [UInt8], inout [Attribute], inout [UInt8]) -> Result) -> Result {
-        body(&text, &attributes, &attributeBytes)
-    }
 }
 
 /// A node of a parsed document, for code that walks a small tree by hand (Office XML, tests); the renderer works on
@@ -502,7 +497,7 @@ private struct Parser {
     private mutating func addText(_ range: Range<Int>) {
         guard !range.isEmpty else { return }
         let start = document.text.count
-        document.withBuffers { text, _, _ in CharacterReferences.decode(bytes, range, into: &text) }
+        CharacterReferences.decode(bytes, range, into: &document.text)
         document.appendText(from: start, parent: stack[stack.count - 1])
     }
 
@@ -603,23 +598,21 @@ private struct Parser {
             while position < bytes.count, Self.isSpace(bytes[position]) { position += 1 }
             valueRange = readAttributeValue()
         }
-        let bytes = self.bytes
-        document.withBuffers { _, attributes, attributeBytes in
-            let nameStart = attributeBytes.count
-            for byte in rawName {
-                attributeBytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
-            }
-            let nameEnd = attributeBytes.count
-            for index in firstAttribute..<attributes.count {
-                let other = attributes[index]
-                if attributeBytes[Int(other.nameStart)..<Int(other.nameEnd)].elementsEqual(attributeBytes[nameStart..<nameEnd]) {
-                    attributeBytes.removeSubrange(nameStart...)
-                    return
-                }
-            }
-            CharacterReferences.decode(bytes, valueRange, into: &attributeBytes)
-            attributes.append(HTMLDocument.Attribute(nameStart: Int32(nameStart), nameEnd: Int32(nameEnd),
-                                                     valueStart: Int32(nameEnd), valueEnd: Int32(attributeBytes.count)))
+        let nameStart = document.attributeBytes.count
+        for byte in rawName {
+            document.attributeBytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
+        }
+        let nameEnd = document.attributeBytes.count
+        let repeated = document.attributes[firstAttribute...].contains { other in
+            document.attributeBytes[Int(other.nameStart)..<Int(other.nameEnd)]
+                .elementsEqual(document.attributeBytes[nameStart..<nameEnd])
+        }
+        if repeated {
+            document.attributeBytes.removeSubrange(nameStart...)
+        } else {
+            CharacterReferences.decode(bytes, valueRange, into: &document.attributeBytes)
+            document.attributes.append(HTMLDocument.Attribute(nameStart: Int32(nameStart), nameEnd: Int32(nameEnd),
+                                                              valueStart: Int32(nameEnd), valueEnd: Int32(document.attributeBytes.count)))
         }
         return true
     }

@@ -69,8 +69,7 @@ struct ReadablePage {
         let value = document.attributeBytes[range]
         var wordStart = value.startIndex
         for index in value.startIndex...value.endIndex {
-            let ends = index == value.endIndex || [0x20, 0x09, 0x0A, 0x0C, 0x0D, UInt8(ascii: "-"), UInt8(ascii: "_")].contains(value[index])
-            guard ends else { continue }
+            guard index == value.endIndex || isWordBreak(value[index]) else { continue }
             // No chrome word is longer than 13 letters; longer words need no String to be ruled out.
             if index > wordStart, index - wordStart <= 13,
                chromeWords.contains(String(decoding: value[wordStart..<index], as: UTF8.self).lowercased()) {
@@ -79,6 +78,13 @@ struct ReadablePage {
             wordStart = index + 1
         }
         return false
+    }
+
+    private static func isWordBreak(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x20, 0x09, 0x0A, 0x0C, 0x0D, UInt8(ascii: "-"), UInt8(ascii: "_"): true
+        default: false
+        }
     }
 
     private static func isContent(_ node: Int32, of document: HTMLDocument) -> Bool {
