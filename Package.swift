@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GanderLocalTests",
-            dependencies: ["GanderCore", "GanderLocal", "GanderTestSupport"],
+            dependencies: [
+                "GanderCore", "GanderLocal", "GanderTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,9 +1,8 @@
 #define _GNU_SOURCE
 #include "CGanderSystem.h"
 #include <string.h>
-#ifdef __linux__
 #include <fcntl.h>
-#endif
+#include <unistd.h>
 
 int gander_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
@@ -19,5 +18,21 @@ int gander_start_writeback(int descriptor, long long offset, long long length) {
 #else
     (void)descriptor; (void)offset; (void)length;
     return 0;
+#endif
+}
+
+int gander_open_uncached(const char *path) {
+#if defined(__linux__)
+    return open(path, O_WRONLY | O_DIRECT | O_CLOEXEC);
+#elif defined(__APPLE__)
+    int descriptor = open(path, O_WRONLY | O_CLOEXEC);
+    if (descriptor >= 0 && fcntl(descriptor, F_NOCACHE, 1) != 0) {
+        close(descriptor);
+        return -1;
+    }
+    return descriptor;
+#else
+    (void)path;
+    return -1;
 #endif
 }

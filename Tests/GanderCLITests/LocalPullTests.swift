@@ -113,7 +113,9 @@ struct LocalPullTests {
         let second = try await gander(["local", "pull", "Org/Big-GGUF"], hub: hub, home: home)
         #expect(second.status == 0, "\(second.stderr)")
         let ranges = hub.requests.filter { ($0["path"] as? String)?.hasPrefix("/cdn/") == true }.compactMap { $0["range"] as? String }
-        #expect(ranges == ["bytes=\(kept)-"], "only the missing bytes were asked for")
+        // The part is cut back to a page boundary first (4096 bytes), so the rest can be written past the page cache.
+        #expect(kept > 4096)
+        #expect(ranges == ["bytes=\(kept - kept % 4096)-"], "only the missing bytes, from the last whole page, were asked for")
         let data = try Data(contentsOf: modelsFolder(home).appendingPathComponent("Org/Big-GGUF/big-q4_k_m.gguf"))
         #expect(SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() == digest)
     }

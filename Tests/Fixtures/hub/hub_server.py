@@ -144,15 +144,11 @@ class Hub(BaseHTTPRequestHandler):
             if drop:
                 dropped.add(name)
                 limit = (size - start) // 2
+        # sendfile, as the Hub's CDN and any web server sends files: the bytes go from the page cache to the socket
+        # without passing through Python, so the stand-in takes little of the CPU it shares with the client.
         with open(path, "rb") as handle:
-            handle.seek(start)
-            sent = 0
-            while sent < limit:
-                block = handle.read(min(1 << 20, limit - sent))
-                if not block:
-                    break
-                self.wfile.write(block)
-                sent += len(block)
+            self.wfile.flush()
+            self.connection.sendfile(handle, offset=start, count=limit)
         if drop:
             self.wfile.flush()
             self.connection.shutdown(2)
