@@ -23,7 +23,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        .target(name: "GanderCore", swiftSettings: strict),
+        .target(name: "GanderCore", dependencies: ["CGanderSystem"], swiftSettings: strict),
         .target(
             name: "GanderNetwork",
             dependencies: [
@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "GanderLocal",
             dependencies: [
-                "GanderCore", "GanderNetwork", "CGanderSystem",
+                "GanderCore", "GanderNetwork",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import CGanderSystem
+import GanderCore
 import Crypto
 import Foundation
 import NIOCore
@@ -42,9 +42,9 @@ public struct ModelDownloader: Sendable {
         if let size, offset > size {
             offset = try restart(handle, &hasher)
         } else if offset > 0 {
-            if size.map({ offset < $0 }) ?? true, offset % Int64(GANDER_DIRECT_ALIGNMENT) != 0 {
+            if size.map({ offset < $0 }) ?? true, offset % Int64(UncachedFileWriter.alignment) != 0 {
                 // A part ends on a page boundary before it resumes, so the rest can be written past the page cache.
-                offset -= offset % Int64(GANDER_DIRECT_ALIGNMENT)
+                offset -= offset % Int64(UncachedFileWriter.alignment)
                 try handle.truncate(atOffset: UInt64(offset))
             }
             try hash(handle, upTo: offset, into: &hasher)
@@ -161,13 +161,8 @@ public struct ModelDownloader: Sendable {
 }
 
 /// Writes and hashes a download's buffers on a thread of its own, so the network keeps arriving while the disk and
-/// SHA-256 work: receiving, writing and hashing overlap instead of taking turns.
-///
-/// Where the file system allows it the file is written past the page cache (`gander_open_uncached`): copying a
-/// model into the page cache was the largest single cost of a pull, and on a machine with few cores it took CPU from
-/// the download itself. The buffers are gathered in an aligned staging area and written a few megabytes at a time;
-/// only the last partial page goes through the cache. Elsewhere the file is written through the cache, and every few
-/// megabytes the disk is asked to start writing, so the fsync before the rename waits for the last few megabytes.
+/// SHA-256 work: receiving, writing and hashing overlap instead of taking turns. The file is written past the page
+/// cache where the file system allows it (`UncachedFileWriter`), which took the largest single cost out of a pull.
 final class DownloadSink: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [ByteBuffer] = []
@@ -176,37 +171,16 @@ final class DownloadSink: @unchecked Sendable {
     private var done = false
     private var hasher: SHA256
     private(set) var failure: PullError?
-    /// The part file through the page cache, and past it (-1 when the file system does not allow that).
-    private let cached: Int32
-    private var uncached: Int32
-    private let staging: UnsafeMutableRawBufferPointer
-    private var staged = 0
-    /// Where in the file the next write goes (the staging area's first byte, when there is one), and how far the
-    /// disk has been asked to write.
-    private var fileOffset: Int64
-    private var writebackStart: Int64
+    private let writer: UncachedFileWriter
     /// How much may wait for the writer before the receiver waits too (so a slow disk does not fill memory).
     private static let limit = 16 << 20
-    private static let stagingSize = 4 << 20
-    private static let writebackChunk: Int64 = 8 << 20
-    private static let alignment = Int(GANDER_DIRECT_ALIGNMENT)
 
-    /// `offset` is where the part file ends; writes past the cache need it page-aligned, so from any other offset
-    /// the file is written through the cache.
+    /// `offset` is where the part file at `path`, open for writing as `descriptor`, ends.
     init(path: String, descriptor: Int32, startingAt offset: Int64, hasher: SHA256) {
-        cached = descriptor
-        uncached = offset % Int64(Self.alignment) == 0 ? gander_open_uncached(path) : -1
-        staging = .allocate(byteCount: Self.stagingSize, alignment: Self.alignment)
-        fileOffset = offset
-        writebackStart = offset
+        writer = UncachedFileWriter(path: path, descriptor: descriptor, offset: offset)
         self.hasher = hasher
         let thread = Thread { [self] in drain() }
         thread.start()
-    }
-
-    deinit {
-        if uncached >= 0 { close(uncached) }
-        staging.deallocate()
     }
 
     func take(_ buffer: ByteBuffer) throws {
@@ -235,7 +209,7 @@ final class DownloadSink: @unchecked Sendable {
             while queue.isEmpty, !closed { condition.wait() }
             if queue.isEmpty, closed {
                 condition.unlock()
-                attempt { try writeStaged(final: true) }
+                attempt { try writer.finish() }
                 condition.lock()
                 done = true
                 condition.broadcast()
@@ -250,7 +224,7 @@ final class DownloadSink: @unchecked Sendable {
                 taken += buffer.readableBytes
                 buffer.withUnsafeReadableBytes { bytes in
                     hasher.update(bufferPointer: bytes)
-                    attempt { try write(bytes) }
+                    attempt { try writer.write(bytes) }
                 }
             }
             condition.lock()
@@ -267,72 +241,8 @@ final class DownloadSink: @unchecked Sendable {
             try body()
         } catch {
             condition.lock()
-            failure = error as? PullError ?? .transport("writing the download failed: \(error)")
+            failure = .transport("writing the download failed: \(error)")
             condition.unlock()
         }
-    }
-
-    private func write(_ bytes: UnsafeRawBufferPointer) throws {
-        guard uncached >= 0 else {
-            try Self.check(Self.write(bytes, to: cached, at: fileOffset))
-            fileOffset += Int64(bytes.count)
-            if fileOffset - writebackStart >= Self.writebackChunk {
-                // Only a hint to the kernel: a failure here costs the overlap, never the download.
-                _ = gander_start_writeback(cached, writebackStart, fileOffset - writebackStart)
-                writebackStart = fileOffset
-            }
-            return
-        }
-        var rest = bytes
-        while !rest.isEmpty {
-            let count = min(rest.count, Self.stagingSize - staged)
-            UnsafeMutableRawBufferPointer(rebasing: staging[staged..<staged + count]).copyMemory(from: UnsafeRawBufferPointer(rebasing: rest[..<count]))
-            staged += count
-            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
-            if staged == Self.stagingSize { try writeStaged(final: false) }
-        }
-    }
-
-    /// Writes the staging area past the cache; at the end, its whole pages so and the partial last page through
-    /// the cache. A file system that refuses an uncached write (EINVAL) gets this and every later write cached.
-    private func writeStaged(final: Bool) throws {
-        guard staged > 0 else { return }
-        let pages = final ? staged / Self.alignment * Self.alignment : staged
-        if pages > 0 {
-            let region = UnsafeRawBufferPointer(rebasing: staging[..<pages])
-            let error = Self.write(region, to: uncached, at: fileOffset)
-            if error == EINVAL {
-                close(uncached)
-                uncached = -1
-                try Self.check(Self.write(region, to: cached, at: fileOffset))
-            } else {
-                try Self.check(error)
-            }
-            fileOffset += Int64(pages)
-        }
-        if pages < staged {
-            try Self.check(Self.write(UnsafeRawBufferPointer(rebasing: staging[pages..<staged]), to: cached, at: fileOffset))
-            fileOffset += Int64(staged - pages)
-        }
-        staged = 0
-    }
-
-    /// Writes all of `bytes` at `offset`; returns 0, or the errno of the write that failed.
-    private static func write(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32, at offset: Int64) -> Int32 {
-        var written = 0
-        while written < bytes.count {
-            let result = pwrite(descriptor, bytes.baseAddress! + written, bytes.count - written, off_t(offset) + off_t(written))
-            if result < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            written += result
-        }
-        return 0
-    }
-
-    private static func check(_ error: Int32) throws {
-        guard error != 0 else { return }
-        throw PullError.transport("writing the download failed: \(String(cString: strerror(error)))")
     }
 }

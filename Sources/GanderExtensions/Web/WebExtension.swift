@@ -204,7 +204,8 @@ struct PageExcerpt {
                                                     attributes: [.posixPermissions: 0o700])
             let slug = name.filter { $0.isLetter || $0.isNumber || $0 == "." }
             let file = directory.appendingPathComponent("\(slug)-\(UUID().uuidString.prefix(8)).md")
-            try data.write(to: file)
+            // Past the page cache: this file can be a megabyte, and the cache's copy was a tenth of a fetch.
+            try UncachedFileWriter.create(file, with: data)
             return .excerpt(OutputExcerpt(data: data, savedAt: file, limits: limits).text)
         } catch {
             return .unsaved
