@@ -305,12 +305,13 @@ private struct RenderPass {
             if document.tag(child) == .code { inner = child }
             child = document.nextSibling(child)
         }
-        let language = language(inClassOf: node) ?? inner.flatMap(language(inClassOf:)) ?? []
+        var language = language(inClassOf: node)
+        if language == nil, let inner { language = self.language(inClassOf: inner) }
         let fence: StaticString = body.withContiguousStorageIfAvailable { bytes in
             gander_memmem(bytes.baseAddress, bytes.count, "```", 3) != nil
         } == true ? "~~~~" : "```"
         write(fence)
-        output.append(contentsOf: language)
+        if let language { output.append(contentsOf: language) }
         output.append(0x0A)
         output.append(contentsOf: body)
         output.append(0x0A)

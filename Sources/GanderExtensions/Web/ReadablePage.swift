@@ -13,12 +13,42 @@ struct ReadablePage {
         let title = document.first(below: root) { $0.tag($1) == .title }.map {
             document.textContent($0).split(whereSeparator: \.isWhitespace).joined(separator: " ")
         } ?? ""
-        let base = document.first(below: root) { $0.tag($1) == .base }
-            .flatMap { document.attribute($0, "href") }.flatMap { URL(string: $0, relativeTo: url) } ?? url
-        Self.removeChrome(root, of: &document, insideContent: false)
-        let content = Self.mainContent(of: document)
+        var landmarks = Landmarks()
+        Self.removeChrome(root, of: &document, insideContent: false, noting: &landmarks)
+        let base = landmarks.base.flatMap { document.attribute($0, "href") }.flatMap { URL(string: $0, relativeTo: url) } ?? url
+        let content = Self.mainContent(of: document, landmarks: landmarks)
         self.title = title
         markdown = MarkdownRenderer(baseURL: base).render(HTMLNode(document: document, index: content), title: title)
+    }
+
+    /// What the walk that removes the chrome notes on its way, in document order, so that no other walk of the
+    /// whole tree has to look for it: the `<base>`, the `<body>` (a page may have none), and the first `<main>`
+    /// and the articles, in the body when there is one.
+    private struct Landmarks {
+        var base: Int32?
+        var body: Int32?
+        var main: Int32?
+        var firstArticle: Int32?
+        var articles = 0
+
+        /// Notes `element`, which is `inBody` when it is below the body noted.
+        mutating func note(_ element: Int32, inBody: Bool, in document: HTMLDocument) {
+            let tag = document.tag(element)
+            if tag == .base, base == nil { base = element }
+            if tag == .body, body == nil {
+                // What was noted before the body is not in it.
+                body = element
+                (main, firstArticle, articles) = (nil, nil, 0)
+            }
+            guard inBody || body == nil else { return }
+            if tag == .article {
+                if firstArticle == nil { firstArticle = element }
+                articles += 1
+            }
+            if main == nil, tag == .main || (document.hasAttributes(element) && document.attribute(element, "role") == "main") {
+                main = element
+            }
+        }
     }
 
     // MARK: chrome
@@ -34,7 +64,8 @@ struct ReadablePage {
 
     /// Drops the page's navigation chrome in place. A `<header>` or `<footer>` inside the content (an article's own
     /// byline) stays; the page's own do not.
-    private static func removeChrome(_ node: Int32, of document: inout HTMLDocument, insideContent: Bool) {
+    private static func removeChrome(_ node: Int32, of document: inout HTMLDocument, insideContent: Bool,
+                                     noting landmarks: inout Landmarks, inBody: Bool = false) {
         var previous = HTMLDocument.none
         var child = document.firstChild(node)
         while child != HTMLDocument.none {
@@ -44,7 +75,9 @@ struct ReadablePage {
             } else if isChrome(child, of: document, insideContent: insideContent) {
                 document.remove(child, from: node, after: previous)
             } else {
-                removeChrome(child, of: &document, insideContent: insideContent || isContent(child, of: document))
+                landmarks.note(child, inBody: inBody, in: document)
+                removeChrome(child, of: &document, insideContent: insideContent || isContent(child, of: document),
+                             noting: &landmarks, inBody: inBody || child == landmarks.body)
                 previous = child
             }
             child = next
@@ -105,14 +138,11 @@ struct ReadablePage {
         return (length, commas)
     }
 
-    private static func mainContent(of document: HTMLDocument) -> Int32 {
-        let body = document.first(below: HTMLDocument.rootIndex) { $0.tag($1) == .body } ?? HTMLDocument.rootIndex
-        if let main = document.first(below: body, where: { $0.tag($1) == .main || $0.attribute($1, "role") == "main" }) {
-            return main
-        }
-        let articles = document.all(below: body) { $0.tag($1) == .article }
-        if articles.count == 1 { return articles[0] }
-        if articles.count > 1 { return body }
+    private static func mainContent(of document: HTMLDocument, landmarks: Landmarks) -> Int32 {
+        let body = landmarks.body ?? HTMLDocument.rootIndex
+        if let main = landmarks.main { return main }
+        if landmarks.articles == 1, let article = landmarks.firstArticle { return article }
+        if landmarks.articles > 1 { return body }
         // Score each container by the paragraph text directly inside it, and half of that for its parent, so the
         // element that wraps the article's paragraphs wins over the page around it.
         var scores = [Int32](repeating: 0, count: document.nodes.count)
