@@ -16,6 +16,7 @@ struct LocalToolset {
     /// The model must look before it may answer (then `callable` holds only the looking).
     let mustLook: Bool
     private let realNames: Set<String>
+    private let workspace: WorkspaceSnapshot?
 
     private static let editor = "developer__text_editor"
     private static let shell = "developer__shell"
@@ -68,6 +69,7 @@ struct LocalToolset {
          lookFirst: (files: [String], folders: [String]) = ([], [])) {
         let names = Set(tools.map(\.name))
         realNames = names
+        self.workspace = workspace
         var offered: [ToolSpec] = []
         for verb in Self.verbs where names.contains(verb.tool) {
             // Reading a named file serves a small model better than a search it cannot narrow.
@@ -126,7 +128,30 @@ struct LocalToolset {
         guard let verb = Self.verbs.first(where: { $0.spec.name == name }), realNames.contains(verb.tool) else {
             return (name, arguments)
         }
-        return (verb.tool, .object(verb.translate(arguments.objectValue ?? [:])))
+        var real = verb.translate(arguments.objectValue ?? [:])
+        if verb.tool == Self.shell, let workspace, let command = real["command"]?.stringValue {
+            real["command"] = .string(Self.runningScripts(of: workspace, in: command))
+        }
+        return (verb.tool, .object(real))
+    }
+
+    /// `command`, with a script of the working directory named bare (`greet.sh Gander`) run from there. A small
+    /// model names a script the way an instruction does, the shell looks for it on PATH and answers 127, and the
+    /// model repeats the call however the error is worded. A name that is also a command on PATH is left as it is.
+    static func runningScripts(of workspace: WorkspaceSnapshot, in command: String,
+                               path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String {
+        let start = command.drop { $0 == " " || $0 == "\t" }
+        let name = String(start.prefix { $0 != " " && $0 != "\t" && $0 != ";" && $0 != "|" && $0 != "&" })
+        guard !name.isEmpty, !name.contains("/"), workspace.files.contains(name) else { return command }
+        let onPath = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+        guard !onPath else { return command }
+        let rest = start.dropFirst(name.count)
+        if workspace.executables.contains(name) { return "./\(name)\(rest)" }
+        switch (name as NSString).pathExtension {
+        case "sh", "bash": return "bash \(name)\(rest)"
+        case "py": return "python3 \(name)\(rest)"
+        default: return command
+        }
     }
 
     /// A past real call as the model would have made it, in its verbs.

@@ -9,6 +9,8 @@ struct WorkspaceSnapshot: Equatable {
     let files: [String]
     /// Relative paths of folders, sorted, "." first.
     let directories: [String]
+    /// The files among `files` that may be run as programs (the executable bit).
+    let executables: Set<String>
 
     static let limit = 200
     private static let skipped: Set<String> = ["node_modules", "build", "dist", "target", "__pycache__", "venv"]
@@ -16,6 +18,7 @@ struct WorkspaceSnapshot: Equatable {
     init?(directory: URL, depth: Int = 3) {
         var files: [String] = []
         var directories: [String] = ["."]
+        var executables: Set<String> = []
         var pending: [(URL, String, Int)] = [(directory, "", 0)]
         let manager = FileManager.default
         while let (url, prefix, level) = pending.popLast() {
@@ -31,12 +34,14 @@ struct WorkspaceSnapshot: Equatable {
                     if level + 1 < depth { pending.append((child, relative + "/", level + 1)) }
                 } else {
                     files.append(relative)
+                    if manager.isExecutableFile(atPath: child.path) { executables.insert(relative) }
                 }
                 if files.count + directories.count > Self.limit { return nil }
             }
         }
         self.files = files.sorted()
         self.directories = ["."] + directories.dropFirst().sorted()
+        self.executables = executables
     }
 
     /// What to look at before acting on `instruction`: the files it names (by path or file name), else the

@@ -289,6 +289,36 @@ struct LocalDecodingTests {
         #expect(readable == ["README.md"], "a file already read is not offered again")
     }
 
+    @Test("a script of the working directory named bare is run from there; commands on PATH are left alone")
+    func localScripts() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-ws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for name in ["greet.sh", "build.sh", "tool.py", "notes.txt", "ls"] {
+            try Data("x".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        for name in ["greet.sh", "ls"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.appendingPathComponent(name).path)
+        }
+        let snapshot = try #require(WorkspaceSnapshot(directory: directory))
+        #expect(snapshot.executables == ["greet.sh", "ls"])
+        func run(_ command: String) -> String { LocalToolset.runningScripts(of: snapshot, in: command, path: "/usr/bin:/bin") }
+        #expect(run("greet.sh Gander") == "./greet.sh Gander")
+        #expect(run("greet.sh") == "./greet.sh")
+        #expect(run("greet.sh; echo done") == "./greet.sh; echo done")
+        #expect(run("build.sh --fast") == "bash build.sh --fast", "a script without the executable bit goes to its interpreter")
+        #expect(run("tool.py 3") == "python3 tool.py 3")
+        for unchanged in ["./greet.sh Gander", "ls -la", "notes.txt", "cat greet.sh", "echo greet.sh", "src/greet.sh"] {
+            #expect(run(unchanged) == unchanged, "\(unchanged)")
+        }
+
+        let shell = ToolSpec(name: "developer__shell", description: "", inputSchema: ["type": "object"])
+        let toolset = LocalToolset(tools: [shell], compact: true, workspace: snapshot)
+        #expect(toolset.realCall(name: "run_command", arguments: ["command": "greet.sh Gander"]).arguments == ["command": "./greet.sh Gander"])
+        #expect(LocalToolset(tools: [shell], compact: true).realCall(name: "run_command", arguments: ["command": "greet.sh"]).arguments
+            == ["command": "greet.sh"], "without a workspace snapshot the command is the model's")
+    }
+
     @Test("a request to change something is told apart from a question")
     func tasks() {
         #expect(LocalTask(instruction: "Fix the typo in a.txt.").asksForChange)
