@@ -13,7 +13,7 @@ struct BrowserTests {
         output.content.compactMap { if case .text(let text) = $0 { text } else { nil } }.joined(separator: "\n")
     }
 
-    @Test("fill and submit a form, read script-rendered content, go back")
+    @Test("fill and submit a form, read script-rendered content, go back, wait for what a script fetches")
     func form() async throws {
         let server = try await WebFixtureServer()
         let browser = BrowserExtension(environment: ProcessInfo.processInfo.environment)
@@ -50,6 +50,11 @@ struct BrowserTests {
         let thrown = await browser.call(tool: "run_script", arguments: ["script": "nosuchname.x"], context: context)
         #expect(thrown.isError)
         #expect(text(thrown).contains("ReferenceError: nosuchname is not defined"))
+
+        // A navigation waits for the requests a page's script makes as it loads, however long they take (here
+        // 0.8 s, longer than the quiet it waits for once nothing is loading).
+        let fetched = text(await browser.call(tool: "navigate", arguments: ["url": .string(server.url("/fetching"))], context: context))
+        #expect(fetched.contains("Fetched after the page had loaded"), "\(fetched)")
     }
 
     @Test("a screenshot is a PNG of the page's real pixels")

@@ -67,6 +67,8 @@ actor BrowserSession {
             guard let tab = attached["sessionId"]?.stringValue else { throw DevToolsConnection.Failure(description: "could not attach to the tab") }
             _ = try await connection.send("Page.enable", session: tab)
             _ = try await connection.send("Page.setLifecycleEventsEnabled", ["enabled": true], session: tab)
+            // For when the page's own requests are done (`settle`).
+            _ = try await connection.send("Network.enable", session: tab)
             // The window's size, whatever a headless window's frame takes: screenshots are 1280×800.
             _ = try await connection.send("Emulation.setDeviceMetricsOverride",
                                           ["width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": false], session: tab)
@@ -133,14 +135,25 @@ actor BrowserSession {
     }
 
     /// Waits for the load that follows a navigation, then briefly for the network to go quiet so scripts that fetch
-    /// content have run. Returns a note when the page had not finished loading in time.
+    /// content have run: no request of the page loading for `networkQuiet`, or Chromium's own networkIdle, for at
+    /// most 3 s. (networkIdle alone cost a second on every page: Chromium waits 500 ms of quiet and checks on a
+    /// timer.) Returns a note when the page had not finished loading in time.
     private func settle(loadsBefore loads: Int, idleBefore idle: Int, connection: DevToolsConnection, tab: String) async -> String? {
         guard await connection.waitForEvent("Page.loadEventFired", session: tab, after: loads, timeout: navigationTimeout) else {
             return "[the page had not finished loading after \(navigationTimeout.components.seconds) s; this is what it shows so far]"
         }
-        _ = await connection.waitForEvent("Page.lifecycleEvent.networkIdle", session: tab, after: idle, timeout: .seconds(3))
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            if await connection.networkIsQuiet(session: tab, for: Self.networkQuiet) { break }
+            if await connection.eventCount("Page.lifecycleEvent.networkIdle", session: tab) > idle { break }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         return nil
     }
+
+    /// How long a loaded page's network must rest before it is read: long enough for the requests a script makes
+    /// as the page loads to start.
+    private static let networkQuiet: Duration = .milliseconds(300)
 
     func navigate(to url: URL, ledger: (any OutboundLedger)?) async throws(Failure) -> Snapshot {
         if NetworkEnvironment(environment: environment).offline, LocalAddress.target(of: url) == nil {

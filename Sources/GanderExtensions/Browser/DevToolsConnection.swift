@@ -19,6 +19,10 @@ actor DevToolsConnection {
     private var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
     private var eventCounts: [String: Int] = [:]
     private var lastEvents: [String: JSONValue] = [:]
+    /// The requests of each session still loading (a redirect keeps its request's id), and when one last started
+    /// or ended: how quiet a page's network is.
+    private var loading: [String: Set<String>] = [:]
+    private var lastNetworkChange: [String: ContinuousClock.Instant] = [:]
     private(set) var closedReason: String?
 
     private init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) {
@@ -165,10 +169,26 @@ actor DevToolsConnection {
         } else if var method = message["method"]?.stringValue {
             // Lifecycle events are told apart by their name: `Page.lifecycleEvent.networkIdle`.
             if method == "Page.lifecycleEvent", let name = message["params"]?["name"]?.stringValue { method += "." + name }
-            let key = Self.key(method, message["sessionId"]?.stringValue)
+            let session = message["sessionId"]?.stringValue
+            let key = Self.key(method, session)
             eventCounts[key, default: 0] += 1
             lastEvents[key] = message["params"]
+            if method.hasPrefix("Network."), let request = message["params"]?["requestId"]?.stringValue {
+                switch method {
+                case "Network.requestWillBeSent": loading[session ?? "", default: []].insert(request)
+                case "Network.loadingFinished", "Network.loadingFailed": loading[session ?? ""]?.remove(request)
+                default: return
+                }
+                lastNetworkChange[session ?? ""] = .now
+            }
         }
+    }
+
+    /// Whether `session` has had no request loading for at least `quiet` (it needs the Network domain enabled).
+    func networkIsQuiet(session: String?, for quiet: Duration) -> Bool {
+        guard loading[session ?? "", default: []].isEmpty else { return false }
+        guard let last = lastNetworkChange[session ?? ""] else { return true }
+        return ContinuousClock.now - last >= quiet
     }
 
     /// The parameters of the latest `method` event of `session`.

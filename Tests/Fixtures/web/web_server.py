@@ -3,6 +3,7 @@
 /article    an article inside navigation chrome (nav, header, sidebar, footer, cookie banner)
 /form       a form that submits by GET to /form, which then shows what it got
 /script     a page whose content a script writes after it loads
+/fetching   a page whose script fetches its content once it has loaded (from /late-data, which takes 0.8 s)
 /loop-a     redirects to /loop-b, which redirects back
 /hop        redirects once to /article
 /big        a 10 MB page
@@ -53,6 +54,10 @@ SCRIPT = b"""<!doctype html><html><head><title>Rendered later</title></head><bod
 <script>setTimeout(() => { document.getElementById('app').innerHTML = '<p id="late">Rendered by JavaScript after a pause</p>'; }, 600);</script>
 </body></html>"""
 
+FETCHING = b"""<!doctype html><html><head><title>Fetched</title></head><body><div id="app">Loading</div>
+<script>addEventListener('load', () => fetch('/late-data').then(r => r.text()).then(t => { document.getElementById('app').innerHTML = '<p>' + t + '</p>'; }));</script>
+</body></html>"""
+
 COLOR = b"""<!doctype html><html><head><title>Color</title><style>
 body { margin: 0; background: white; } #box { width: 200px; height: 100px; background: rgb(0, 128, 255); }
 </style></head><body><div id="box"></div><p>Below the box</p></body></html>"""
@@ -84,6 +89,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, FORM)
         elif path == "/script":
             self.send(200, SCRIPT)
+        elif path == "/fetching":
+            self.send(200, FETCHING)
+        elif path == "/late-data":
+            time.sleep(0.8)
+            self.send(200, b"Fetched after the page had loaded", content_type="text/plain")
         elif path == "/color":
             self.send(200, COLOR)
         elif path == "/loop-a":
