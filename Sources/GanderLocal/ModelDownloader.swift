@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import GanderCore
 import Crypto
 import Foundation
+import GanderCore
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
