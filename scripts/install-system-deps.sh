@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools Gander and its tests need are present: python3 with venv, a C/C++ toolchain (pip
-# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick and the -dev
-# packages of zlib and libcurl. Installs missing ones
+# builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick, secret-tool
+# and GNOME Keyring, and the -dev packages of zlib and libcurl. Installs missing ones
 # with apt-get when it can; does nothing when all are there, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -24,6 +24,11 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v xwininfo >/dev/null 2>&1 || missing+=(x11-utils)
 command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
 command -v xlogo >/dev/null 2>&1 || missing+=(x11-apps)
+# gander configure keeps keys in the desktop's keyring through libsecret's secret-tool; its test runs GNOME Keyring on
+# a private D-Bus session bus (dbus-daemon, dbus-send).
+command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
+command -v dbus-daemon >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || missing+=(dbus-daemon dbus-bin)
 # DOCX and XLSX are zip archives, read with ZIPFoundation, which builds against zlib's headers.
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).

@@ -33,6 +33,8 @@ public struct GanderDirectories: Sendable {
     public var configFile: URL { config.appendingPathComponent("config.yaml") }
     /// Keys saved by `gander configure`, mode 0600.
     public var secretsFile: URL { config.appendingPathComponent("secrets.yaml") }
+    /// The names (never the values) of the keys `gander configure` saved in the system keyring.
+    public var keyringIndexFile: URL { config.appendingPathComponent("keyring.yaml") }
     /// Providers described in files, one per provider.
     public var customProviders: URL { config.appendingPathComponent("providers") }
     public var sessionDatabase: URL { data.appendingPathComponent("gander.sqlite") }

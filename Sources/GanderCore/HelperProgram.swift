@@ -39,6 +39,22 @@ public enum HelperProgram {
         }
     }
 
+    /// The same, waiting on the calling thread: only for a command's start, before the agent or anything else that
+    /// shares the cooperative pool is running.
+    public static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                                   input: Data? = nil, timeout: Duration? = nil) throws -> Result {
+        try runToEnd(executable, arguments, environment: environment, input: input, timeout: timeout)
+    }
+
+    /// Where `name` is on `path` (a PATH value), as an executable file; nil when it is on none of it.
+    public static func find(_ name: String, path: String?) -> String? {
+        for directory in (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
     private static func runToEnd(_ executable: String, _ arguments: [String], environment: [String: String]?,
                                  input: Data?, timeout: Duration?) throws -> Result {
         let process = Process()

@@ -14,9 +14,19 @@ struct ConfigureCommand: ParsableCommand {
             On a terminal it asks, one step at a time. Headless, give --provider (and --model, --mode) and pipe the key \
             on stdin: echo "$KEY" | gander configure --provider openai --model gpt-4.1
 
-            Choices go to config.yaml; a key goes to secrets.yaml beside it, readable by you alone (0600), never to \
-            config.yaml. A key set in the environment still wins over the saved one.
+            Choices go to config.yaml; a key goes to the system keyring (the Secret Service of GNOME Keyring, \
+            KWallet or KeePassXC, through secret-tool) when one answers, else to secrets.yaml beside config.yaml, \
+            readable by you alone (0600); never to config.yaml. A key set in the environment still wins over the \
+            saved one.
             """)
+
+    /// Where the key is kept.
+    enum KeyStore: String, ExpressibleByArgument, CaseIterable {
+        /// The system keyring when one answers, else secrets.yaml.
+        case auto
+        case keyring
+        case file
+    }
 
     @Option(help: "The provider, for a headless set-up.")
     var provider: String?
@@ -26,6 +36,9 @@ struct ConfigureCommand: ParsableCommand {
 
     @Option(help: "The permission mode of sessions.")
     var mode: PermissionMode?
+
+    @Option(name: .customLong("key-store"), help: "Where the key goes: auto (the system keyring when one answers, else secrets.yaml), keyring or file.")
+    var keyStore: KeyStore = .auto
 
     func run() throws {}
 
@@ -159,6 +172,9 @@ struct ConfigureCommand: ParsableCommand {
         if let problem = await ProviderProbe.check(provider) {
             throw ConfigureError("\(choice.provider) did not answer, so nothing was saved: \(problem)")
         }
+        // The key first: with --key-store keyring and no keyring, nothing else is changed.
+        var keyPlace: String?
+        if let variable, let key = plan.key { keyPlace = try await save(key, as: variable, settings: settings) }
         try ConfigFile.update(settings.directories.configFile) { root in
             root["provider"] = choice.provider
             root["model"] = choice.model
@@ -173,12 +189,36 @@ struct ConfigureCommand: ParsableCommand {
         if let mode = plan.mode { saved += ", mode \(mode.rawValue)" }
         if let entry = extensionEntry { saved += ", extension \(entry.name)" }
         saved += " in \(settings.directories.configFile.path)"
-        if let variable, let key = plan.key {
-            try SecretsFile(url: settings.directories.secretsFile).save(key, as: variable)
-            saved += "; \(variable) in \(settings.directories.secretsFile.path) (readable by you alone)"
-        }
+        if let keyPlace { saved += "; \(keyPlace)" }
         print("✓ \(choice.provider) answered; \(saved)")
         return ExitStatus.success
+    }
+
+    /// Keeps `key` where `--key-store` says and forgets any copy kept in the other place; says where it went.
+    private func save(_ key: String, as variable: String, settings: Settings) async throws -> String {
+        let file = SecretsFile(url: settings.directories.secretsFile)
+        let index = KeyringIndex(url: settings.directories.keyringIndexFile)
+        let keyring = SystemKeyring(environment: settings.environment)
+        var whyNotKeyring = ""
+        if keyStore != .file, keyring.tool != nil || keyStore == .keyring {
+            do {
+                try await keyring.store(key, as: variable)
+                try index.update(adding: variable)
+                try file.remove(variable)
+                return "\(variable) in \(SystemKeyring.description)"
+            } catch {
+                if keyStore == .keyring {
+                    throw ConfigureError("\(variable) could not be saved in \(SystemKeyring.description), so nothing was saved: \(error); use --key-store file for secrets.yaml")
+                }
+                whyNotKeyring = "; not in \(SystemKeyring.description): \(error)"
+            }
+        }
+        try file.save(key, as: variable)
+        if try index.load().contains(variable) {
+            try index.update(removing: variable)
+            await keyring.remove(variable)
+        }
+        return "\(variable) in \(settings.directories.secretsFile.path) (readable by you alone\(whyNotKeyring))"
     }
 }
 

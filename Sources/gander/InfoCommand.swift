@@ -37,9 +37,7 @@ struct InfoCommand: ParsableCommand {
     private func configuredProviders(_ settings: Settings) -> [(name: String, variable: String, source: String)] {
         ProviderFactory.names.compactMap { name in
             guard let variable = ProviderFactory.keyVariable(for: name) else { return nil }
-            if settings.environment[variable].map({ !$0.isEmpty }) == true { return (name, variable, "the environment") }
-            if settings.secrets[variable] != nil { return (name, variable, "secrets.yaml") }
-            return nil
+            return settings.keySource(variable).map { (name, variable, $0) }
         }
     }
 

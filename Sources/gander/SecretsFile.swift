@@ -25,6 +25,17 @@ struct SecretsFile {
     func save(_ value: String, as variable: String) throws {
         var secrets = try load()
         secrets[variable] = value
+        try write(secrets)
+    }
+
+    /// Forgets the key under `variable`, when it moved to the system keyring.
+    func remove(_ variable: String) throws {
+        var secrets = try load()
+        guard secrets.removeValue(forKey: variable) != nil else { return }
+        try write(secrets)
+    }
+
+    private func write(_ secrets: [String: String]) throws {
         let text = try Yams.dump(object: secrets, sortKeys: true)
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

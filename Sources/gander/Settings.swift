@@ -9,8 +9,10 @@ struct Settings {
     let environment: [String: String]
     let directories: GanderDirectories
     let config: GanderConfig
-    /// Keys `gander configure` saved, which providers read when the environment does not set them.
+    /// Keys `gander configure` saved in secrets.yaml, which providers read when the environment does not set them.
     let secrets: [String: String]
+    /// Keys `gander configure` saved in the system keyring, asked for the first time a provider needs its keys.
+    let keyringKeys: KeyringKeys
 
     /// Reads config.yaml and secrets.yaml; a file Gander cannot use is an error, not a silent default. `offline`
     /// (`--offline`) turns the network off for everything Gander sends, as `GANDER_OFFLINE=1` does.
@@ -20,13 +22,27 @@ struct Settings {
         self.environment = environment
         directories = GanderDirectories(environment: environment)
         config = try ConfigFile.load(from: directories.configFile)
-        secrets = try SecretsFile(url: directories.secretsFile).load()
+        let secrets = try SecretsFile(url: directories.secretsFile).load()
+        self.secrets = secrets
+        let setHere = environment.filter { !$0.value.isEmpty }.keys
+        keyringKeys = KeyringKeys(variables: try KeyringIndex(url: directories.keyringIndexFile).load()
+                                      .filter { !setHere.contains($0) && secrets[$0] == nil },
+                                  keyring: SystemKeyring(environment: environment))
     }
 
     /// What providers read their keys and addresses from: the environment, then the saved keys. Only providers see
     /// it; commands and MCP servers get the environment alone.
     var providerEnvironment: [String: String] {
-        secrets.merging(environment.filter { !$0.value.isEmpty }) { _, fromEnvironment in fromEnvironment }
+        secrets.merging(keyringKeys.values) { fromFile, _ in fromFile }
+            .merging(environment.filter { !$0.value.isEmpty }) { _, fromEnvironment in fromEnvironment }
+    }
+
+    /// Where the key in `variable` comes from, for `gander info`; nil when it is not set anywhere.
+    func keySource(_ variable: String) -> String? {
+        if environment[variable].map({ !$0.isEmpty }) == true { return "the environment" }
+        if secrets[variable] != nil { return "secrets.yaml" }
+        if keyringKeys.values[variable] != nil { return SystemKeyring.description }
+        return nil
     }
 
     /// The environment of the commands the model runs while Gander talks to `provider`: Gander's own, minus its
@@ -98,4 +114,36 @@ extension SandboxMode: ExpressibleByArgument {}
 
 extension PermissionMode: ExpressibleByArgument {
     static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// The keys in the system keyring, asked for once, when first needed: a command that talks to no provider (`audit`,
+/// `sessions`) never starts secret-tool. A keyring that cannot be asked is one line on stderr, and the run goes on as
+/// if the key were not saved.
+final class KeyringKeys: @unchecked Sendable {
+    private let variables: [String]
+    private let keyring: SystemKeyring
+    private let lock = NSLock()
+    private var loaded: [String: String]?
+
+    init(variables: [String], keyring: SystemKeyring) {
+        self.variables = variables
+        self.keyring = keyring
+    }
+
+    var values: [String: String] {
+        lock.withLock {
+            if let loaded { return loaded }
+            var found: [String: String] = [:]
+            for variable in variables {
+                do {
+                    found[variable] = try keyring.lookup(variable)
+                } catch {
+                    FileHandle.standardError.write(Data(
+                        "gander: \(variable) is saved in \(SystemKeyring.description), which could not be asked: \(error); unlock it, or export \(variable)\n".utf8))
+                }
+            }
+            loaded = found
+            return found
+        }
+    }
 }
