@@ -387,7 +387,9 @@ private final class AgentLoop: @unchecked Sendable {
             if let note = await checkpointer.beforeChanges(instruction: instruction) { emit(.notice(note)) }
         }
 
-        let context = agent.context
+        var toolContext = agent.context
+        toolContext.redactor = egress.leavesMachine ? egress.redactor : nil
+        let context = toolContext
         let emit = self.emit
         await withTaskGroup(of: [(Int, ToolResult)].self) { group in
             for lane in Array(lanes.values) + unkeyed {
@@ -449,7 +451,39 @@ private final class AgentLoop: @unchecked Sendable {
         if let refusal = await permission(for: call, effect: effect, commandLine: commandLine) {
             return .refused(refusal)
         }
-        return .ready(PreparedCall(call: call, entry: entry, arguments: members, mayChange: effect == .mayChange))
+        var restored = members
+        let secrets = egress.secretsIn(members)
+        if !secrets.isEmpty {
+            if case .offMachine(let place) = entry.owner.reach(tool: entry.localName, arguments: members),
+               let refusal = await secretLeaving(call, secrets: secrets, to: place) {
+                return .refused(refusal)
+            }
+            restored = egress.restore(members)
+        }
+        return .ready(PreparedCall(call: call, entry: entry, arguments: restored, mayChange: effect == .mayChange))
+    }
+
+    /// Nil when the user lets a call carry the secrets behind `secrets` off the machine; otherwise what the model is
+    /// told. Headless and in `auto` mode nobody is asked, so such a call never runs; "always" counts as once, so
+    /// each secret that leaves was let go by the user that time.
+    private func secretLeaving(_ call: ToolCall, secrets: [Int], to place: String) async -> String? {
+        let names = secrets.map(SecretRedactor.placeholder).joined(separator: ", ")
+        let what = "\(call.name) would send \(names) — \(secrets.count == 1 ? "a secret" : "secrets") Gander kept from the "
+            + "model — to \(place), off this machine"
+        let mode = await agent.permissions.mode
+        guard let approver = agent.approver, mode != .auto, mode != .chat, !Task.isCancelled else {
+            return "Not run: \(what). Gander puts hidden secrets back only into tools that act on this machine (the "
+                + "editor, commands in a sandbox without network). If the task needs the value sent, ask the user to do it."
+        }
+        emit(.notice(what + "; approve only if you mean it to go there."))
+        emit(.approvalRequested(call))
+        switch await approver.approve(call) {
+        case .once, .always:
+            return nil
+        case .deny(let reason):
+            let because = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            return "The user denied sending \(names) to \(place)." + (because.map { " Their reason: \($0)" } ?? "")
+        }
     }
 
     private func effect(of entry: ToolCatalog.Entry, arguments: [String: JSONValue]) -> CallEffect {

@@ -48,7 +48,14 @@ struct Egress {
                 case .text(let text): return .text(redact(text))
                 case .toolCall(let call): return .toolCall(call.withArguments(redact(call.arguments)))
                 case .toolResult(var result):
-                    result.content = result.content.map { if case .text(let text) = $0 { .text(redact(text)) } else { $0 } }
+                    // A file of secrets (an env file) has every assignment redacted, whatever its names.
+                    let secretsFile = result.sources.contains { SecretFiles.holdsSecrets($0.path) }
+                    result.content = result.content.map { content in
+                        guard case .text(let text) = content else { return content }
+                        let (clean, counts) = redactor.redact(text, everyAssignment: secretsFile)
+                        outgoing.redactions.merge(counts, uniquingKeysWith: +)
+                        return .text(clean)
+                    }
                     return .toolResult(result)
                 case .reasoning:
                     // Signed reasoning must go back byte for byte, or the provider refuses it.
@@ -65,18 +72,28 @@ struct Egress {
         ledgered.formUnion(outgoing.newResults)
     }
 
-    /// The reply with the real values back where the model used placeholders.
+    /// The reply with the real values back in its text, which the user reads here. Tool calls keep the
+    /// placeholders the model wrote: they are restored after their arguments are parsed, and only for tools that
+    /// act on this machine (`secretsIn`, `restore(_:)` of arguments).
     func restore(_ reply: Message) -> Message {
         guard let redactor, leavesMachine else { return reply }
         var copy = reply
         copy.content = reply.content.map { part in
-            switch part {
-            case .text(let text): .text(redactor.restore(text))
-            case .toolCall(let call): .toolCall(call.withArguments(redactor.restore(call.arguments, jsonEscaped: true)))
-            default: part
-            }
+            if case .text(let text) = part { .text(redactor.restore(text)) } else { part }
         }
         return copy
+    }
+
+    /// The placeholders a call's parsed arguments use, by number.
+    func secretsIn(_ arguments: [String: JSONValue]) -> [Int] {
+        guard let redactor, leavesMachine else { return [] }
+        return redactor.placeholders(in: .object(arguments))
+    }
+
+    /// Parsed arguments with the real values back.
+    func restore(_ arguments: [String: JSONValue]) -> [String: JSONValue] {
+        guard let redactor, leavesMachine else { return arguments }
+        return arguments.mapValues(redactor.restore)
     }
 
     func restore(_ text: String) -> String {

@@ -23,6 +23,9 @@ public protocol Extension: Sendable {
     /// The address on this machine or its private network that a call would reach (a fetch of
     /// `http://127.0.0.1:8080/`), so every mode but `auto` asks first.
     func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String?
+    /// Where a call's arguments end up: on this machine only, or off it. A secret the model knows only by its
+    /// placeholder is put back into a call that stays here, and never into one that would carry it away.
+    func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach
     /// Closes what the extension keeps running for the session (a browser); called once, when the session ends.
     func shutdown() async
     /// The command line a call would run, for tools that run shell commands, so the user's `commands:` rules can
@@ -57,7 +60,20 @@ extension Extension {
         nil
     }
 
+    /// What Gander cannot see into may send what it is given anywhere.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        .offMachine("\(name)__\(tool), whose reach Gander cannot see")
+    }
+
     public func shutdown() async {}
+}
+
+/// Where a tool call's arguments end up.
+public enum ToolReach: Sendable, Equatable {
+    /// The call acts on this machine and sends nothing away (the editor, a command without network).
+    case thisMachine
+    /// The call may send its arguments off the machine; the text says where, for the user and the model.
+    case offMachine(String)
 }
 
 /// Where a tool runs.
@@ -67,6 +83,13 @@ public struct ToolContext: Sendable {
     public let boundary: WorkspaceBoundary
     /// Where a tool that sends something off the machine itself (a web fetch) records it; nil when nothing records.
     public var ledger: (any OutboundLedger)?
+    /// The session's secrets, for tools that record what they send: a ledger row shows a placeholder, never a value.
+    public var redactor: SecretRedactor?
+
+    /// `text` with every secret the session knows replaced by its placeholder, for ledger rows.
+    public func masked(_ text: String) -> String {
+        redactor?.redact(text).text ?? text
+    }
 
     public init(workingDirectory: URL, ledger: (any OutboundLedger)? = nil) {
         self.workingDirectory = workingDirectory

@@ -25,9 +25,14 @@ public struct ExtensionConfig: Sendable, Equatable {
     /// at once; nil for the run's default. Servers with remembered tools never hold up a request.
     public var startupWait: Duration?
     public var enabled: Bool
+    /// The user lets this local (stdio) server receive the real values of secrets the model knows only by their
+    /// placeholders (`receives_secrets: true`); a server is a program that may use the network, so by default it
+    /// does not.
+    public var receivesSecrets: Bool
 
     public init(name: String, transport: Transport, timeout: Duration = ExtensionConfig.defaultTimeout,
-                startupWait: Duration? = nil, enabled: Bool = true) {
+                startupWait: Duration? = nil, enabled: Bool = true, receivesSecrets: Bool = false) {
+        self.receivesSecrets = receivesSecrets
         self.name = name
         self.transport = transport
         self.timeout = timeout

@@ -172,3 +172,25 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
     }
     public init(nilLiteral: ()) { self = .null }
 }
+
+extension JSONValue {
+    /// Calls `body` with every string in the value, keys of objects excepted.
+    public func forEachString(_ body: (String) -> Void) {
+        switch self {
+        case .string(let value): body(value)
+        case .array(let items): items.forEach { $0.forEachString(body) }
+        case .object(let members): members.values.forEach { $0.forEachString(body) }
+        case .null, .bool, .number: break
+        }
+    }
+
+    /// The same value with every string (keys of objects excepted) passed through `transform`.
+    public func mapStrings(_ transform: (String) -> String) -> JSONValue {
+        switch self {
+        case .string(let value): .string(transform(value))
+        case .array(let items): .array(items.map { $0.mapStrings(transform) })
+        case .object(let members): .object(members.mapValues { $0.mapStrings(transform) })
+        case .null, .bool, .number: self
+        }
+    }
+}

@@ -1,34 +1,60 @@
+import Foundation
 import Synchronization
+import CGanderSystem
 
 /// Replaces secrets in what is about to leave the machine with stable placeholders (`«secret:1»`), and puts the real
-/// values back into what the model answers, so a tool call that uses a placeholder still does the work locally.
+/// values back where a tool that acts on this machine needs them.
 ///
-/// It knows secrets by their shape: private-key blocks, the key formats of the well-known providers and code hosts
-/// (OpenAI, Anthropic, Google, GitHub, GitLab, Slack, Hugging Face, Databricks), AWS access key ids, JSON web tokens,
-/// passwords in URLs and tokens in their query strings, bearer tokens, values assigned to names that say they are
-/// secret (`API_KEY=…`, `"password": "…"`, the lines of an env file), and long high-entropy strings right after a
-/// secret word. The same value always gets the same placeholder for as long as the redactor lives (one session).
+/// It knows secrets two ways. By their shape: the lines of private-key bodies (with or without their BEGIN and END
+/// lines, whatever gutter a viewer put before them), the key formats of the well-known providers and code hosts,
+/// AWS access key ids and the secret access key beside one, JSON web tokens, passwords in URLs and tokens in their
+/// query strings, bearer tokens, values assigned to names that say they are secret (`API_KEY=…`, `DB_PASS=…`,
+/// `"password": "…"`), every assignment of a file that holds secrets (an env file), and long high-entropy strings
+/// right after a secret word. And by memory: every value it has once replaced is replaced wherever it appears again —
+/// under a name that does not look secret, base64-encoded, URL-encoded or escaped in JSON — for the life of the
+/// session, resumed sessions included (`known` and `remember`). The same value always gets the same placeholder.
 ///
-/// The scan is one pass over the UTF-8 bytes that looks closer only at the few bytes a secret can start at, so a
-/// megabyte costs about a millisecond; text with no secret is returned as it is.
+/// The scan is one pass over the UTF-8 bytes that looks closer only at the few bytes a secret can start at, plus one
+/// `memmem` per remembered form, so a megabyte costs about a millisecond; text with no secret is returned as it is.
 public final class SecretRedactor: Sendable {
     private struct Table {
         var numbers: [String: Int] = [:]
         var values: [String] = []
+        /// Every form of every value, longest first, so a form that contains another wins.
+        var forms: [(bytes: [UInt8], number: Int)] = []
     }
 
     private let table = Mutex(Table())
+    /// Told about each value the first time it is replaced, with its number, so a resumed session knows it.
+    private let remember: (@Sendable (Int, String) -> Void)?
 
-    public init() {}
+    /// - Parameters:
+    ///   - known: the values this session replaced before, in the order of their numbers.
+    ///   - remember: called once for each new value, with its number.
+    public init(known: [String] = [], remember: (@Sendable (Int, String) -> Void)? = nil) {
+        self.remember = remember
+        table.withLock { table in
+            for value in known { Self.add(value, to: &table) }
+        }
+    }
 
     /// How many secrets of each kind one pass replaced.
     public typealias Counts = [String: Int]
 
-    /// `text` with its secrets replaced, and what was replaced.
-    public func redact(_ text: String) -> (text: String, counts: Counts) {
+    /// The values replaced so far, in the order of their numbers.
+    public var values: [String] { table.withLock { $0.values } }
+
+    /// `text` with its secrets replaced, and what was replaced. With `everyAssignment`, the text comes from a file
+    /// that holds secrets (an env file), and the value of every `NAME=value` line in it is one.
+    public func redact(_ text: String, everyAssignment: Bool = false) -> (text: String, counts: Counts) {
         var text = text
         text.makeContiguousUTF8()
-        let found = text.utf8.withContiguousStorageIfAvailable { SecretScanner(bytes: $0).findings() } ?? []
+        let forms = table.withLock { $0.forms }
+        let found: [Finding] = text.utf8.withContiguousStorageIfAvailable { bytes -> [Finding] in
+            var scanner = SecretScanner(bytes: bytes)
+            scanner.everyAssignment = everyAssignment
+            return Self.merged(scanner.findings(), Self.occurrences(of: forms, in: bytes))
+        } ?? []
         guard !found.isEmpty else { return (text, [:]) }
         // Slices of a native string by UTF-8 offsets are O(1) to reach and copy without validating again.
         let utf8 = text.utf8
@@ -36,11 +62,12 @@ public final class SecretRedactor: Sendable {
         var output = ""
         output.reserveCapacity(utf8.count)
         var cursor = 0
-        for finding in found where finding.start >= cursor {
+        for finding in found {
             let start = utf8.index(utf8.startIndex, offsetBy: finding.start)
             let end = utf8.index(utf8.startIndex, offsetBy: finding.end)
             output += text[utf8.index(utf8.startIndex, offsetBy: cursor)..<start]
-            output += placeholder(for: String(text[start..<end]))
+            let number = finding.remembered ?? number(for: String(text[start..<end]))
+            output += Self.placeholder(number)
             counts[finding.kind, default: 0] += 1
             cursor = finding.end
         }
@@ -48,9 +75,35 @@ public final class SecretRedactor: Sendable {
         return (output, counts)
     }
 
-    /// `text` with every placeholder this redactor handed out replaced by its real value. With `jsonEscaped`, the
-    /// values are escaped for the inside of a JSON string, for tool calls' argument text.
-    public func restore(_ text: String, jsonEscaped: Bool = false) -> String {
+    /// The placeholders of this redactor that `text` uses, by number, in order and each once.
+    public func placeholders(in text: String) -> [Int] {
+        guard text.contains(Self.opening) else { return [] }
+        let count = table.withLock { $0.values.count }
+        var numbers: [Int] = []
+        var rest = Substring(text)
+        while let open = rest.range(of: Self.opening) {
+            let after = rest[open.upperBound...]
+            let digits = after.prefix(while: \.isASCII).prefix(while: \.isNumber)
+            if let number = Int(digits), number >= 1, number <= count, after.dropFirst(digits.count).first == Self.closing,
+               !numbers.contains(number) {
+                numbers.append(number)
+            }
+            rest = after
+        }
+        return numbers
+    }
+
+    /// The placeholders used anywhere in a tool call's parsed arguments.
+    public func placeholders(in value: JSONValue) -> [Int] {
+        var numbers: [Int] = []
+        value.forEachString { string in
+            for number in placeholders(in: string) where !numbers.contains(number) { numbers.append(number) }
+        }
+        return numbers
+    }
+
+    /// `text` with every placeholder this redactor handed out replaced by its real value.
+    public func restore(_ text: String) -> String {
         guard text.contains(Self.opening) else { return text }
         let values = table.withLock { $0.values }
         var output = ""
@@ -58,11 +111,10 @@ public final class SecretRedactor: Sendable {
         while let open = rest.range(of: Self.opening) {
             output += rest[..<open.lowerBound]
             let after = rest[open.upperBound...]
-            let digits = after.prefix(while: \.isNumber)
+            let digits = after.prefix(while: \.isASCII).prefix(while: \.isNumber)
             if let number = Int(digits), number >= 1, number <= values.count,
                after.dropFirst(digits.count).first == Self.closing {
-                let value = values[number - 1]
-                output += jsonEscaped ? Self.jsonEscape(value) : value
+                output += values[number - 1]
                 rest = after.dropFirst(digits.count + 1)
             } else {
                 output += Self.opening
@@ -72,22 +124,87 @@ public final class SecretRedactor: Sendable {
         return output + rest
     }
 
+    /// Parsed arguments with the real values back in every string. Restoring after parsing, never in the raw text,
+    /// is what keeps a value whole whatever the JSON spelled (`\u00ab` for `«`, a key's newlines as `\n`).
+    public func restore(_ value: JSONValue) -> JSONValue {
+        value.mapStrings(restore)
+    }
+
+    /// The placeholder for value number `number`.
+    public static func placeholder(_ number: Int) -> String {
+        "\(opening)\(number)\(closing)"
+    }
+
     static let opening = "«secret:"
     static let closing: Character = "»"
 
-    private func placeholder(for value: String) -> String {
-        let number = table.withLock { table -> Int in
-            if let known = table.numbers[value] { return known }
-            table.values.append(value)
-            table.numbers[value] = table.values.count
-            return table.values.count
+    private func number(for value: String) -> Int {
+        let (number, isNew) = table.withLock { table -> (Int, Bool) in
+            if let known = table.numbers[value] { return (known, false) }
+            return (Self.add(value, to: &table), true)
         }
-        return "\(Self.opening)\(number)\(Self.closing)"
+        if isNew { remember?(number, value) }
+        return number
     }
 
-    /// `value` escaped for the inside of a JSON string, by the same writer that encodes every JSON value.
-    private static func jsonEscape(_ value: String) -> String {
-        String(JSONValue.string(value).canonicalText.dropFirst().dropLast())
+    /// Adds `value` with its forms; returns its number.
+    @discardableResult
+    private static func add(_ value: String, to table: inout Table) -> Int {
+        if let known = table.numbers[value] { return known }
+        table.values.append(value)
+        let number = table.values.count
+        table.numbers[value] = number
+        for form in forms(of: value) { table.forms.append((Array(form.utf8), number)) }
+        table.forms.sort { $0.bytes.count > $1.bytes.count }
+        return number
+    }
+
+    /// The ways a value shows up again in text: as it is, escaped inside a JSON string, base64-encoded (padded and
+    /// not) and percent-encoded. Values shorter than 8 bytes are not hunted for: they would match ordinary text.
+    static func forms(of value: String) -> [String] {
+        guard value.utf8.count >= 8 else { return [] }
+        var forms = [value]
+        let json = String(JSONValue.string(value).canonicalText.dropFirst().dropLast())
+        let base64 = Data(value.utf8).base64EncodedString()
+        let unpadded = String(base64.prefix { $0 != "=" })
+        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+        let percent = value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
+        for form in [json, base64, unpadded, percent] where !forms.contains(form) { forms.append(form) }
+        return forms
+    }
+
+    /// Where the remembered forms occur, each occurrence not inside a longer one.
+    private static func occurrences(of forms: [(bytes: [UInt8], number: Int)], in bytes: UnsafeBufferPointer<UInt8>) -> [Finding] {
+        guard !forms.isEmpty, let base = bytes.baseAddress else { return [] }
+        var found: [Finding] = []
+        for form in forms {
+            form.bytes.withUnsafeBufferPointer { needle in
+                var offset = 0
+                while offset + needle.count <= bytes.count,
+                      let hit = gander_memmem(base + offset, bytes.count - offset, needle.baseAddress, needle.count) {
+                    let start = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    found.append(Finding(start: start, end: start + needle.count, kind: "remembered", remembered: form.number))
+                    offset = start + needle.count
+                }
+            }
+        }
+        return found
+    }
+
+    /// The findings of both kinds in order, without overlaps: where two overlap, the one that starts first (then the
+    /// longer) wins, and a remembered value wins over a shape, whose text it is.
+    private static func merged(_ shapes: [Finding], _ remembered: [Finding]) -> [Finding] {
+        guard !remembered.isEmpty else { return shapes }
+        let all = (remembered + shapes).enumerated().sorted {
+            ($0.element.start, -$0.element.end, $0.offset) < ($1.element.start, -$1.element.end, $1.offset)
+        }
+        var result: [Finding] = []
+        var cursor = 0
+        for (_, finding) in all where finding.start >= cursor {
+            result.append(finding)
+            cursor = finding.end
+        }
+        return result
     }
 }
 
@@ -96,20 +213,33 @@ struct Finding: Equatable {
     let start: Int
     let end: Int
     let kind: String
+    /// The number of the remembered value found here; nil for a finding by shape.
+    var remembered: Int? = nil
 }
 
 /// The one pass over the bytes.
 struct SecretScanner {
     let bytes: UnsafeBufferPointer<UInt8>
+    /// The text is a file that holds secrets (an env file): the value of every `NAME=value` line is one.
+    var everyAssignment = false
 
-    /// Prefixes of well-known key formats, the characters their bodies use, and the shortest body.
+    /// Prefixes of well-known key formats and the shortest body after them (gitleaks' catalogue names them).
     private static let prefixed: [(prefix: [UInt8], kind: String, minimumBody: Int)] = [
         ("sk-ant-", "anthropic_key", 20), ("sk-", "openai_key", 20), ("AIza", "google_api_key", 35),
         ("github_pat_", "github_token", 22), ("ghp_", "github_token", 30), ("gho_", "github_token", 30),
         ("ghu_", "github_token", 30), ("ghs_", "github_token", 30), ("ghr_", "github_token", 30),
-        ("glpat-", "gitlab_token", 20), ("xoxb-", "slack_token", 10), ("xoxp-", "slack_token", 10),
-        ("xoxa-", "slack_token", 10), ("xoxs-", "slack_token", 10), ("hf_", "huggingface_token", 30),
-        ("dapi", "databricks_token", 32), ("AKIA", "aws_access_key_id", 16), ("ASIA", "aws_access_key_id", 16),
+        ("glpat-", "gitlab_token", 20), ("gldt-", "gitlab_token", 20), ("glrt-", "gitlab_token", 20),
+        ("glptt-", "gitlab_token", 20), ("GR1348941", "gitlab_token", 20),
+        ("xoxb-", "slack_token", 10), ("xoxp-", "slack_token", 10), ("xoxa-", "slack_token", 10),
+        ("xoxs-", "slack_token", 10), ("xoxe-", "slack_token", 10), ("xapp-", "slack_token", 10),
+        ("hf_", "huggingface_token", 30), ("dapi", "databricks_token", 32),
+        ("AKIA", "aws_access_key_id", 16), ("ASIA", "aws_access_key_id", 16),
+        ("sk_live_", "stripe_key", 16), ("rk_live_", "stripe_key", 16), ("sk_test_", "stripe_key", 16),
+        ("rk_test_", "stripe_key", 16), ("whsec_", "stripe_key", 24),
+        ("npm_", "npm_token", 36), ("pypi-AgE", "pypi_token", 50), ("shpat_", "shopify_token", 32),
+        ("shpss_", "shopify_token", 32), ("dop_v1_", "digitalocean_token", 60), ("glc_", "grafana_token", 32),
+        ("glsa_", "grafana_token", 32), ("lin_api_", "linear_key", 32), ("ATATT3", "atlassian_token", 60),
+        ("AGE-SECRET-KEY-1", "age_key", 50), ("ya29.", "google_oauth_token", 30),
     ].map { (Array($0.0.utf8), $0.1, $0.2) }
 
     /// The well-known prefixes by their first byte, so a letter that starts none costs one lookup.
@@ -124,9 +254,13 @@ struct SecretScanner {
     private static let privateKeyWords = Array("PRIVATE KEY".utf8)
     private static let jwtStart = Array("eyJ".utf8)
     private static let bearerWord = Array("bearer ".utf8)
+    private static let exportWord = Array("export ".utf8)
+    /// The shortest line of base64 taken for key material when no BEGIN line says so: PEM bodies are 64 characters a
+    /// line, OpenSSH's 70, so a line of that much high-entropy base64 is a key's, whatever shows it.
+    private static let keyLineLength = 56
 
     /// Words in a name that make what is assigned to it a secret.
-    private static let secretWords = ["key", "secret", "token", "passw", "pwd", "credential", "auth", "private", "signature"]
+    private static let secretWords = ["key", "secret", "token", "pass", "pwd", "credential", "auth", "private", "signature"]
         .map { Array($0.utf8) }
     private static let secretWordStarts: [Bool] = {
         var table = Array(repeating: false, count: 256)
@@ -141,40 +275,140 @@ struct SecretScanner {
         var found: [Finding] = []
         var index = 0
         let count = bytes.count
+        /// Inside `-----BEGIN … PRIVATE KEY-----` … `-----END`: every line's base64 is key material.
+        var inPrivateKey = false
+        /// The line before was key material, so this one's base64, however short (a body's last line), is too.
+        var afterKeyLine = false
+        var lineStart = 0
         while index < count {
             let byte = bytes[index]
             var hit: Finding?
             switch byte {
-            case UInt8(ascii: "-"): hit = privateKey(at: index)
-            case UInt8(ascii: "s"), UInt8(ascii: "A"), UInt8(ascii: "g"), UInt8(ascii: "x"), UInt8(ascii: "h"),
-                 UInt8(ascii: "d"):
-                hit = prefixedKey(at: index)
+            case UInt8(ascii: "\n"):
+                let key = keyLine(from: lineStart, to: index, inPrivateKey: inPrivateKey, afterKeyLine: afterKeyLine)
+                afterKeyLine = key != nil
+                if let key { found.append(key) }
+                lineStart = index + 1
+            case UInt8(ascii: "-"):
+                if starts(with: Self.pemBegin, at: index) {
+                    if let headerEnd = find(Self.pemDashes, from: index + 11, within: 80),
+                       contains(Self.privateKeyWords, from: index + 11, to: headerEnd) {
+                        inPrivateKey = true
+                        index = headerEnd + 5
+                        continue
+                    }
+                } else if inPrivateKey, starts(with: Self.pemEnd, at: index) {
+                    inPrivateKey = false
+                    afterKeyLine = false
+                    // The END line itself is no key material: step past it to the next line.
+                    lineStart = runEnd(from: index) { $0 != UInt8(ascii: "\n") }
+                    index = lineStart
+                    continue
+                }
             case UInt8(ascii: "e"): hit = webToken(at: index)
             case UInt8(ascii: "B"), UInt8(ascii: "b"): hit = bearer(at: index)
             case UInt8(ascii: "@"): hit = urlPassword(endingAt: index)
-            case UInt8(ascii: "="), UInt8(ascii: ":"): hit = assignedValue(after: index)
+            case UInt8(ascii: "="), UInt8(ascii: ":"): hit = assignedValue(after: index, lineStart: lineStart)
             default: break
+            }
+            if hit == nil, !Self.prefixesByFirstByte[Int(byte)].isEmpty {
+                hit = prefixedKey(at: index)
+                if let id = hit, id.kind == "aws_access_key_id", let secret = awsSecret(after: id.end) {
+                    found.append(id)
+                    hit = secret
+                }
             }
             if let hit, hit.end > hit.start {
                 found.append(hit)
                 // A password in a URL ends at the `@` it was found from; step past it all the same.
-                index = max(hit.end, index + 1)
-            } else {
-                index += 1
+                if hit.end > index + 1 {
+                    // Skipping over a line's end must not lose track of the line.
+                    if let newline = lastNewline(from: index, to: hit.end) { lineStart = newline + 1; afterKeyLine = false }
+                    index = hit.end
+                    continue
+                }
             }
+            index += 1
         }
-        return found
+        if let key = keyLine(from: lineStart, to: count, inPrivateKey: inPrivateKey, afterKeyLine: afterKeyLine) {
+            found.append(key)
+        }
+        // A key line is found at its line's end, after what else the line held: put them in order, without overlaps.
+        found.sort { ($0.start, -$0.end) < ($1.start, -$1.end) }
+        var ordered: [Finding] = []
+        for finding in found where finding.start >= (ordered.last?.end ?? 0) { ordered.append(finding) }
+        return ordered
     }
 
     // MARK: Shapes
 
-    private func privateKey(at index: Int) -> Finding? {
-        guard starts(with: Self.pemBegin, at: index) else { return nil }
-        let headerEnd = find(Self.pemDashes, from: index + 11, within: 80)
-        guard let headerEnd, contains(Self.privateKeyWords, from: index + 11, to: headerEnd) else { return nil }
-        guard let footer = find(Self.pemEnd, from: headerEnd + 5, within: 64 * 1024),
-              let close = find(Self.pemDashes, from: footer + 9, within: 80) else { return nil }
-        return Finding(start: index, end: close + 5, kind: "private_key")
+    /// The base64 at the end of the line `[start, end)` when it is key material: any of it inside a private-key
+    /// block or right after a key line, else a long, high-entropy run. Only the run is the secret, never what a
+    /// viewer put before it (a line number, a file name), so a restored key is the key.
+    private func keyLine(from start: Int, to end: Int, inPrivateKey: Bool, afterKeyLine: Bool) -> Finding? {
+        var runEnd = end
+        if runEnd > start, bytes[runEnd - 1] == UInt8(ascii: "\r") { runEnd -= 1 }
+        var runStart = runEnd
+        while runStart > start, isBase64Byte(bytes[runStart - 1]) { runStart -= 1 }
+        let length = runEnd - runStart
+        guard length >= 4 else { return nil }
+        if runStart > start {
+            let before = bytes[runStart - 1]
+            guard before == UInt8(ascii: " ") || before == UInt8(ascii: "\t") || before == UInt8(ascii: ":")
+                || before == UInt8(ascii: "|") || before == UInt8(ascii: "\"") || before == UInt8(ascii: "'")
+                || before == UInt8(ascii: ">") else { return nil }
+        }
+        if inPrivateKey || afterKeyLine {
+            return Finding(start: runStart, end: runEnd, kind: "private_key")
+        }
+        guard length >= Self.keyLineLength, isHighEntropyBase64(from: runStart, to: runEnd) else { return nil }
+        return Finding(start: runStart, end: runEnd, kind: "private_key")
+    }
+
+    /// Upper and lower case letters and digits, and many distinct characters: not a word, a hex digest or a path.
+    private func isHighEntropyBase64(from start: Int, to end: Int) -> Bool {
+        var upper = false, lower = false, digit = false
+        var seen = [Bool](repeating: false, count: 128)
+        var distinct = 0
+        for position in start..<end {
+            let byte = bytes[position]
+            if byte >= 65 && byte <= 90 { upper = true } else if byte >= 97 && byte <= 122 { lower = true }
+            else if isDigit(byte) { digit = true }
+            if !seen[Int(byte)] { seen[Int(byte)] = true; distinct += 1 }
+        }
+        return upper && lower && digit && distinct >= 20
+    }
+
+    /// An AWS secret access key (40 characters of base64) within the 200 bytes after an access key id, on its line:
+    /// `AKIA…,wJal…` in a CSV, or both on one command line.
+    private func awsSecret(after idEnd: Int) -> Finding? {
+        var position = idEnd
+        let limit = min(bytes.count, idEnd + 200)
+        while position < limit, bytes[position] != UInt8(ascii: "\n") {
+            if isAWSSecretByte(bytes[position]), position == 0 || !isAWSSecretByte(bytes[position - 1]) {
+                let end = runEnd(from: position, isAWSSecretByte)
+                if end - position == 40, isHighEntropyBase64(from: position, to: end) || hasSlashOrPlus(from: position, to: end) {
+                    return Finding(start: position, end: end, kind: "aws_secret_access_key")
+                }
+                position = end
+            } else {
+                position += 1
+            }
+        }
+        return nil
+    }
+
+    private func hasSlashOrPlus(from start: Int, to end: Int) -> Bool {
+        (start..<end).contains { bytes[$0] == UInt8(ascii: "/") || bytes[$0] == UInt8(ascii: "+") }
+    }
+
+    private func lastNewline(from start: Int, to end: Int) -> Int? {
+        var position = end - 1
+        while position >= start {
+            if bytes[position] == UInt8(ascii: "\n") { return position }
+            position -= 1
+        }
+        return nil
     }
 
     private func prefixedKey(at index: Int) -> Finding? {
@@ -227,7 +461,7 @@ struct SecretScanner {
 
     /// The value after `NAME=` or `NAME:` (or `"name": "…"`) when the name says it is secret, or after a query
     /// string's credential name; else a long high-entropy string right after a secret word.
-    private func assignedValue(after separator: Int) -> Finding? {
+    private func assignedValue(after separator: Int, lineStart: Int) -> Finding? {
         let isEquals = bytes[separator] == UInt8(ascii: "=")
         // The name before the separator, past a closing quote.
         var nameEnd = separator
@@ -244,7 +478,9 @@ struct SecretScanner {
             let end = runEnd(from: separator + 1) { !isQueryEnd($0) }
             return end - separator - 1 >= 8 ? Finding(start: separator + 1, end: end, kind: "url_token") : nil
         }
-        guard nameSaysSecret(from: nameStart, to: nameEnd) else { return nil }
+        // In a file of secrets, every `NAME=value` at a line's start (after `export `) is one.
+        let wholeLine = everyAssignment && isEquals && isLineStart(nameStart, lineStart: lineStart)
+        guard wholeLine || nameSaysSecret(from: nameStart, to: nameEnd) else { return nil }
         // The value: after spaces and an opening quote, up to the closing quote, or up to white space.
         var start = separator + 1
         while start < bytes.count, bytes[start] == UInt8(ascii: " ") || bytes[start] == UInt8(ascii: "\t") { start += 1 }
@@ -259,6 +495,7 @@ struct SecretScanner {
         }
         // A value of a known shape is named by its shape.
         if let shaped = prefixedKey(at: start) ?? webToken(at: start), shaped.end <= end { return shaped }
+        if wholeLine, end > start, bytes[start] != UInt8(ascii: "$") { return Finding(start: start, end: end, kind: "env_value") }
         guard end - start >= 8, looksLikeSecretValue(from: start, to: end) else { return nil }
         return Finding(start: start, end: end, kind: "assigned_secret")
     }
@@ -282,6 +519,22 @@ struct SecretScanner {
     }
 
     // MARK: Bytes
+
+    /// Whether only white space or `export ` comes between the line's start and `position`.
+    private func isLineStart(_ position: Int, lineStart: Int) -> Bool {
+        var cursor = lineStart
+        while cursor < position, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") { cursor += 1 }
+        if cursor + 7 <= position, starts(with: Self.exportWord, at: cursor) { cursor += 7 }
+        return cursor == position
+    }
+
+    private func isBase64Byte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+    }
+
+    private func isAWSSecretByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+    }
 
     private func isBoundary(before index: Int) -> Bool {
         index == 0 || !isTokenByte(bytes[index - 1])

@@ -107,6 +107,19 @@ enum SessionSchema {
                 CREATE INDEX ledger_file_by_entry ON ledger_file (entry_id);
                 """)
         }
+        migrator.registerMigration("v5: the values of each session's secrets") { db in
+            try db.execute(sql: """
+                -- The secrets a session replaced by placeholders before its requests left, by number, so a resumed
+                -- session redacts them again wherever they appear and puts back the placeholders its conversation
+                -- holds. The database holds the conversations' real values anyway; it is readable by its owner alone.
+                CREATE TABLE session_secret (
+                    session_id TEXT NOT NULL REFERENCES session (id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (session_id, number)
+                );
+                """)
+        }
         return migrator
     }
 

@@ -27,6 +27,7 @@ public final class SessionStore: Sendable {
                 // sessions promise) without an fsync per message; only a power loss may take the last commits.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
+            try Self.createPrivately(url.path)
             database = try DatabaseQueue(path: url.path, configuration: configuration)
             try Self.migrate(database, in: url.deletingLastPathComponent(), busyTimeout: busyTimeout)
         } catch {
@@ -51,6 +52,16 @@ public final class SessionStore: Sendable {
             usleep(10_000)
         }
         try SessionSchema.migrator.migrate(database)
+    }
+
+    /// Creates the database file readable and writable by its owner alone (SQLite gives its journal files the same
+    /// mode), and takes that mode back from a file an older Gander created with the umask's.
+    private static func createPrivately(_ path: String) throws {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StoreError.unwritable(path: path, detail: String(cString: strerror(errno))) }
+        fchmod(descriptor, 0o600)
+        close(descriptor)
+        for journal in ["-wal", "-shm"] { chmod(path + journal, 0o600) }
     }
 
     // MARK: Sessions
@@ -150,6 +161,9 @@ public final class SessionStore: Sendable {
                     FROM message WHERE session_id = ? ORDER BY sequence
                     """,
                 arguments: [copy.id, sessionID])
+            try db.execute(
+                sql: "INSERT INTO session_secret (session_id, number, value) SELECT ?, number, value FROM session_secret WHERE session_id = ?",
+                arguments: [copy.id, sessionID])
             // A fork goes on from what the model saw last, as the original would.
             try db.execute(
                 sql: """
@@ -160,6 +174,32 @@ public final class SessionStore: Sendable {
                     """,
                 arguments: [copy.id, sessionID])
             return copy
+        }
+    }
+
+    // MARK: Secrets
+
+    /// The values the session's redactor replaced, in the order of their numbers.
+    public func secrets(of sessionID: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT value FROM session_secret WHERE session_id = ? ORDER BY number",
+                                arguments: [sessionID])
+        }
+    }
+
+    /// Keeps value `number` of the session's redactor.
+    public func rememberSecret(_ value: String, number: Int, in sessionID: String) throws {
+        try write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO session_secret (session_id, number, value) VALUES (?, ?, ?)",
+                           arguments: [sessionID, number, value])
+        }
+    }
+
+    /// A redactor that starts with the session's known secrets and keeps each new one. A value that cannot be kept
+    /// is still redacted in this process; the next resume would miss only that one.
+    public func redactor(for sessionID: String) throws -> SecretRedactor {
+        SecretRedactor(known: try secrets(of: sessionID)) { [self] number, value in
+            try? rememberSecret(value, number: number, in: sessionID)
         }
     }
 

@@ -56,16 +56,16 @@ struct AgentAssembly {
     }
 
     /// `session` names the checkpoints the agent takes before each turn that changes files; `ledger` records what
-    /// leaves the machine; `redacts` says whether secrets are replaced before it leaves.
+    /// leaves the machine; `redactor` replaces secrets before it leaves (nil when the user turned redaction off).
     func agent(provider: any ModelProvider, contextPolicy: ContextPolicy, limits: AgentLimits, permissions: Permissions,
                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil,
-               ledger: (any OutboundLedger)? = nil, redacts: Bool = true, session: String) -> Agent {
+               ledger: (any OutboundLedger)? = nil, redactor: SecretRedactor?, session: String) -> Agent {
         var agent = Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
                           context: ToolContext(workingDirectory: workingDirectory, ledger: ledger), limits: limits,
                           permissions: permissions, approver: approver, log: log, contextPolicy: contextPolicy)
         agent.checkpointer = WorkingTreeCheckpointer(checkpoints: checkpoints, session: session)
         agent.ledger = ledger
-        agent.redactor = redacts ? SecretRedactor() : nil
+        agent.redactor = redactor
         return agent
     }
 

@@ -3,7 +3,8 @@ import GanderCore
 
 /// Reads and writes the `extensions:` entries of config.yaml, and builds entries from the command-line flags.
 enum ExtensionEntries {
-    static let keys = ["type", "cmd", "args", "env", "env_keys", "timeout", "startup_wait", "enabled", "uri", "headers"]
+    static let keys = ["type", "cmd", "args", "env", "env_keys", "timeout", "startup_wait", "enabled", "uri", "headers",
+                       "receives_secrets"]
 
     /// One entry of config.yaml, with one clear line for anything it cannot use.
     static func parse(name: String, _ value: Any, file: URL) throws -> ExtensionConfig {
@@ -56,8 +57,13 @@ enum ExtensionEntries {
             guard let flag = raw as? Bool else { throw fail("enabled must be true or false") }
             enabled = flag
         }
+        var receivesSecrets = false
+        if let raw = table["receives_secrets"] {
+            guard let flag = raw as? Bool else { throw fail("receives_secrets must be true or false") }
+            receivesSecrets = flag
+        }
         return ExtensionConfig(name: name, transport: transport, timeout: timeout, startupWait: startupWait,
-                               enabled: enabled)
+                               enabled: enabled, receivesSecrets: receivesSecrets)
     }
 
     /// The entry as config.yaml holds it.
@@ -77,6 +83,7 @@ enum ExtensionEntries {
         }
         if config.timeout != ExtensionConfig.defaultTimeout { table["timeout"] = Int(config.timeout.components.seconds) }
         if let startupWait = config.startupWait { table["startup_wait"] = Int(startupWait.components.seconds) }
+        if config.receivesSecrets { table["receives_secrets"] = true }
         table["enabled"] = config.enabled
         return table
     }

@@ -129,6 +129,7 @@ struct RunCommand: ParsableCommand {
         var history: [Message] = []
         var log: (any ConversationLog)?
         var ledger: (any OutboundLedger)?
+        var redactor: SecretRedactor? = settings.config.redact ? SecretRedactor() : nil
         if !noSession {
             let store = try SessionStore(url: settings.directories.sessionDatabase)
             let opened = try sessionOptions.session(
@@ -138,11 +139,12 @@ struct RunCommand: ParsableCommand {
             history = sessionOptions.resume ? try store.currentConversation(of: opened) : []
             log = store.log(for: opened.id, price: settings.price(for: choice))
             ledger = store.ledger(for: opened.id)
+            if settings.config.redact { redactor = try store.redactor(for: opened.id) }
         }
         let agent = assembly.agent(
             provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: agentOptions.limits,
             permissions: Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands),
-            log: log, ledger: ledger, redacts: settings.config.redact, session: session?.id ?? "unsaved")
+            log: log, ledger: ledger, redactor: redactor, session: session?.id ?? "unsaved")
         return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly,
                            price: settings.price(for: choice))
     }

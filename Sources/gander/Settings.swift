@@ -93,7 +93,8 @@ struct Settings {
     /// allowed by `--sandbox-network` or config.yaml's `sandbox: {network: true}`.
     func sandbox(flag: SandboxMode?, networkFlag: Bool, mode: PermissionMode) -> CommandSandbox {
         CommandSandbox(mode: flag ?? config.sandbox ?? .default(for: mode),
-                       allowsNetwork: networkFlag || config.sandboxNetwork == true, environment: environment)
+                       allowsNetwork: networkFlag || config.sandboxNetwork == true, environment: environment,
+                       ganderDirectories: [directories.data, directories.config])
     }
 
     /// `--mode`, else `GANDER_MODE`, else config.yaml, else the command's default; with where it came from.

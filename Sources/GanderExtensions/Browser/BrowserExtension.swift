@@ -84,6 +84,11 @@ public struct BrowserExtension: Extension {
         return [url]
     }
 
+    /// What the browser is given (an address, text typed into a page) goes to the pages it has open.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        .offMachine("the web pages the browser has open")
+    }
+
     public func shutdown() async {
         await session.close()
     }

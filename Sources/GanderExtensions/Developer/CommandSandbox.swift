@@ -3,32 +3,62 @@ import GanderCore
 
 /// Fences the commands the model runs with bubblewrap: the whole file system is visible read-only, the working
 /// directory and the temporary directories are writable (`workspace-write`) or nothing is (`read-only`), the
-/// directories that hold the user's credentials are replaced by empty ones, and the network is off unless the user
-/// turned it on. Gander's own output files are opened before the sandbox starts, so the command writes them through
-/// its inherited descriptors.
+/// directories that hold the user's credentials — and Gander's own data and config, the session database among
+/// them — are replaced by empty ones, the user's credential sockets (ssh-agent, the session bus, Docker's) are gone,
+/// the protected files of the working tree read as empty, `.git/hooks` and `.git/config` cannot be changed, the
+/// command sees only its own processes (a PID namespace of its own, so Gander's `/proc/PID/environ` is out of
+/// reach), and the network is off unless the user turned it on. Gander's own output files are opened before the
+/// sandbox starts, so the command writes them through its inherited descriptors.
+///
+/// The same writable roots fence the tools that write files themselves (`writeRefusal(for:workspace:)`).
 public struct CommandSandbox: Sendable, Equatable {
     public let mode: SandboxMode
     public let allowsNetwork: Bool
     /// The bubblewrap binary; nil when there is none, and then commands run unfenced.
     let bubblewrap: String?
-    /// Credential directories and files under `$HOME` that commands must not read, as they exist on this machine.
+    /// Credential directories, files and sockets that commands must not reach, as they exist on this machine.
     let hiddenPaths: [String]
     let home: String?
+    /// The temporary directories a command may write in, as they really are.
+    let temporaryDirectories: [String]
 
     /// The places credentials live, relative to `$HOME`.
     static let credentialPaths = [".ssh", ".aws", ".gnupg", ".config/gander", ".config/gcloud", ".azure", ".kube",
                                   ".docker", ".netrc", ".git-credentials", ".pgpass", ".config/gh", ".local/share/keyrings"]
 
-    /// `bubblewrap` is found on PATH unless given.
+    /// Sockets that speak for the user to other programs: Docker's daemon, which is root by another name.
+    static let credentialSockets = ["/var/run/docker.sock", "/run/docker.sock"]
+
+    /// `bubblewrap` is found on PATH unless given. `ganderDirectories` are Gander's own data and config
+    /// directories, hidden from commands wherever they are.
     public init(mode: SandboxMode, allowsNetwork: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment,
-                bubblewrap: String? = nil) {
+                bubblewrap: String? = nil, ganderDirectories: [URL] = []) {
         self.mode = mode
         self.allowsNetwork = allowsNetwork
         home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         self.bubblewrap = mode == .off ? nil : bubblewrap ?? Self.find("bwrap", path: environment["PATH"])
-        hiddenPaths = home.map { home in
-            Self.credentialPaths.map { home + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0) }
-        } ?? []
+        var hidden = home.map { home in Self.credentialPaths.map { home + "/" + $0 } } ?? []
+        hidden += ganderDirectories.map(\.path)
+        hidden += Self.credentialSockets
+        // The ssh agent's socket, the session bus, and the user's runtime directory that usually holds both.
+        if let agent = environment["SSH_AUTH_SOCK"], agent.hasPrefix("/") { hidden.append(agent) }
+        if let bus = environment["DBUS_SESSION_BUS_ADDRESS"] { hidden += Self.socketPaths(inBusAddress: bus) }
+        hidden.append(environment["XDG_RUNTIME_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/run/user/\(getuid())")
+        var seen = Set<String>()
+        hiddenPaths = hidden.map(WorkspaceBoundary.physicalPath(of:)).filter {
+            FileManager.default.fileExists(atPath: $0) && seen.insert($0).inserted
+        }
+        temporaryDirectories = mode == .off ? [] : Self.findTemporaryDirectories(environment)
+    }
+
+    /// The `unix:path=…` sockets of a D-Bus address (`unix:path=/run/user/1000/bus,guid=…;…`).
+    static func socketPaths(inBusAddress address: String) -> [String] {
+        address.split(separator: ";").flatMap { transport in
+            transport.split(separator: ",").compactMap { part -> String? in
+                let field = part.hasPrefix("unix:") ? part.dropFirst(5) : part
+                return field.hasPrefix("path=") ? String(field.dropFirst(5)) : nil
+            }
+        }
     }
 
     /// No fence at all.
@@ -47,30 +77,86 @@ public struct CommandSandbox: Sendable, Equatable {
     }
 
     /// The program and arguments that run `command` with bash in `directory`, fenced when the sandbox is active.
-    func invocation(of command: String, in directory: URL) -> (executable: String, arguments: [String]) {
+    /// `protected` are the working tree's protected files and directories (`ProtectedFiles.entries(under:)`).
+    func invocation(of command: String, in directory: URL, protected: [ProtectedFiles.Entry] = [])
+        -> (executable: String, arguments: [String]) {
         let bash = ["/bin/bash", "-c", command]
         guard isActive, let bubblewrap else { return ("/bin/bash", bash) }
         // No --die-with-parent: its PR_SET_PDEATHSIG fires when the *thread* that started bubblewrap ends, and Gander's
         // threads come and go, so a long command would be killed at random. bubblewrap and the command stay in the
-        // process group the runner kills on a timeout or Ctrl-C.
-        var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        // process group the runner kills on a timeout or Ctrl-C. A PID namespace of its own, with a /proc that
+        // shows only it: no walk up the parents reaches Gander's environment.
+        var arguments = ["--ro-bind", "/", "/", "--dev", "/dev", "--unshare-pid", "--proc", "/proc"]
         let workspace = WorkspaceBoundary.physicalPath(of: directory.path)
+        let writable = mode == .workspaceWrite ? temporaryDirectories + [workspace] : [workspace]
         if mode == .workspaceWrite {
-            for writable in Self.temporaryDirectories + [workspace] {
-                arguments += ["--bind", writable, writable]
-            }
+            for path in writable { arguments += ["--bind", path, path] }
         } else {
             // A private, empty /tmp, with the workspace shown again on top should it live under /tmp.
             arguments += ["--tmpfs", "/tmp", "--ro-bind", workspace, workspace]
         }
+        // Hidden after the writable binds, so a hidden directory inside /tmp (a data directory there) stays hidden;
+        // then a writable directory that lives inside a hidden one (a TMPDIR under /run/user) is shown again.
         for hidden in hiddenPaths {
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: hidden, isDirectory: &isDirectory)
-            arguments += isDirectory.boolValue ? ["--tmpfs", hidden] : ["--ro-bind", "/dev/null", hidden]
+            arguments += Self.isDirectory(hidden) ? ["--tmpfs", hidden] : ["--ro-bind", "/dev/null", hidden]
+        }
+        for path in writable where hiddenPaths.contains(where: { path.hasPrefix($0 + "/") }) {
+            arguments += [mode == .workspaceWrite ? "--bind" : "--ro-bind", path, path]
+        }
+        for fixed in Self.gitControlPaths(of: workspace) {
+            arguments += ["--ro-bind", fixed, fixed]
+        }
+        for entry in protected {
+            arguments += entry.isDirectory ? ["--tmpfs", entry.path] : ["--ro-bind", "/dev/null", entry.path]
         }
         if !allowsNetwork { arguments.append("--unshare-net") }
         arguments += ["--chdir", directory.path, "--"]
         return (bubblewrap, [bubblewrap] + arguments + bash)
+    }
+
+    /// Why a tool may not write `url`, for the model; nil when it may. The fence of commands holds for every tool
+    /// that writes: in `workspace-write` the working directory and the temporary directories, in `read-only`
+    /// nowhere, and never a git repository's hooks or config — a planted hook would run unfenced on the user's next
+    /// commit. Paths are judged as they really are, so neither `../` nor a symlink leads out.
+    public func writeRefusal(for url: URL, workspace: URL) -> String? {
+        guard mode != .off else { return nil }
+        let path = WorkspaceBoundary.physicalPath(of: url.path)
+        let root = WorkspaceBoundary.physicalPath(of: workspace.path)
+        if let control = Self.gitControlPaths(of: root, existing: false).first(where: { path == $0 || path.hasPrefix($0 + "/") }) {
+            return "Not written: \(control) is read-only to Gander's tools and commands (a hook or config planted there "
+                + "would run outside the sandbox on the user's next git command). Ask the user to change it."
+        }
+        guard mode == .workspaceWrite else {
+            return "Not written: the sandbox (read-only) lets tools write nowhere. The user can allow writes with "
+                + "--sandbox workspace-write, or sandbox: in config.yaml."
+        }
+        let inside = (temporaryDirectories + [root]).contains { path == $0 || path.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+        if inside { return nil }
+        let via = path == url.standardizedFileURL.path ? "" : " (where \(url.path) leads)"
+        return "Not written: \(path)\(via) is outside the places the sandbox (workspace-write) lets tools write — the "
+            + "working directory and the temporary directories. This is the user's fence: say what you need and why. "
+            + "The user can allow it with --sandbox off, or sandbox: in config.yaml."
+    }
+
+    /// `.git/hooks` and `.git/config` of the repository at `workspace` and of the one it lies in, as they really are;
+    /// only those that exist unless `existing` is false.
+    static func gitControlPaths(of workspace: String, existing: Bool = true) -> [String] {
+        var gitDirectories: [String] = []
+        var directory = workspace
+        while true {
+            let candidate = (directory as NSString).appendingPathComponent(".git")
+            if isDirectory(candidate) { gitDirectories.append(WorkspaceBoundary.physicalPath(of: candidate)); break }
+            let parent = (directory as NSString).deletingLastPathComponent
+            if parent == directory || parent.isEmpty { break }
+            directory = parent
+        }
+        let paths = gitDirectories.flatMap { [$0 + "/hooks", $0 + "/config"] }
+        return existing ? paths.filter { FileManager.default.fileExists(atPath: $0) } : paths
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     /// One line for the model when a failed command's errors look like the fence stopped it: what was refused and
@@ -101,9 +187,9 @@ public struct CommandSandbox: Sendable, Equatable {
     }
 
     /// The temporary directories a command may write in: /tmp, /var/tmp and `$TMPDIR`, as they really are.
-    private static var temporaryDirectories: [String] {
+    private static func findTemporaryDirectories(_ environment: [String: String]) -> [String] {
         var directories = ["/tmp", "/var/tmp"]
-        if let temporary = ProcessInfo.processInfo.environment["TMPDIR"], !temporary.isEmpty {
+        if let temporary = environment["TMPDIR"] ?? ProcessInfo.processInfo.environment["TMPDIR"], !temporary.isEmpty {
             directories.append(temporary)
         }
         var seen = Set<String>()

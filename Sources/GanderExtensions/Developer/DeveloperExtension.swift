@@ -20,7 +20,8 @@ public struct DeveloperExtension: Extension {
     ///   - protected: the files no tool may read or change (`.ganderignore` and the defaults).
     public init(limits: OutputLimits = OutputLimits(), outputDirectory: URL = DeveloperExtension.defaultOutputDirectory,
                 commandEnvironment: [String: String], sandbox: CommandSandbox = .off, protected: ProtectedFiles = .none) {
-        shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment, sandbox: sandbox)
+        shell = ShellTool(limits: limits, outputRoot: outputDirectory, environment: commandEnvironment, sandbox: sandbox,
+                          protected: protected)
         editor = TextEditorTool(limits: limits, protected: protected)
         search = SearchTool(protected: protected)
         screenshot = ScreenshotTool(environment: commandEnvironment,
@@ -64,7 +65,13 @@ public struct DeveloperExtension: Extension {
             } else {
                 await shell.call(arguments, context: context)
             }
-        case "text_editor": await editor.call(arguments, context: context)
+        case "text_editor":
+            if arguments["command"]?.stringValue != "view", let path = arguments["path"]?.stringValue,
+               let refusal = sandbox.writeRefusal(for: context.resolve(path), workspace: context.workingDirectory) {
+                .error(refusal)
+            } else {
+                await editor.call(arguments, context: context)
+            }
         case "search": await search.call(arguments, context: context)
         case "screenshot": await screenshot.call(arguments)
         default: .error("The developer extension has no tool named \(tool).")
@@ -81,6 +88,14 @@ public struct DeveloperExtension: Extension {
             if let refusal = protected.refusal(for: url) { return "Not run: the command names a protected file. " + refusal }
         }
         return nil
+    }
+
+    /// The editor, search and screenshots stay on this machine; a command does when the sandbox keeps it off the
+    /// network.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        guard tool == "shell", !(sandbox.isActive && !sandbox.allowsNetwork) else { return .thisMachine }
+        return .offMachine(sandbox.isActive ? "a command whose sandbox has network (--sandbox-network)"
+                                            : "a command outside the sandbox, which can use the network")
     }
 
     /// The editor's `view` only reads; its other commands write.

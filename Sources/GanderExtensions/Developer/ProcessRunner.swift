@@ -30,11 +30,11 @@ struct ProcessRunner: Sendable {
     var maxSavedOutputBytes: Int64 = 1 << 30
 
     func run(_ command: String, in directory: URL, environment: [String: String], sandbox: CommandSandbox = .off,
-             timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
+             protected: [ProtectedFiles.Entry] = [], timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let stdoutFile = outputDirectory.appendingPathComponent("stdout")
         let stderrFile = outputDirectory.appendingPathComponent("stderr")
-        let pid = try spawn(sandbox.invocation(of: command, in: directory), in: directory, environment: environment,
+        let pid = try spawn(sandbox.invocation(of: command, in: directory, protected: protected), in: directory, environment: environment,
                             stdout: stdoutFile.path, stderr: stderrFile.path)
         let watchdog = Watchdog(pid: pid)
 

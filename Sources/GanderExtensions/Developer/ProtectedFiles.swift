@@ -1,5 +1,8 @@
 import Foundation
 import GanderCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The files the model's tools must not touch: `.ganderignore` and `.gooseignore` (gitignore syntax, `!` to let a
 /// file through again) at the project's root and in the working directory, the global ones in Gander's and goose's
@@ -67,6 +70,50 @@ public struct ProtectedFiles: Sendable {
             }
         }
         return nil
+    }
+
+    /// A protected file or directory found in a working tree.
+    struct Entry: Sendable, Equatable {
+        let path: String
+        let isDirectory: Bool
+    }
+
+    /// The protected files and directories under `root`, for the sandbox to cover, so no spelling of a command
+    /// (`cat .e""nv`, `cat .en?`) reaches them. Hidden and ignored files count — `.env` is both, usually — but
+    /// directories that git ignores (`node_modules`, build output) and `.git` are not walked into, so a large tree
+    /// costs a walk of its own sources; links are not followed. At most `limit` entries are visited.
+    func entries(under root: URL, limit: Int = 200_000) -> [Entry] {
+        var found: [Entry] = []
+        var visited = 0
+        var stack: [(path: String, ignore: GitIgnore)] = [(root.standardizedFileURL.path, GitIgnore.inherited(at: root))]
+        while let (directory, inherited) = stack.popLast(), visited < limit {
+            let ignore = inherited.adding(file: URL(fileURLWithPath: directory).appendingPathComponent(".gitignore"),
+                                          base: directory)
+            guard let handle = opendir(directory) else { continue }
+            defer { closedir(handle) }
+            while let item = readdir(handle) {
+                visited += 1
+                let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name == "." || name == ".." || name == ".git" { continue }
+                let path = directory == "/" ? "/" + name : directory + "/" + name
+                var type = item.pointee.d_type
+                if type == UInt8(DT_UNKNOWN) {
+                    var info = stat()
+                    guard lstat(path, &info) == 0 else { continue }
+                    type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : UInt8(DT_LNK)
+                }
+                guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
+                let isDirectory = type == UInt8(DT_DIR)
+                if rules.ignores(path, name: name, isDirectory: isDirectory) {
+                    found.append(Entry(path: path, isDirectory: isDirectory))
+                } else if isDirectory, !ignore.ignores(path, name: name, isDirectory: true) {
+                    stack.append((path, ignore))
+                }
+            }
+        }
+        return found
     }
 
     /// Whether the entry at `path` (absolute) is protected, judged by itself, for walks that already skipped its

@@ -13,6 +13,8 @@ struct ShellTool: Sendable {
     let environment: [String: String]
     /// The fence commands run in.
     let sandbox: CommandSandbox
+    /// The files no command may read; inside the sandbox they read as empty, however the command spells them.
+    var protected: ProtectedFiles = .none
 
     static let spec = ToolSpec(
         name: "shell",
@@ -44,8 +46,10 @@ struct ShellTool: Sendable {
         let outputDirectory = outputRoot.appendingPathComponent(UUID().uuidString)
         let outcome: ProcessOutcome
         do {
+            let covered = sandbox.isActive ? protected.entries(under: context.workingDirectory) : []
             outcome = try await runner.run(command, in: context.workingDirectory, environment: environment,
-                                           sandbox: sandbox, timeout: .seconds(timeout), outputDirectory: outputDirectory)
+                                           sandbox: sandbox, protected: covered, timeout: .seconds(timeout),
+                                           outputDirectory: outputDirectory)
         } catch is CancellationError {
             try? FileManager.default.removeItem(at: outputDirectory)
             return .error("The command was interrupted by the user and killed.")

@@ -24,12 +24,16 @@ public struct MCPExtensionStatus: Sendable, Equatable {
 public final class MCPExtension: Extension {
     public let name: String
     private let supervisor: MCPSupervisor
+    private let transport: ExtensionConfig.Transport
+    private let receivesSecrets: Bool
     /// What the server tells the model about its tools: remembered at first, then what it said when it started.
     private let latestInstructions: LatestInstructions
 
     /// Offers the tools `cache` remembers for this server at once; nothing starts until `start(in:)`.
     public init(config: ExtensionConfig, cache: MCPToolCache) {
         name = config.name
+        transport = config.transport
+        receivesSecrets = config.receivesSecrets
         let remembered = cache.load(name: config.name, fingerprint: config.fingerprint)
         let instructions = LatestInstructions(remembered?.instructions ?? "")
         latestInstructions = instructions
@@ -53,6 +57,20 @@ public final class MCPExtension: Extension {
 
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         await supervisor.call(tool, arguments: arguments)
+    }
+
+    /// A remote server is off the machine; a local one is a program that may use the network, trusted with secrets
+    /// only when its entry says `receives_secrets: true`.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        switch transport {
+        case .streamableHTTP(let url, _):
+            .offMachine("the remote MCP server \(name) at \(url.host ?? url.absoluteString)")
+        case .stdio where receivesSecrets:
+            .thisMachine
+        case .stdio:
+            .offMachine("the MCP server \(name), a program that may use the network (its config entry can say "
+                + "receives_secrets: true)")
+        }
     }
 
     public func notices() async -> [String] {

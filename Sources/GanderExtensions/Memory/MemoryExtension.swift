@@ -26,6 +26,11 @@ public struct MemoryExtension: Extension {
         [Self.rememberSpec, Self.retrieveSpec, Self.forgetSpec]
     }
 
+    /// Its files stay on this machine.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        .thisMachine
+    }
+
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         let scope = arguments["scope"]?.stringValue ?? "project"
         guard let store = scope == "global" ? global : scope == "project" ? project : nil else {

@@ -34,6 +34,11 @@ public final class TodoExtension: Extension {
         [Self.writeSpec, Self.readSpec]
     }
 
+    /// Its files stay on this machine.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        .thisMachine
+    }
+
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         switch tool {
         case "write":

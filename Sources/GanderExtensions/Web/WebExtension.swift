@@ -48,6 +48,12 @@ public struct WebExtension: Extension {
         return LocalAddress.target(of: url)
     }
 
+    /// Everything a fetch is given goes into its address, to whatever server that names.
+    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+        let host = arguments["url"]?.stringValue.flatMap(WebAddress.parse)?.host
+        return .offMachine(host.map { "the web server \($0)" } ?? "a web server")
+    }
+
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         guard tool == "fetch" else { return .error("The web extension has no tool named \(tool); it has fetch.") }
         guard let text = arguments["url"]?.stringValue, !text.isEmpty else { return .error("Pass `url`, the address to fetch.") }
@@ -56,7 +62,7 @@ public struct WebExtension: Extension {
                 + "(a local file is read with developer__text_editor view).")
         }
         do {
-            let page = try await fetcher.fetch(url, ledger: context.ledger, reads: PageContent.isReadable)
+            let page = try await fetcher.fetch(url, ledger: context.ledger, mask: context.masked, reads: PageContent.isReadable)
             return await present(page, asked: url)
         } catch {
             return .error(error.description)

@@ -35,7 +35,9 @@ struct WebFetcher: Sendable {
         let description: String
     }
 
-    func fetch(_ url: URL, ledger: (any OutboundLedger)?, reads: (String) -> Bool) async throws(Failure) -> Page {
+    /// `mask` replaces the secrets the session knows in what the ledger records of the address.
+    func fetch(_ url: URL, ledger: (any OutboundLedger)?, mask: (String) -> String = { $0 },
+               reads: (String) -> Bool) async throws(Failure) -> Page {
         let network = NetworkEnvironment(environment: environment)
         if network.offline {
             throw Failure(description: "Not fetched: Gander runs offline (--offline or GANDER_OFFLINE=1), so nothing may leave the machine.")
@@ -56,7 +58,7 @@ struct WebFetcher: Sendable {
             request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml,application/json;q=0.9,text/plain;q=0.8,*/*;q=0.5")
             // The shared clients do not decompress, so the page must come as it is.
             request.headers.add(name: "Accept-Encoding", value: "identity")
-            let entry = Self.recordSent(current, ledger: ledger)
+            let entry = Self.recordSent(request, url: current, ledger: ledger, mask: mask)
             let response: HTTPClientResponse
             do {
                 response = try await client.execute(request, deadline: deadline)
@@ -114,12 +116,22 @@ struct WebFetcher: Sendable {
         }
     }
 
-    private static func recordSent(_ url: URL, ledger: (any OutboundLedger)?) -> Int64? {
+    /// The row for one GET: the whole address — query included, secrets masked — and the bytes of the request's
+    /// head, which is all a GET sends.
+    private static func recordSent(_ request: HTTPClientRequest, url: URL, ledger: (any OutboundLedger)?,
+                                   mask: (String) -> String) -> Int64? {
         guard let ledger else { return nil }
         var destination = url.host ?? url.absoluteString
         if let port = url.port { destination += ":\(port)" }
-        let request = OutboundRequest(destination: destination, path: url.path.isEmpty ? "/" : url.path, kind: .web, bytesSent: 0)
-        return try? ledger.recordSent(LedgerEntry(request: request, provider: "web", model: "fetch"))
+        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        var target = components?.percentEncodedPath ?? url.path
+        if target.isEmpty { target = "/" }
+        if let query = components?.percentEncodedQuery { target += "?" + query }
+        var head = "GET \(target) HTTP/1.1\r\nHost: \(destination)\r\n"
+        for header in request.headers { head += "\(header.name): \(header.value)\r\n" }
+        head += "\r\n"
+        let sent = OutboundRequest(destination: destination, path: mask(target), kind: .web, bytesSent: head.utf8.count)
+        return try? ledger.recordSent(LedgerEntry(request: sent, provider: "web", model: "fetch"))
     }
 
     private static func complete(_ entry: Int64?, bytes: Int, ledger: (any OutboundLedger)?) {

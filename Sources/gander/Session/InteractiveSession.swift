@@ -54,7 +54,8 @@ final class InteractiveSession {
         agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
                                limits: agentOptions.limits, permissions: permissions, approver: desk,
                                log: store.log(for: session.id, price: settings.price(for: choice)),
-                               ledger: store.ledger(for: session.id), redacts: settings.config.redact, session: session.id)
+                               ledger: store.ledger(for: session.id),
+                               redactor: settings.config.redact ? try store.redactor(for: session.id) : nil, session: session.id)
 
         style = Style(environment: settings.environment, outputIsTerminal: terminal.outputIsTerminal)
         view = SessionView(terminal: terminal, style: style)
