@@ -446,11 +446,7 @@ private final class AgentLoop: @unchecked Sendable {
                 "Not run: this is the \(streak)th call in a row to \(call.name) with the same arguments (the limit is "
                     + "\(repetitionGuard.limit)). Its result would not change. Try a different approach, or give your answer.")
         }
-        let commandLine = entry.owner.commandLine(tool: entry.localName, arguments: members)
-        let effect = effect(of: entry, arguments: members)
-        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine) {
-            return .refused(refusal)
-        }
+        // Secrets first: a call that would carry one away is refused (or asked about) for that, whatever else it does.
         var restored = members
         let secrets = egress.secretsIn(members)
         if !secrets.isEmpty {
@@ -459,6 +455,11 @@ private final class AgentLoop: @unchecked Sendable {
                 return .refused(refusal)
             }
             restored = egress.restore(members)
+        }
+        let commandLine = entry.owner.commandLine(tool: entry.localName, arguments: members)
+        let effect = effect(of: entry, arguments: members)
+        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine) {
+            return .refused(refusal)
         }
         return .ready(PreparedCall(call: call, entry: entry, arguments: restored, mayChange: effect == .mayChange))
     }

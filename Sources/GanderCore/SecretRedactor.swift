@@ -520,9 +520,18 @@ struct SecretScanner {
 
     // MARK: Bytes
 
-    /// Whether only white space or `export ` comes between the line's start and `position`.
+    /// Whether only a viewer's prefix — white space, the editor's `   12\t` gutter, a search's `file:12:` — and
+    /// `export ` come between the line's start and `position`.
     private func isLineStart(_ position: Int, lineStart: Int) -> Bool {
         var cursor = lineStart
+        // A search's `path:line:` prefix: up to the second colon, the part between them all digits.
+        if let first = (lineStart..<position).first(where: { bytes[$0] == UInt8(ascii: ":") }) {
+            let digitsEnd = runEnd(from: first + 1, isDigit)
+            if digitsEnd > first + 1, digitsEnd < position, bytes[digitsEnd] == UInt8(ascii: ":") { cursor = digitsEnd + 1 }
+        }
+        while cursor < position, bytes[cursor] == UInt8(ascii: " ") { cursor += 1 }
+        let digitsEnd = runEnd(from: cursor, isDigit)
+        if digitsEnd > cursor, digitsEnd < position, bytes[digitsEnd] == UInt8(ascii: "\t") { cursor = digitsEnd + 1 }
         while cursor < position, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") { cursor += 1 }
         if cursor + 7 <= position, starts(with: Self.exportWord, at: cursor) { cursor += 7 }
         return cursor == position

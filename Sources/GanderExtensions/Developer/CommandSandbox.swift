@@ -38,6 +38,12 @@ public struct CommandSandbox: Sendable, Equatable {
         home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         self.bubblewrap = mode == .off ? nil : bubblewrap ?? Self.find("bwrap", path: environment["PATH"])
         var hidden = home.map { home in Self.credentialPaths.map { home + "/" + $0 } } ?? []
+        // Gander makes its directories as it first needs them, perhaps after this: make them now, so they are there
+        // to hide.
+        for directory in ganderDirectories where mode != .off {
+            try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
         hidden += ganderDirectories.map(\.path)
         hidden += Self.credentialSockets
         // The ssh agent's socket, the session bus, and the user's runtime directory that usually holds both.
