@@ -29,10 +29,13 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
                 }
                 var decoder = format.makeDecoder()
                 var received = 0
+                var watch = ReplyWatch(timeouts: transport.timeouts, provider: name)
                 do {
                     for try await buffer in response.body {
                         received += buffer.readableBytes
-                        for event in try decoder.feed(Array(buffer.readableBytesView)) { continuation.yield(event) }
+                        let events = try decoder.feed(Array(buffer.readableBytesView))
+                        for event in events { continuation.yield(event) }
+                        try watch.arrived(withContent: !events.isEmpty)
                     }
                     continuation.yield(.responseReceived(bytes: received))
                 } catch let error as ProviderError {

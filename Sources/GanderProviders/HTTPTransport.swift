@@ -44,7 +44,7 @@ struct HTTPTransport: Sendable {
             let failure: (reason: String, retryAfter: String?, error: ProviderError)
             do {
                 onSend(Self.outbound(request, kind: kind))
-                let response = try await client(for: request.url).execute(request, deadline: .distantFuture)
+                let response = try await client(for: request.url).execute(request, deadline: .now() + .seconds(Int64(timeouts.wholeCall)))
                 if (200..<300).contains(Int(response.status.code)) { return response }
                 let status = Int(response.status.code)
                 let message = await Self.errorMessage(in: response)
@@ -148,9 +148,45 @@ struct HTTPTransport: Sendable {
     }
 }
 
-/// The connect and idle-read timeouts of model calls.
+/// The connect, idle-read and whole-call timeouts of model calls.
 struct Timeouts: Hashable, Sendable {
     var connect: Double = 10
-    /// The longest the server may stay silent mid-answer before the call fails.
+    /// The longest the server may go without sending content mid-answer — silent, or sending only keep-alive
+    /// comments — before the call fails.
     var idleRead: Double = 300
+    /// The longest one call may take, however steadily content arrives.
+    var wholeCall: Double = 1800
+}
+
+/// Watches a reply as it streams: content must keep coming, and the whole call must end in time. A server that
+/// sends only SSE keep-alive comments keeps the connection busy, so the HTTP client's own read timeout never fires;
+/// this does.
+struct ReplyWatch {
+    let timeouts: Timeouts
+    let provider: String
+    private let started = ContinuousClock.now
+    private var lastContent = ContinuousClock.now
+
+    init(timeouts: Timeouts, provider: String) {
+        self.timeouts = timeouts
+        self.provider = provider
+    }
+
+    /// Called with each piece of the body and whether it carried content; throws when a bound has passed.
+    mutating func arrived(withContent: Bool) throws {
+        let now = ContinuousClock.now
+        if withContent { lastContent = now }
+        if now - lastContent > .seconds(timeouts.idleRead) {
+            throw ProviderError.interrupted(provider: provider, reason: "no content for \(Self.seconds(timeouts.idleRead)) s, "
+                + "only keep-alives (GANDER_READ_TIMEOUT sets this bound)")
+        }
+        if now - started > .seconds(timeouts.wholeCall) {
+            throw ProviderError.interrupted(provider: provider, reason: "the reply took longer than "
+                + "\(Self.seconds(timeouts.wholeCall)) s in all (GANDER_CALL_TIMEOUT sets this bound)")
+        }
+    }
+
+    private static func seconds(_ value: Double) -> String {
+        value.rounded() == value ? String(Int(value)) : String(value)
+    }
 }

@@ -11,8 +11,10 @@ public struct ProviderSettings: Sendable {
     public var contextLimit: Int?
     public var retryPolicy: RetryPolicy
     public var connectTimeout: Double
-    /// The longest a server may stay silent mid-answer.
+    /// The longest a server may go without sending content mid-answer (silent, or only keep-alives).
     public var idleReadTimeout: Double
+    /// The longest one model call may take in all.
+    public var callTimeout: Double = 1800
 
     public init(provider: String, model: String? = nil, baseURL: String? = nil, contextLimit: Int? = nil,
                 retryPolicy: RetryPolicy = RetryPolicy(), connectTimeout: Double = 10, idleReadTimeout: Double = 300) {
@@ -91,7 +93,7 @@ public enum ProviderFactory {
         guard let model = settings.model ?? defaultModel(for: settings.provider) else {
             throw unknownProvider(settings.provider)
         }
-        let timeouts = Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout)
+        let timeouts = Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout, wholeCall: settings.callTimeout)
         func transport(_ keyVariable: String?) -> HTTPTransport {
             HTTPTransport(provider: settings.provider, keyVariable: keyVariable, retryPolicy: settings.retryPolicy,
                           timeouts: timeouts, network: NetworkEnvironment(environment: environment))
@@ -260,7 +262,7 @@ public enum ProviderFactory {
         let headers = custom.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let transport = HTTPTransport(provider: custom.name, keyVariable: custom.keyVariable,
                                       retryPolicy: settings.retryPolicy,
-                                      timeouts: Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout),
+                                      timeouts: Timeouts(connect: settings.connectTimeout, idleRead: settings.idleReadTimeout, wholeCall: settings.callTimeout),
                                       network: NetworkEnvironment(environment: environment))
         let declared = custom.models.first { $0.name == model }?.contextLimit.map {
             ContextLimit(tokens: $0, source: "the context_limit of \(model) in \(custom.file)")

@@ -234,12 +234,15 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
             return send(status: .ok, contentType: "application/json", chunks: [encoder.openAICompletion(reply)], context: context)
         }
         var chunks = reply.rawStream.map { [$0] } ?? encoder.chunks(for: reply)
-        if let limit = reply.breakAfterChunks ?? reply.stallAfterChunks { chunks = Array(chunks.prefix(limit)) }
-        let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall : .complete
+        if let limit = reply.breakAfterChunks ?? reply.stallAfterChunks ?? reply.keepAliveAfterChunks {
+            chunks = Array(chunks.prefix(limit))
+        }
+        let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall
+            : reply.keepAliveAfterChunks != nil ? .keepAlive : .complete
         send(status: .ok, contentType: encoder.contentType, chunks: chunks, ending: ending, context: context)
     }
 
-    private enum Ending { case complete, close, stall }
+    private enum Ending { case complete, close, stall, keepAlive }
 
     private func send(status: HTTPResponseStatus, contentType: String, chunks: [String], extraHeaders: [String: String] = [:],
                       ending: Ending = .complete, context: ChannelHandlerContext) {
@@ -256,6 +259,13 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
         case .complete: context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .close: context.close(promise: nil)
         case .stall: break
+        case .keepAlive:
+            let channel = context.channel
+            let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
+            channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { task in
+                guard channel.isActive else { return task.cancel() }
+                channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(keepAlive)), promise: nil)
+            }
         }
     }
 }

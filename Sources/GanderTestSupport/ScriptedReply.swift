@@ -16,6 +16,9 @@ public struct ScriptedReply: Codable, Sendable {
     public var breakAfterChunks: Int?
     /// Send only the first this-many stream chunks, then stay silent with the connection open.
     public var stallAfterChunks: Int?
+    /// Send only the first this-many stream chunks, then an SSE keep-alive comment every half second, forever: a
+    /// server that keeps the connection busy without answering.
+    public var keepAliveAfterChunks: Int?
     /// Characters per streamed piece; default 4, so every reply arrives in many pieces.
     public var chunkSize: Int?
     /// In script files: serve this reply to this many requests in a row.
@@ -56,6 +59,7 @@ public struct ScriptedReply: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case text, thinking, toolCalls = "tool_calls", status, body, headers, drop
         case breakAfterChunks = "break_after_chunks", stallAfterChunks = "stall_after_chunks"
+        case keepAliveAfterChunks = "keep_alive_after_chunks"
         case chunkSize = "chunk_size", `repeat`, finishReason = "finish_reason", rawStream = "raw_stream"
     }
 }

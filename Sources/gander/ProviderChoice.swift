@@ -54,6 +54,7 @@ struct ProviderChoice {
                                         retryPolicy: RetryPolicy(maxAttempts: retries))
         if let seconds = environment["GANDER_CONNECT_TIMEOUT"].flatMap(Double.init) { settings.connectTimeout = seconds }
         if let seconds = environment["GANDER_READ_TIMEOUT"].flatMap(Double.init) { settings.idleReadTimeout = seconds }
+        if let seconds = environment["GANDER_CALL_TIMEOUT"].flatMap(Double.init), seconds > 0 { settings.callTimeout = seconds }
         if ProviderFactory.names.contains(provider) { return try ProviderFactory.make(settings, environment: environment) }
         if let custom = try CustomProviderFiles.find(provider, in: directories) {
             return try ProviderFactory.make(custom, settings: settings, environment: environment)

@@ -8,6 +8,13 @@ signal(SIGPIPE, SIG_IGN)
 // ArgumentParser's 64.
 do {
     var command = try GanderCommand.parseAsRoot()
+    // Every command works in the current directory; one that was deleted under the shell has no path, and what walks
+    // up from it would never arrive.
+    if getcwd(nil, 0).map({ free($0) }) == nil {
+        FileHandle.standardError.write(Data(("gander: the working directory no longer exists (it was deleted or moved); "
+            + "cd into an existing directory and run Gander again\n").utf8))
+        exit(ExitStatus.failure)
+    }
     if var run = command as? RunCommand {
         exit(await run.execute())
     }

@@ -232,6 +232,37 @@ struct AttackTests {
         }
         #expect(sent.contains("DB_HOST="), "the names stay, for the model to work with")
     }
+
+    @Test("a reply stream of keep-alive comments alone is cut off after GANDER_READ_TIMEOUT, with one line",
+          arguments: [ScriptedWireFormat.openai, .anthropic])
+    func keepAliveStream(format: ScriptedWireFormat) async throws {
+        let scenario = try await Scenario(format, [{ var reply = ScriptedReply.text("partial answer"); reply.keepAliveAfterChunks = 2; return reply }()])
+        defer { Task { await scenario.finish() } }
+        let started = ContinuousClock.now
+        let result = try await scenario.run(["-t", "hi"], environment: ["GANDER_READ_TIMEOUT": "2"])
+        #expect(result.status == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("only keep-alives") && result.stderr.contains("GANDER_READ_TIMEOUT"), "\(result.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(60), "the run ended")
+    }
+
+    @Test("starting in a deleted working directory is one line and exit 1")
+    func deletedWorkingDirectory() async throws {
+        let scenario = try await Scenario(.openai, [.text("never")])
+        defer { Task { await scenario.finish() } }
+        let gone = scenario.home.file("gone")
+        try FileManager.default.createDirectory(at: gone, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        let gander = GanderProcess.executable.path
+        process.arguments = ["-c", "cd \"$1\" && rmdir \"$1\" && exec \"$2\" run -t hi --provider openai --base-url \"$3\" --model m",
+                             "sh", gone.path, gander, scenario.server.baseURL]
+        process.environment = scenario.environment
+        let result = try await ChildCommand.run(process, timeout: .seconds(60))
+        #expect(result.status == 1)
+        #expect(result.stderrLines == ["gander: the working directory no longer exists (it was deleted or moved); "
+            + "cd into an existing directory and run Gander again"], "\(result.stderr)")
+        #expect(scenario.server.requests.isEmpty)
+    }
 }
 
 /// A listening Unix socket, standing for ssh-agent's.
