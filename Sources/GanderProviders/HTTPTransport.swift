@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GanderCore
-import GanderNetwork
+import GanderHost
 import NIOCore
 import NIOHTTP1
 import Synchronization

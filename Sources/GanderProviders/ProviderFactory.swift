@@ -1,6 +1,6 @@
 import Foundation
 import GanderCore
-import GanderNetwork
+import GanderHost
 
 /// How the user asked for a provider: flags and `GANDER_*` settings, before the environment fills the gaps.
 public struct ProviderSettings: Sendable {

@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import GanderCore
-import GanderNetwork
+import GanderHost
 
 /// Asks a provider what `gander configure` and `gander info --check` need to know: whether it answers, and which
 /// models it serves.

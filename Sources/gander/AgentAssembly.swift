@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 import GanderExtensions
 
 /// Puts an agent together the same way for every front end: the built-in extensions and the MCP servers, the hints

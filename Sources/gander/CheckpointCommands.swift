@@ -11,7 +11,7 @@ struct WorkingTreeCheckpointer: TurnCheckpointer {
 
     func beforeChanges(instruction: String) async -> String? {
         do {
-            return try checkpoints.take(session: session, instruction: instruction).note
+            return try await checkpoints.take(session: session, instruction: instruction).note
         } catch {
             return "no checkpoint before this turn, so `gander undo` cannot go back over it: \(error)"
         }
@@ -26,8 +26,8 @@ enum Undo {
                     dataDirectory: try Settings().directories.data)
     }
 
-    static func run(_ turns: Int, checkpoints: Checkpoints, session: String) throws -> String {
-        let all = try checkpoints.list()
+    static func run(_ turns: Int, checkpoints: Checkpoints, session: String) async throws -> String {
+        let all = try await checkpoints.list()
         guard !all.isEmpty else {
             throw UndoError("no checkpoints for \(checkpoints.workTree.path): Gander takes one before each turn that changes files")
         }
@@ -35,7 +35,7 @@ enum Undo {
             throw UndoError("there are only \(all.count) checkpoints for \(checkpoints.workTree.path); `gander checkpoints` lists them")
         }
         let target = all[turns - 1]
-        let restoration = try checkpoints.restore(target, session: session)
+        let restoration = try await checkpoints.restore(target, session: session)
         let when = target.date.formatted(date: .abbreviated, time: .standard)
         guard !restoration.isEmpty else {
             return "The files were already as they were before \"\(target.instruction)\" (\(when)); nothing changed."
@@ -43,6 +43,12 @@ enum Undo {
         var lines = ["Put the files back as they were before \"\(target.instruction)\" (\(when)):"]
         lines += restoration.restored.map { "  restored \($0)" }
         lines += restoration.removed.map { "  removed  \($0)" }
+        lines += restoration.modesRestored.map { "  mode     \($0)" }
+        if !restoration.notRestored.isEmpty {
+            lines.append("Not restored — the checkpoint did not keep them (ignored directories, files over "
+                + "\(Checkpoints.maxIgnoredFileBytes >> 20) MB that .gitignore names, files over \(Checkpoints.maxFileBytes >> 20) MB):")
+            lines += restoration.notRestored.map { "  not kept \($0)" }
+        }
         lines.append("`gander undo` again brings back what was there just now.")
         return lines.joined(separator: "\n")
     }
@@ -53,7 +59,7 @@ struct UndoError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-struct UndoCommand: ParsableCommand {
+struct UndoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "undo",
         abstract: "Put the working directory's files back as they were before the last N turns.",
@@ -72,13 +78,13 @@ struct UndoCommand: ParsableCommand {
         if turns < 1 { throw ValidationError("the number of turns to undo must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         let checkpoints = try Undo.checkpointsHere()
-        print(try Undo.run(turns, checkpoints: checkpoints, session: "undo"))
+        print(try await Undo.run(turns, checkpoints: checkpoints, session: "undo"))
     }
 }
 
-struct CheckpointsCommand: ParsableCommand {
+struct CheckpointsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoints",
         abstract: "List the checkpoints of the working directory, newest first, with what changed after each.")
@@ -86,18 +92,18 @@ struct CheckpointsCommand: ParsableCommand {
     @Option(help: "Show at most this many.")
     var limit = 20
 
-    func run() throws {
+    func run() async throws {
         let checkpoints = try Undo.checkpointsHere()
-        let all = try checkpoints.list()
+        let all = try await checkpoints.list()
         guard !all.isEmpty else {
             print("No checkpoints for \(checkpoints.workTree.path) yet: Gander takes one before each turn that changes files.")
             return
         }
         // Each checkpoint is compared with what came after it: the next checkpoint, or the files as they are now.
-        var later = try checkpoints.currentTree()
+        var later = try await checkpoints.currentTree()
         for (number, checkpoint) in all.prefix(limit).enumerated() {
             let when = checkpoint.date.formatted(date: .abbreviated, time: .standard)
-            let changes = try checkpoints.changes(from: checkpoint.commit, to: later)
+            let changes = try await checkpoints.changes(from: checkpoint.commit, to: later)
             print("\(number + 1)  \(when)  \(checkpoint.commit.prefix(10))  \"\(checkpoint.instruction)\"")
             print("   since then: \(changes)\(checkpoint.session.isEmpty ? "" : " · session \(checkpoint.session)")")
             later = checkpoint.commit

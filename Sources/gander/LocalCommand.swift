@@ -8,14 +8,14 @@ struct LocalCommand: ParsableCommand {
         abstract: "Manage the embedded model runtime (llama.cpp) and the models it runs.",
         subcommands: [Install.self, List.self, Pull.self, Search.self, Recommend.self, Add.self, Remove.self, Bench.self])
 
-    struct Install: ParsableCommand {
+    struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "install",
             abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.")
 
-        func run() throws {
+        func run() async throws {
             let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
-            try LocalInstaller(runtime: runtime) { line in
+            try await LocalInstaller(runtime: runtime) { line in
                 FileHandle.standardError.write(Data("gander: \(line)\n".utf8))
             }.install()
             print("The local runtime is ready in \(runtime.directory.path).")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GanderCore
+import GanderHost
 import GanderExtensions
 import GanderProviders
 

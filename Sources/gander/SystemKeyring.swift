@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 import Yams
 
 /// The desktop's keyring — the freedesktop Secret Service over D-Bus, which GNOME Keyring, KWallet and KeePassXC
@@ -17,7 +18,7 @@ struct SystemKeyring {
         self.environment = environment
         let bus = environment["DBUS_SESSION_BUS_ADDRESS"].map { !$0.isEmpty } == true
             || environment["XDG_RUNTIME_DIR"].map { FileManager.default.fileExists(atPath: "\($0)/bus") } == true
-        tool = bus ? HelperProgram.find("secret-tool", path: environment["PATH"]) : nil
+        tool = bus ? ProcessLauncher.find("secret-tool", path: environment["PATH"]) : nil
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -29,9 +30,9 @@ struct SystemKeyring {
 
     func store(_ value: String, as variable: String) async throws(Failure) {
         guard let tool else { throw Failure(description: "no Secret Service is reachable (secret-tool and a D-Bus session are needed)") }
-        let result: HelperProgram.Result
+        let result: ProcessLauncher.Finished
         do {
-            result = try await HelperProgram.run(tool, ["store", "--label=Gander: \(variable)"] + attributes(variable),
+            result = try await ProcessLauncher.run(tool, ["store", "--label=Gander: \(variable)"] + attributes(variable),
                                                  environment: environment, input: Data(value.utf8), timeout: Self.patience)
         } catch {
             throw Failure(description: "secret-tool could not be started: \(error)")
@@ -42,9 +43,9 @@ struct SystemKeyring {
     /// The key saved under `variable`; nil when there is none. Throws when the keyring could not be asked.
     func lookup(_ variable: String) throws(Failure) -> String? {
         guard let tool else { throw Failure(description: "no Secret Service is reachable (secret-tool and a D-Bus session are needed)") }
-        let result: HelperProgram.Result
+        let result: ProcessLauncher.Finished
         do {
-            result = try HelperProgram.runBlocking(tool, ["lookup"] + attributes(variable), environment: environment,
+            result = try ProcessLauncher.runBlocking(tool, ["lookup"] + attributes(variable), environment: environment,
                                                    timeout: Self.patience)
         } catch {
             throw Failure(description: "secret-tool could not be started: \(error)")
@@ -58,12 +59,12 @@ struct SystemKeyring {
 
     func remove(_ variable: String) async {
         guard let tool else { return }
-        _ = try? await HelperProgram.run(tool, ["clear"] + attributes(variable), environment: environment, timeout: Self.patience)
+        _ = try? await ProcessLauncher.run(tool, ["clear"] + attributes(variable), environment: environment, timeout: Self.patience)
     }
 
     private func attributes(_ variable: String) -> [String] { ["application", "gander", "variable", variable] }
 
-    private static func problem(_ result: HelperProgram.Result) -> String {
+    private static func problem(_ result: ProcessLauncher.Finished) -> String {
         if result.timedOut { return "the keyring did not answer within 10 s (is it locked?)" }
         return "secret-tool: " + (result.firstErrorLine ?? "exit status \(result.status)")
     }

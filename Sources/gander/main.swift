@@ -42,7 +42,16 @@ do {
         try await bench.execute()
         exit(ExitStatus.success)
     }
-    try command.run()
+    // Commands whose work waits on other processes (git, the installer's pip and compiler) run on the pool.
+    if let undo = command as? UndoCommand {
+        try await undo.run()
+    } else if let checkpoints = command as? CheckpointsCommand {
+        try await checkpoints.run()
+    } else if let install = command as? LocalCommand.Install {
+        try await install.run()
+    } else {
+        try command.run()
+    }
 } catch {
     let code = GanderCommand.exitCode(for: error)
     if code == .success {

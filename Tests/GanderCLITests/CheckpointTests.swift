@@ -88,6 +88,35 @@ struct CheckpointTests {
         #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("deep/er/file.txt").path))
     }
 
+    @Test("undo brings back a gitignored file the model deleted and a mode git does not keep, and names what it could not")
+    func undoIgnoredAndModes() async throws {
+        let scenario = try await Scenario(.openai, [
+            .tools(shell("rm .e* local.log && chmod 600 config.toml && rm -r build")),
+            .text("done"),
+        ])
+        defer { Task { await scenario.finish() } }
+        let root = scenario.workspace.url
+        _ = try await Self.git(["init", "-q"], in: root)
+        try scenario.workspace.write(".gitignore", ".env\n*.log\nbuild/\n")
+        try scenario.workspace.write(".env", "PLAIN=value\n")
+        try scenario.workspace.write("local.log", "log line\n")
+        try scenario.workspace.write("build/out.o", "object\n")
+        try scenario.workspace.write("config.toml", "x = 1\n")
+        chmod(root.appendingPathComponent("config.toml").path, 0o640)
+        let result = try await scenario.run(["--sandbox", "off", "-t", "clean up"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(".env").path))
+
+        let undo = try await scenario.gander(["undo"])
+        #expect(undo.status == 0, "stderr: \(undo.stderr)")
+        #expect(try String(contentsOf: root.appendingPathComponent(".env"), encoding: .utf8) == "PLAIN=value\n")
+        #expect(try String(contentsOf: root.appendingPathComponent("local.log"), encoding: .utf8) == "log line\n")
+        let mode = try FileManager.default.attributesOfItem(atPath: root.appendingPathComponent("config.toml").path)[.posixPermissions] as? Int
+        #expect(mode == 0o640, "mode: \(String(mode ?? 0, radix: 8))")
+        #expect(undo.stdout.contains("mode     config.toml"), "\(undo.stdout)")
+        #expect(undo.stdout.contains("Not restored") && undo.stdout.contains("not kept build/"), "\(undo.stdout)")
+    }
+
     @Test("undo with nothing to go back to, or further than there are checkpoints, is one clear line and exit 1")
     func undoTooFar() async throws {
         let scenario = try await Scenario(.openai, [.tools(shell("echo x > made.txt")), .text("done")])

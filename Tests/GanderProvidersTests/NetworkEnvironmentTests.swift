@@ -1,4 +1,4 @@
-import GanderNetwork
+import GanderHost
 import Testing
 
 @Suite("proxy settings from the environment")

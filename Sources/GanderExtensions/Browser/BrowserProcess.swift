@@ -1,6 +1,5 @@
-import CGanderSystem
 import Foundation
-import GanderNetwork
+import GanderHost
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,14 +12,14 @@ import Darwin
 /// the model opens. It is also handed a pipe it watches, whose far end only Gander holds: if Gander dies without
 /// closing the browser, the pipe closes and Chromium exits on its own.
 final class BrowserProcess: Sendable {
-    let pid: pid_t
+    var pid: pid_t { child.pid }
     let port: Int
     /// The WebSocket path of the browser's endpoint (`/devtools/browser/…`).
     let path: String
     let executable: String
     private let profile: URL
     private let lifeline: Int32
-    private let exit = ExitRecord()
+    private let child: ChildProcess
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -32,8 +31,8 @@ final class BrowserProcess: Sendable {
             return access(chosen, X_OK) == 0 ? chosen : nil
         }
         let names = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "microsoft-edge"]
-        for directory in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-            for name in names where access("\(directory)/\(name)", X_OK) == 0 { return "\(directory)/\(name)" }
+        for name in names {
+            if let found = ProcessLauncher.find(name, path: environment["PATH"]) { return found }
         }
         let known = ["/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
                      "/Applications/Chromium.app/Contents/MacOS/Chromium", "/snap/bin/chromium"]
@@ -51,13 +50,11 @@ final class BrowserProcess: Sendable {
         } catch {
             throw Failure(description: "could not make the browser's profile directory \(profile.path): \(error.localizedDescription)")
         }
-        var watched: [Int32] = [0, 0]
-        var unused: [Int32] = [0, 0]
-        guard pipe(&watched) == 0, pipe(&unused) == 0 else { throw Failure(description: String(cString: strerror(errno))) }
-        for fd in [watched[1], unused[0]] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let watched = ChildPipe.make()
+        let unused = ChildPipe.make()
 
         var arguments = [
-            executable, "--headless", "--remote-debugging-port=0", "--remote-debugging-pipe",
+            "--headless", "--remote-debugging-port=0", "--remote-debugging-pipe",
             "--user-data-dir=\(profile.path)", "--no-first-run", "--no-default-browser-check", "--disable-gpu",
             "--disable-dev-shm-usage", "--disable-extensions", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-domain-reliability", "--no-pings",
@@ -76,27 +73,23 @@ final class BrowserProcess: Sendable {
         }
         arguments.append("about:blank")
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         let log = profile.appendingPathComponent("chromium.log").path
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var launch = ProcessLauncher.Launch(executable, arguments, environment: environment)
+        launch.stdout = .file(log, append: true)
+        launch.stderr = .file(log, append: true)
         // --remote-debugging-pipe reads fd 3 and writes fd 4.
-        posix_spawn_file_actions_adddup2(&actions, watched[0], 3)
-        posix_spawn_file_actions_adddup2(&actions, unused[1], 4)
-        let (pid, result) = spawnProcessGroupLeader(executable, arguments: arguments, environment: environment, actions: &actions)
-        close(watched[0])
-        close(unused[1])
-        close(unused[0])
-        guard result == 0 else {
-            close(watched[1])
-            throw Failure(description: "could not start \(executable): \(String(cString: strerror(result)))")
+        launch.extraDescriptors = [(3, watched.read), (4, unused.write)]
+        let started = Result { () throws(ProcessLauncher.LaunchError) -> ChildProcess in try ProcessLauncher.spawn(launch) }
+        close(watched.read)
+        close(unused.write)
+        close(unused.read)
+        switch started {
+        case .success(let child): self.child = child
+        case .failure(let error):
+            close(watched.write)
+            throw Failure(description: "could not start \(executable): \(error)")
         }
-        self.pid = pid
-        lifeline = watched[1]
-        reapChild(pid) { [exit] in exit.status = $0 }
+        lifeline = watched.write
 
         // The browser writes its port and path to DevToolsActivePort in the profile once it listens.
         let portFile = profile.appendingPathComponent("DevToolsActivePort")
@@ -108,14 +101,14 @@ final class BrowserProcess: Sendable {
                 if lines.count >= 2, let port = Int(lines[0]) { endpoint = (port, String(lines[1])) }
             }
             if endpoint != nil { break }
-            if let status = exit.status {
+            if let status = child.status {
                 let tail = (try? String(contentsOfFile: log, encoding: .utf8)).map { String($0.suffix(400)) } ?? ""
                 Self.removeProfile(profile, lifeline: lifeline)
-                throw Failure(description: "\(executable) \(ExitRecord.describe(status)) as it started"
+                throw Failure(description: "\(executable) \(ChildProcess.describe(status)) as it started"
                     + (tail.isEmpty ? "" : ": " + tail.trimmingCharacters(in: .whitespacesAndNewlines)))
             }
             if ContinuousClock.now > deadline {
-                _ = kill(-pid, SIGKILL)
+                child.signalGroup(SIGKILL)
                 Self.removeProfile(profile, lifeline: lifeline)
                 throw Failure(description: "\(executable) did not open its DevTools port within \(startTimeout.components.seconds) s")
             }
@@ -124,18 +117,16 @@ final class BrowserProcess: Sendable {
         (port, path) = endpoint!
     }
 
-    var hasExited: Bool { exit.status != nil }
+    var hasExited: Bool { child.hasExited }
 
     /// How the browser ended, once it has.
-    var exitDescription: String? { exit.status.map(ExitRecord.describe) }
+    var exitDescription: String? { child.status.map(ChildProcess.describe) }
 
     /// Ends the browser and everything it started, and removes its profile.
     func terminate() async {
         if !hasExited {
-            _ = kill(-pid, SIGTERM)
-            let deadline = ContinuousClock.now + .seconds(3)
-            while !hasExited, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-            if !hasExited { _ = kill(-pid, SIGKILL) }
+            child.signalGroup(SIGTERM)
+            if !(await child.waitForExit(upTo: .seconds(3))) { child.signalGroup(SIGKILL) }
         }
         Self.removeProfile(profile, lifeline: lifeline)
     }

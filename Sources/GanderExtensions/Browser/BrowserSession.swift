@@ -1,6 +1,6 @@
 import Foundation
 import GanderCore
-import GanderNetwork
+import GanderHost
 
 /// The one browser of a session: started on first use, with one tab the tools drive, and closed with the session. A
 /// browser that crashed or was killed is reported once as a tool error; the next call starts a new one.

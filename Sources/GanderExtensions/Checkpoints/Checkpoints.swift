@@ -1,13 +1,23 @@
 import Foundation
 import GanderCore
+import GanderHost
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Snapshots of a working tree taken before each turn that may change files, kept as git commits in a shadow
 /// repository of Gander's own (`checkpoints/` in the data directory), so a user's branches, index and stash are never
-/// touched and a folder that is no git repository gets them too. `.gitignore` is honoured; files over
-/// `maxFileBytes` are left out and named, and a tree of more than `maxFiles` files gets no checkpoint at all.
+/// touched and a folder that is no git repository gets them too. Files `.gitignore` names are kept too when they are
+/// loose files of at most `maxIgnoredFileBytes` (an `.env`, a local config), up to `maxIgnoredFiles` of them; ignored
+/// directories (`node_modules`, build output) are not, and an undo names what it could not bring back. Git keeps only
+/// the executable bit, so every other file mode is kept beside each checkpoint and put back by an undo. Files over
+/// `maxFileBytes` are left out and named, and a tree of more than `maxFiles` files gets no checkpoint at all. Git runs
+/// through the process launcher, off Swift's cooperative pool.
 public struct Checkpoints: Sendable {
     public static let maxFileBytes: Int64 = 10 << 20
     public static let maxFiles = 100_000
+    public static let maxIgnoredFileBytes: Int64 = 1 << 20
+    public static let maxIgnoredFiles = 1000
 
     /// The tree being kept.
     public let workTree: URL
@@ -35,22 +45,28 @@ public struct Checkpoints: Sendable {
     public struct Restoration: Sendable, Equatable {
         public var restored: [String] = []
         public var removed: [String] = []
-        public var isEmpty: Bool { restored.isEmpty && removed.isEmpty }
+        /// Files whose mode (not their contents) was put back.
+        public var modesRestored: [String] = []
+        /// What the checkpoint did not keep and so could not come back: ignored directories, ignored or large files
+        /// that are gone or changed since.
+        public var notRestored: [String] = []
+        public var isEmpty: Bool { restored.isEmpty && removed.isEmpty && modesRestored.isEmpty && notRestored.isEmpty }
     }
 
     // MARK: Taking
 
     /// Snapshots the tree now. Returns the checkpoint and, when files were left out, a line saying which.
     @discardableResult
-    public func take(session: String, instruction: String) throws -> (Checkpoint, note: String?) {
-        try prepareRepository()
-        let (tree, leftOut) = try snapshotTree()
+    public func take(session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
+        try await prepareRepository()
+        let (tree, leftOut, manifest) = try await snapshotTree()
         let firstLine = instruction.split(separator: "\n").first.map { String($0.prefix(200)) } ?? ""
         var arguments = ["commit-tree", tree, "-m", "gander-session: \(session)\n\n\(firstLine)"]
-        if let parent = try? git(["rev-parse", "--verify", "-q", Self.headRef]) { arguments += ["-p", parent] }
-        let commit = try git(arguments)
-        try git(["update-ref", Self.headRef, commit])
-        try git(["update-ref", "\(Self.refPrefix)\(Self.sortableNow())", commit])
+        if let parent = try? await git(["rev-parse", "--verify", "-q", Self.headRef]) { arguments += ["-p", parent] }
+        let commit = try await git(arguments)
+        try manifest.write(to: manifestFile(of: commit))
+        try await git(["update-ref", Self.headRef, commit])
+        try await git(["update-ref", "\(Self.refPrefix)\(Self.sortableNow())", commit])
         let note = leftOut.isEmpty ? nil : "the checkpoint leaves out \(leftOut.count) file(s) over "
             + "\(Self.maxFileBytes >> 20) MB, which undo cannot bring back: \(leftOut.prefix(5).joined(separator: ", "))"
         return (Checkpoint(commit: commit, date: Date(), session: session, instruction: firstLine), note)
@@ -59,10 +75,10 @@ public struct Checkpoints: Sendable {
     // MARK: Reading
 
     /// Every checkpoint of this tree, newest first.
-    public func list() throws -> [Checkpoint] {
+    public func list() async throws -> [Checkpoint] {
         guard FileManager.default.fileExists(atPath: repository.path) else { return [] }
         let format = "%(objectname)%00%(creatordate:unix)%00%(contents:subject)%00%(contents:body)%01"
-        let output = try git(["for-each-ref", "--sort=-refname", "--format=\(format)", Self.refPrefix], trimming: false)
+        let output = try await git(["for-each-ref", "--sort=-refname", "--format=\(format)", Self.refPrefix], trimming: false)
         return output.split(separator: "\u{1}").compactMap { record in
             let fields = record.trimmingCharacters(in: .newlines).split(separator: "\0", omittingEmptySubsequences: false)
             guard fields.count >= 4, let seconds = TimeInterval(fields[1]) else { return nil }
@@ -73,25 +89,25 @@ public struct Checkpoints: Sendable {
     }
 
     /// `git diff --shortstat` from `checkpoint` to `later` (a commit or tree), e.g. "2 files changed, 3 insertions(+)".
-    public func changes(from checkpoint: String, to later: String) throws -> String {
-        let stat = try git(["diff", "--shortstat", checkpoint, later])
+    public func changes(from checkpoint: String, to later: String) async throws -> String {
+        let stat = try await git(["diff", "--shortstat", checkpoint, later])
         return stat.isEmpty ? "no changes" : stat
     }
 
     /// The tree as it is now, as a git tree id, for comparing with checkpoints. Nothing is recorded.
-    public func currentTree() throws -> String {
-        try prepareRepository()
-        return try snapshotTree().tree
+    public func currentTree() async throws -> String {
+        try await prepareRepository()
+        return try await snapshotTree().tree
     }
 
     // MARK: Restoring
 
     /// Puts the files back as they were at `checkpoint`: files changed or deleted since come back, files created
     /// since are removed. The state before the restore is taken as a checkpoint first, so an undo can be undone.
-    public func restore(_ checkpoint: Checkpoint, session: String) throws -> Restoration {
-        try take(session: session, instruction: "(the files before undo)")
-        let now = try git(["rev-parse", "\(Self.headRef)^{tree}"])
-        let differences = try git(["diff-tree", "-r", "--no-renames", "--name-status", "-z", now, checkpoint.commit],
+    public func restore(_ checkpoint: Checkpoint, session: String) async throws -> Restoration {
+        try await take(session: session, instruction: "(the files before undo)")
+        let now = try await git(["rev-parse", "\(Self.headRef)^{tree}"])
+        let differences = try await git(["diff-tree", "-r", "--no-renames", "--name-status", "-z", now, checkpoint.commit],
                                   trimming: false)
         var restoration = Restoration()
         let fields = differences.split(separator: "\0").map(String.init)
@@ -101,14 +117,30 @@ public struct Checkpoints: Sendable {
             index += 2
             if status == "D" { restoration.removed.append(path) } else { restoration.restored.append(path) }
         }
-        try git(["read-tree", checkpoint.commit])
+        try await git(["read-tree", checkpoint.commit])
         if !restoration.restored.isEmpty {
-            try git(["checkout-index", "-f", "--stdin"], input: restoration.restored.joined(separator: "\n") + "\n")
+            try await git(["checkout-index", "-f", "--stdin"], input: restoration.restored.joined(separator: "\n") + "\n")
         }
         for path in restoration.removed {
             let url = workTree.appendingPathComponent(path)
             try? FileManager.default.removeItem(at: url)
             removeEmptyParents(of: url)
+        }
+        // Modes git does not keep, and what the checkpoint never held.
+        let then = Manifest(file: manifestFile(of: checkpoint.commit))
+        let kept = try await git(["ls-tree", "-r", "-z", checkpoint.commit], trimming: false)
+        for entry in kept.split(separator: "\0") {
+            // "100644 blob <id>\t<path>"
+            guard let tab = entry.firstIndex(of: "\t") else { continue }
+            let path = String(entry[entry.index(after: tab)...])
+            let wanted = then.modes[path] ?? (entry.hasPrefix("100755") ? 0o755 : 0o644)
+            var info = stat()
+            let full = workTree.appendingPathComponent(path).path
+            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_mode & 0o7777) != wanted else { continue }
+            if chmod(full, mode_t(wanted)) == 0, !restoration.restored.contains(path) { restoration.modesRestored.append(path) }
+        }
+        restoration.notRestored = then.unkept.filter { path in
+            path.hasSuffix("/") || !FileManager.default.fileExists(atPath: workTree.appendingPathComponent(path).path)
         }
         return restoration
     }
@@ -118,29 +150,74 @@ public struct Checkpoints: Sendable {
     static let refPrefix = "refs/gander/checkpoints/"
     static let headRef = "refs/gander/head"
 
-    private func prepareRepository() throws {
+    private func prepareRepository() async throws {
         guard !FileManager.default.fileExists(atPath: repository.appendingPathComponent("HEAD").path) else { return }
-        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true)
-        try git(["init", "-q", "--bare", repository.path], bare: true)
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try await git(["init", "-q", "--bare", repository.path], bare: true)
         // Nested repositories are kept as their files, not as links to commits the shadow cannot restore.
-        try git(["config", "core.bare", "false"])
-        try git(["config", "gc.auto", "0"])
+        try await git(["config", "core.bare", "false"])
+        try await git(["config", "gc.auto", "0"])
     }
 
-    /// Stages the whole tree into the shadow index and writes it as a tree object.
-    private func snapshotTree() throws -> (tree: String, leftOut: [String]) {
-        let large = try largeFiles()
+    /// Stages the whole tree into the shadow index — the small files `.gitignore` names too — and writes it as a
+    /// tree object; returns it with the large files left out and the manifest to keep beside it.
+    private func snapshotTree() async throws -> (tree: String, leftOut: [String], manifest: Manifest) {
+        let (large, modes) = try walkTree()
         let exclude = repository.appendingPathComponent("info/exclude")
         try FileManager.default.createDirectory(at: exclude.deletingLastPathComponent(), withIntermediateDirectories: true)
         let rules = large.map { "/" + $0.replacingOccurrences(of: "[", with: "\\[").replacingOccurrences(of: "*", with: "\\*") }
         try Data((rules.joined(separator: "\n") + "\n").utf8).write(to: exclude)
-        try git(["add", "-A", "--ignore-errors", "."])
-        return (try git(["write-tree"]), large)
+        try await git(["add", "-A", "--ignore-errors", "."])
+        // What .gitignore leaves out: loose small files are kept all the same; directories and the rest are named.
+        let ignored = try await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+                                    trimming: false).split(separator: "\0").map(String.init)
+        var keep: [String] = []
+        var unkept: [String] = []
+        for path in ignored {
+            var info = stat()
+            let small = !path.hasSuffix("/") && lstat(workTree.appendingPathComponent(path).path, &info) == 0
+                && (info.st_mode & S_IFMT) == S_IFREG && Int64(info.st_size) <= Self.maxIgnoredFileBytes
+            if small, keep.count < Self.maxIgnoredFiles { keep.append(path) } else { unkept.append(path) }
+        }
+        if !keep.isEmpty {
+            try await git(["add", "-f", "--ignore-errors", "--pathspec-from-file=-", "--pathspec-file-nul"],
+                          input: keep.map { ":(literal)" + $0 }.joined(separator: "\0"))
+        }
+        return (try await git(["write-tree"]), large, Manifest(modes: modes, unkept: unkept + large))
     }
 
-    /// The files too large to keep, relative to the tree; throws when the tree has too many files for checkpoints.
-    private func largeFiles() throws -> [String] {
+    /// What git does not keep of a checkpoint: modes other than 0644 and 0755, and the paths left out.
+    struct Manifest: Codable {
+        var modes: [String: Int] = [:]
+        var unkept: [String] = []
+
+        init(modes: [String: Int], unkept: [String]) {
+            self.modes = modes
+            self.unkept = unkept
+        }
+
+        /// The manifest kept at `file`; an empty one for checkpoints older than manifests.
+        init(file: URL) {
+            self = (try? Data(contentsOf: file)).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
+                ?? Manifest(modes: [:], unkept: [])
+        }
+
+        func write(to file: URL) throws {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try JSONEncoder().encode(self).write(to: file)
+        }
+    }
+
+    private func manifestFile(of commit: String) -> URL {
+        repository.appendingPathComponent("gander-manifests").appendingPathComponent(commit + ".json")
+    }
+
+    /// The files too large to keep and the modes git would not keep, relative to the tree; throws when the tree has
+    /// too many files for checkpoints.
+    private func walkTree() throws -> (large: [String], modes: [String: Int]) {
         var large: [String] = []
+        var modes: [String: Int] = [:]
         var count = 0
         let root = workTree.path
         var stack = [root]
@@ -154,12 +231,15 @@ public struct Checkpoints: Sendable {
                     stack.append(path)
                 } else {
                     count += 1
-                    if Int64(info.st_size) > Self.maxFileBytes { large.append(String(path.dropFirst(root.count + 1))) }
+                    let relative = String(path.dropFirst(root.count + 1))
+                    if Int64(info.st_size) > Self.maxFileBytes { large.append(relative) }
+                    let mode = Int(info.st_mode & 0o7777)
+                    if (info.st_mode & S_IFMT) == S_IFREG, mode != 0o644, mode != 0o755 { modes[relative] = mode }
                 }
             }
             if count > Self.maxFiles { throw CheckpointError.tooManyFiles(root, Self.maxFiles) }
         }
-        return large.sorted()
+        return (large.sorted(), modes)
     }
 
     private func removeEmptyParents(of url: URL) {
@@ -171,47 +251,30 @@ public struct Checkpoints: Sendable {
         }
     }
 
-    /// Runs git on the shadow repository and the tree, with the user's own git settings kept out of it.
+    /// Runs git on the shadow repository and the tree, with the user's own git settings and hooks kept out of it.
     @discardableResult
-    private func git(_ arguments: [String], input: String? = nil, trimming: Bool = true, bare: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    private func git(_ arguments: [String], input: String? = nil, trimming: Bool = true, bare: Bool = false) async throws -> String {
         let location = bare ? [] : ["--git-dir=\(repository.path)", "--work-tree=\(workTree.path)"]
-        process.arguments = ["git", "-c", "core.autocrlf=false", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
-            + location + arguments
-        process.currentDirectoryURL = workTree
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GIT_") }
+        var environment = ProcessLauncher.inheritedEnvironment().filter { !$0.key.hasPrefix("GIT_") }
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["GIT_AUTHOR_NAME"] = "gander"
         environment["GIT_AUTHOR_EMAIL"] = "gander@localhost"
         environment["GIT_COMMITTER_NAME"] = "gander"
         environment["GIT_COMMITTER_EMAIL"] = "gander@localhost"
-        process.environment = environment
-        // git's complaints go to a file, so a long list of them can never stall it on a full pipe.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("gander-git-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let output = Pipe()
-        let stdin = Pipe()
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errorFile)
-        process.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let run: ProcessLauncher.Finished
         do {
-            try process.run()
+            run = try await ProcessLauncher.run(
+                "git", ["-c", "core.autocrlf=false", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+                    + location + arguments,
+                environment: environment, directory: workTree, input: input.map { Data($0.utf8) })
         } catch {
             throw CheckpointError.gitMissing
         }
-        if let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let said = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        guard run.status == 0 else {
+            let said = String(decoding: run.errors, as: UTF8.self)
             throw CheckpointError.git(arguments.first ?? "", said.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let text = String(decoding: data, as: UTF8.self)
+        let text = String(decoding: run.output, as: UTF8.self)
         return trimming ? text.trimmingCharacters(in: .whitespacesAndNewlines) : text
     }
 

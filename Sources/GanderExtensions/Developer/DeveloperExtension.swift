@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// The built-in tools of a developer's day: `shell`, `text_editor`, `search` and `screenshot`.
 public struct DeveloperExtension: Extension {

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// The text of a document the editor cannot show as lines of text: a PDF through poppler-utils' `pdftotext`, page by
 /// page, with its layout kept so tables stay in columns.
@@ -12,15 +13,13 @@ enum DocumentText {
 
     /// The PDF's text with a heading per page, or the one line that says why there is none.
     static func pdf(_ url: URL, limits: OutputLimits) async -> ToolOutput {
-        guard let tool = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext", "/opt/homebrew/bin/pdftotext"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-        else {
+        guard let tool = ProcessLauncher.find("pdftotext", path: ProcessLauncher.searchPath) else {
             return .error("\(url.path) is a PDF, and reading one needs pdftotext from poppler-utils "
                 + "(Debian and Ubuntu: sudo apt-get install poppler-utils; macOS: brew install poppler).")
         }
-        let run: HelperProgram.Result
+        let run: ProcessLauncher.Finished
         do {
-            run = try await HelperProgram.run(tool, ["-layout", "-enc", "UTF-8", url.path, "-"], timeout: .seconds(60))
+            run = try await ProcessLauncher.run(tool, ["-layout", "-enc", "UTF-8", url.path, "-"], timeout: .seconds(60))
         } catch {
             return .error("\(url.path): could not run pdftotext (\(error.localizedDescription)).")
         }

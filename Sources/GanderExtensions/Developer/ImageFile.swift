@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// A picture a tool hands the model: its kind and size read from its header, so the model is told what it is even
 /// when it cannot see it.
@@ -81,10 +82,9 @@ struct ImageFile {
 
     /// The picture scaled to fit `maxSide`, as PNG (JPEG for photographs that stay too large), by ImageMagick.
     private func shrunk() async -> ImageFile? {
-        guard let convert = ["/usr/bin/convert", "/usr/local/bin/convert", "/opt/homebrew/bin/convert"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return nil }
+        guard let convert = ProcessLauncher.find("convert", path: ProcessLauncher.searchPath) else { return nil }
         for format in ["png", "jpeg"] {
-            guard let run = try? await HelperProgram.run(
+            guard let run = try? await ProcessLauncher.run(
                 convert, ["-", "-resize", "\(Self.maxSide)x\(Self.maxSide)>", "-quality", "85", "\(format):-"],
                 input: data, timeout: .seconds(60))
             else { return nil }

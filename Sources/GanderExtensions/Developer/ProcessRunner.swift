@@ -1,5 +1,5 @@
-import CGanderSystem
 import Foundation
+import GanderHost
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +22,7 @@ struct ProcessOutcome: Sendable {
     let stderrFile: URL
 }
 
-/// Runs `bash -c` in its own process group with stdin closed and stdout and stderr going straight to files, so a
+/// Runs `bash -c` (through the launcher, in the sandbox) in its own process group with stdin closed and stdout and stderr going straight to files, so a
 /// command can print any amount without growing Gander's memory, and a timeout or interruption can kill the whole
 /// group, children included.
 struct ProcessRunner: Sendable {
@@ -30,13 +30,19 @@ struct ProcessRunner: Sendable {
     var maxSavedOutputBytes: Int64 = 1 << 30
 
     func run(_ command: String, in directory: URL, environment: [String: String], sandbox: CommandSandbox = .off,
-             protected: [ProtectedFiles.Entry] = [], timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
+             protected: [CommandSandbox.Cover] = [], timeout: Duration, outputDirectory: URL) async throws -> ProcessOutcome {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let stdoutFile = outputDirectory.appendingPathComponent("stdout")
         let stderrFile = outputDirectory.appendingPathComponent("stderr")
-        let pid = try spawn(sandbox.invocation(of: command, in: directory, protected: protected), in: directory, environment: environment,
-                            stdout: stdoutFile.path, stderr: stderrFile.path)
-        let watchdog = Watchdog(pid: pid)
+        let invocation = sandbox.invocation(of: command, in: directory, covering: protected)
+        var launch = ProcessLauncher.Launch(invocation.executable, Array(invocation.arguments.dropFirst()),
+                                            environment: environment, directory: directory)
+        // Settings.commandEnvironment applied the user's `command_env:` already.
+        launch.environmentIsJudged = true
+        launch.stdout = .file(stdoutFile.path, append: false)
+        launch.stderr = .file(stderrFile.path, append: false)
+        let child = try ProcessLauncher.spawn(launch)
+        let watchdog = Watchdog(child: child)
 
         let monitor = Task {
             let deadline = ContinuousClock.now + timeout
@@ -49,7 +55,7 @@ struct ProcessRunner: Sendable {
             }
         }
         let status = await withTaskCancellationHandler {
-            await Self.waitForExit(pid)
+            await child.waitForExit()
         } onCancel: {
             watchdog.kill(reason: .cancelled)
         }
@@ -63,36 +69,6 @@ struct ProcessRunner: Sendable {
                               stdoutFile: stdoutFile, stderrFile: stderrFile)
     }
 
-    private func spawn(_ invocation: (executable: String, arguments: [String]), in directory: URL,
-                       environment: [String: String], stdout: String, stderr: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        gander_spawn_file_actions_addchdir(&actions, directory.path)
-
-        guard FileManager.default.fileExists(atPath: directory.path) else {
-            throw ShellError.missingDirectory(directory.path)
-        }
-        var cArguments = invocation.arguments.map { strdup($0) } + [nil]
-        var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (cArguments + cEnvironment).forEach { free($0) } }
-        var pid: pid_t = 0
-        let result = withProcessGroupSpawnAttributes { attributes in
-            posix_spawn(&pid, invocation.executable, &actions, &attributes, &cArguments, &cEnvironment)
-        }
-        guard result == 0 else { throw ShellError.spawnFailed(String(cString: strerror(result))) }
-        return pid
-    }
-
-    private static func waitForExit(_ pid: pid_t) async -> Int32 {
-        await withCheckedContinuation { continuation in
-            reapChild(pid) { continuation.resume(returning: $0) }
-        }
-    }
-
     private static func size(of file: URL) -> Int64 {
         var info = stat()
         return stat(file.path, &info) == 0 ? Int64(info.st_size) : 0
@@ -103,12 +79,12 @@ struct ProcessRunner: Sendable {
 private final class Watchdog: @unchecked Sendable {
     enum Reason { case timeout, outputLimit, cancelled }
 
-    private let pid: pid_t
+    private let child: ChildProcess
     private let lock = NSLock()
     private var recorded: Reason?
 
-    init(pid: pid_t) {
-        self.pid = pid
+    init(child: ChildProcess) {
+        self.child = child
     }
 
     var reason: Reason? { lock.withLock { recorded } }
@@ -117,19 +93,7 @@ private final class Watchdog: @unchecked Sendable {
         lock.withLock {
             guard recorded == nil else { return }
             recorded = reason
-            _ = Glibc.kill(-pid, SIGKILL)
-        }
-    }
-}
-
-enum ShellError: Error, CustomStringConvertible {
-    case missingDirectory(String)
-    case spawnFailed(String)
-
-    var description: String {
-        switch self {
-        case .missingDirectory(let path): "the working directory \(path) does not exist"
-        case .spawnFailed(let reason): "the command could not be started: \(reason)"
+            child.signalGroup(SIGKILL)
         }
     }
 }

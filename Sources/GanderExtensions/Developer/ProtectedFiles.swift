@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -72,18 +73,12 @@ public struct ProtectedFiles: Sendable {
         return nil
     }
 
-    /// A protected file or directory found in a working tree.
-    struct Entry: Sendable, Equatable {
-        let path: String
-        let isDirectory: Bool
-    }
-
     /// The protected files and directories under `root`, for the sandbox to cover, so no spelling of a command
     /// (`cat .e""nv`, `cat .en?`) reaches them. Hidden and ignored files count — `.env` is both, usually — but
     /// directories that git ignores (`node_modules`, build output) and `.git` are not walked into, so a large tree
     /// costs a walk of its own sources; links are not followed. At most `limit` entries are visited.
-    func entries(under root: URL, limit: Int = 200_000) -> [Entry] {
-        var found: [Entry] = []
+    func entries(under root: URL, limit: Int = 200_000) -> [CommandSandbox.Cover] {
+        var found: [CommandSandbox.Cover] = []
         var visited = 0
         var stack: [(path: String, ignore: GitIgnore)] = [(root.standardizedFileURL.path, GitIgnore.inherited(at: root))]
         while let (directory, inherited) = stack.popLast(), visited < limit {
@@ -107,7 +102,7 @@ public struct ProtectedFiles: Sendable {
                 guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
                 let isDirectory = type == UInt8(DT_DIR)
                 if rules.ignores(path, name: name, isDirectory: isDirectory) {
-                    found.append(Entry(path: path, isDirectory: isDirectory))
+                    found.append(CommandSandbox.Cover(path: path, isDirectory: isDirectory))
                 } else if isDirectory, !ignore.ignores(path, name: name, isDirectory: true) {
                     stack.append((path, ignore))
                 }

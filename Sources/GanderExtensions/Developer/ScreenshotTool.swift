@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// `developer__screenshot`: a picture of the whole screen or of one window, for the model to look at. X11 through
 /// ImageMagick's `import` (the window found by its title with `xwininfo`), Wayland through `grim` (whole screen only),
@@ -76,7 +77,7 @@ struct ScreenshotTool: Sendable {
     /// The program's output; a program that fails or takes more than 15 s is a `Failure` with its first line of stderr.
     /// (import can wait forever on a window that went away.)
     private func run(_ program: String, _ arguments: [String]) async throws -> Data {
-        let run = try await HelperProgram.run(program, arguments, environment: environment, timeout: .seconds(15))
+        let run = try await ProcessLauncher.run(program, arguments, environment: environment, timeout: .seconds(15))
         guard run.succeeded else {
             let name = URL(fileURLWithPath: program).lastPathComponent
             let reason = run.timedOut ? "it took more than 15 s" : run.firstErrorLine ?? "it exited with status \(run.status)"
@@ -86,10 +87,6 @@ struct ScreenshotTool: Sendable {
     }
 
     private static func find(_ name: String, in environment: [String: String]) -> String? {
-        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") where !directory.isEmpty {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
+        ProcessLauncher.find(name, path: environment["PATH"])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// `developer__shell`: runs a command with bash in the working directory.
 struct ShellTool: Sendable {

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GanderCore
-import GanderNetwork
+import GanderHost
 import MCP
 
 /// Where and for whom servers start: the working directory, Gander's environment and the session's log folder.

@@ -1,6 +1,7 @@
 import _CryptoExtras
 import Foundation
 import GanderCore
+import GanderHost
 
 /// A Google service account's key file (`GOOGLE_APPLICATION_CREDENTIALS`), as the Cloud console downloads it.
 struct ServiceAccountKey: Sendable {
@@ -82,7 +83,7 @@ actor GcloudAccessToken: RequestAuthorization {
 
     func headers(transport: HTTPTransport) async throws -> [(String, String)] {
         if let current, current.renewAt > Date() { return [("authorization", "Bearer \(current.token)")] }
-        guard let run = try? await HelperProgram.run("/usr/bin/env", ["gcloud", "auth", "print-access-token"], timeout: .seconds(60))
+        guard let run = try? await ProcessLauncher.run("gcloud", ["auth", "print-access-token"], timeout: .seconds(60))
         else { throw Self.unavailable }
         let token = String(decoding: run.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard run.succeeded, !token.isEmpty else { throw Self.unavailable }

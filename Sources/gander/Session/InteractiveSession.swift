@@ -227,7 +227,7 @@ final class InteractiveSession {
             case .undo:
                 let turns = parsed.arguments.first.map { Int($0) ?? 0 } ?? 1
                 guard turns >= 1 else { throw InputError("/undo takes a number of turns, like /undo 2") }
-                terminal.write(try Undo.run(turns, checkpoints: assembly.checkpoints, session: session.id) + "\n")
+                terminal.write(try await Undo.run(turns, checkpoints: assembly.checkpoints, session: session.id) + "\n")
             case .audit:
                 let report = AuditReport(store: store, query: LedgerQuery(session: session.id), limit: 20)
                 terminal.write(try report.text(grouping: .destination, listing: true) + "\n")

@@ -1,5 +1,8 @@
 import Foundation
 import GanderCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Fences the commands the model runs with bubblewrap: the whole file system is visible read-only, the working
 /// directory and the temporary directories are writable (`workspace-write`) or nothing is (`read-only`), the
@@ -36,7 +39,7 @@ public struct CommandSandbox: Sendable, Equatable {
         self.mode = mode
         self.allowsNetwork = allowsNetwork
         home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
-        self.bubblewrap = mode == .off ? nil : bubblewrap ?? Self.find("bwrap", path: environment["PATH"])
+        self.bubblewrap = mode == .off ? nil : bubblewrap ?? ProcessLauncher.find("bwrap", path: environment["PATH"])
         var hidden = home.map { home in Self.credentialPaths.map { home + "/" + $0 } } ?? []
         // Gander makes its directories as it first needs them, perhaps after this: make them now, so they are there
         // to hide.
@@ -83,8 +86,9 @@ public struct CommandSandbox: Sendable, Equatable {
     }
 
     /// The program and arguments that run `command` with bash in `directory`, fenced when the sandbox is active.
-    /// `protected` are the working tree's protected files and directories (`ProtectedFiles.entries(under:)`).
-    func invocation(of command: String, in directory: URL, protected: [ProtectedFiles.Entry] = [])
+    /// `covered` are files and directories of the working tree that commands must not read (the protected files):
+    /// they read as empty.
+    public func invocation(of command: String, in directory: URL, covering covered: [Cover] = [])
         -> (executable: String, arguments: [String]) {
         let bash = ["/bin/bash", "-c", command]
         guard isActive, let bubblewrap else { return ("/bin/bash", bash) }
@@ -112,7 +116,7 @@ public struct CommandSandbox: Sendable, Equatable {
         for fixed in Self.gitControlPaths(of: workspace) {
             arguments += ["--ro-bind", fixed, fixed]
         }
-        for entry in protected {
+        for entry in covered {
             arguments += entry.isDirectory ? ["--tmpfs", entry.path] : ["--ro-bind", "/dev/null", entry.path]
         }
         if !allowsNetwork { arguments.append("--unshare-net") }
@@ -167,7 +171,7 @@ public struct CommandSandbox: Sendable, Equatable {
 
     /// One line for the model when a failed command's errors look like the fence stopped it: what was refused and
     /// how the user can allow it.
-    func explain(stderr: String, exitedWith failure: Bool) -> String? {
+    public func explain(stderr: String, exitedWith failure: Bool) -> String? {
         guard isActive, failure else { return nil }
         if stderr.hasPrefix("bwrap:") {
             return "The command sandbox could not start on this machine (\(stderr.prefix(while: { $0 != "\n" }))). Tell "
@@ -204,8 +208,14 @@ public struct CommandSandbox: Sendable, Equatable {
         }
     }
 
-    private static func find(_ program: String, path: String?) -> String? {
-        let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init)
-        return directories.map { $0 + "/" + program }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    /// A file or directory a command must not read, covered by an empty one.
+    public struct Cover: Sendable, Equatable {
+        public let path: String
+        public let isDirectory: Bool
+
+        public init(path: String, isDirectory: Bool) {
+            self.path = path
+            self.isDirectory = isDirectory
+        }
     }
 }
