@@ -52,7 +52,9 @@ public struct Agent: Sendable {
     private func start(_ history: [Message], _ body: @escaping @Sendable (AgentLoop) async -> Void) -> AgentRun {
         let (events, continuation) = AsyncStream.makeStream(of: AgentEvent.self, bufferingPolicy: .unbounded)
         let task = Task {
-            let window = ContextKeeper(limit: await contextPolicy.limit(for: provider), policy: contextPolicy)
+            // A question to the server about the window (Ollama's /api/show) leaves the machine too.
+            let recorder = ledger.flatMap { provider.sendsOffMachine ? LedgerRecorder(ledger: $0, provider: provider.name, model: provider.model) : nil }
+            let window = ContextKeeper(limit: await contextPolicy.limit(for: provider, recorder: recorder), policy: contextPolicy)
             let loop = AgentLoop(agent: self, messages: history, window: window, emit: { continuation.yield($0) })
             await body(loop)
             continuation.finish()
@@ -298,6 +300,14 @@ private final class AgentLoop: @unchecked Sendable {
     /// Puts a request that is leaving into the ledger.
     private func recordSent(_ sent: OutboundRequest, _ outgoing: Egress.Outgoing) throws -> Int64? {
         guard let ledger = agent.ledger, agent.provider.sendsOffMachine else { return nil }
+        guard sent.kind == .model else {
+            // An OAuth token exchange made for the call carries credentials, not the conversation.
+            do {
+                return try ledger.recordSent(LedgerEntry(request: sent, provider: agent.provider.name, model: agent.provider.model))
+            } catch {
+                throw LogFailure(underlying: error)
+            }
+        }
         // Every try of a retried request carried the same contents, so each one lists them.
         let entry = LedgerEntry(request: sent, provider: agent.provider.name, model: agent.provider.model,
                                 files: outgoing.files, toolOutputs: outgoing.toolOutputs, redactions: outgoing.redactions)

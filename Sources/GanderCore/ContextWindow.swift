@@ -31,9 +31,9 @@ public struct ContextPolicy: Sendable, Equatable {
     }
 
     /// The limit a run works with: the user's, else what the provider knows.
-    public func limit(for provider: any ModelProvider) async -> ContextLimit {
+    public func limit(for provider: any ModelProvider, recorder: (any OutboundRecorder)? = nil) async -> ContextLimit {
         if let userLimit { return userLimit }
-        return await provider.contextLimit()
+        return await provider.contextLimit(recorder: recorder)
     }
 }
 

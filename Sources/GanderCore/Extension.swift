@@ -86,9 +86,9 @@ public struct ToolContext: Sendable {
     /// The session's secrets, for tools that record what they send: a ledger row shows a placeholder, never a value.
     public var redactor: SecretRedactor?
 
-    /// `text` with every secret the session knows replaced by its placeholder, for ledger rows.
-    public func masked(_ text: String) -> String {
-        redactor?.redact(text).text ?? text
+    /// Where a tool's own requests off the machine are recorded, as rows of `provider` and `model`.
+    public func recorder(provider: String, model: String) -> LedgerRecorder? {
+        ledger.map { LedgerRecorder(ledger: $0, provider: provider, model: model, redactor: redactor) }
     }
 
     public init(workingDirectory: URL, ledger: (any OutboundLedger)? = nil) {

@@ -10,8 +10,12 @@ public struct OutboundRequest: Sendable, Equatable, Codable {
         case mcp
         /// A page the web extension fetched.
         case web
-        /// A page the browser extension opened (the navigation; what the page then loads is the browser's).
+        /// A request of a page the browser has open: the navigation and everything the page then loads.
         case browser
+        /// A question about the model rather than to it: its context window (Ollama's `/api/show`), its list.
+        case probe
+        /// A model download or a search of the Hugging Face Hub.
+        case download
     }
 
     /// The host, with its port when it is not the scheme's own.
@@ -85,4 +89,40 @@ public protocol OutboundLedger: Sendable {
     func recordSent(_ entry: LedgerEntry) throws -> Int64
     /// Adds what came back: the body's bytes and the tokens the provider counted.
     func complete(_ id: Int64, bytesReceived: Int, usage: Usage) throws
+}
+
+/// What a recorder does once a request's answer is whole: the body's bytes and the tokens counted.
+public typealias OutboundCompletion = @Sendable (_ bytesReceived: Int, _ usage: Usage) -> Void
+
+/// Hears about each request the outbound gate lets out, before a byte of it goes.
+public protocol OutboundRecorder: Sendable {
+    /// `request` is leaving; what is returned hears about its answer.
+    func leaving(_ request: OutboundRequest) -> OutboundCompletion?
+}
+
+/// Writes each request straight into the ledger as one row of its own, under `provider` and `model` (`web`/`fetch`,
+/// `mcp`/the server, `huggingface`/the repository): for requests that carry no conversation. Model requests are
+/// recorded by the agent, which knows the files and tool outputs they carry.
+public struct LedgerRecorder: OutboundRecorder {
+    public let ledger: any OutboundLedger
+    public let provider: String
+    public let model: String
+    /// The session's secrets, so an address that carries one shows its placeholder.
+    public let redactor: SecretRedactor?
+
+    public init(ledger: any OutboundLedger, provider: String, model: String, redactor: SecretRedactor? = nil) {
+        self.ledger = ledger
+        self.provider = provider
+        self.model = model
+        self.redactor = redactor
+    }
+
+    public func leaving(_ request: OutboundRequest) -> OutboundCompletion? {
+        var request = request
+        if let redactor { request.path = redactor.mask(request.path) }
+        // A ledger that cannot write must not stop what the user asked for; the model call path, which must, is the
+        // agent's.
+        guard let id = try? ledger.recordSent(LedgerEntry(request: request, provider: provider, model: model)) else { return nil }
+        return { [ledger] bytes, usage in try? ledger.complete(id, bytesReceived: bytes, usage: usage) }
+    }
 }

@@ -7,7 +7,8 @@ public protocol ModelProvider: Sendable {
     /// Streams the model's reply to one request. The stream throws a `ProviderError` when the call fails.
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error>
     /// The model's context window as far as the provider knows it: what its server reports, else its catalogue.
-    func contextLimit() async -> ContextLimit
+    /// A question to the server about it is told to `recorder` as it leaves.
+    func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit
     /// Whether requests leave the machine: false for the embedded model, whose requests are neither redacted nor
     /// put in the ledger.
     var sendsOffMachine: Bool { get }
@@ -16,7 +17,7 @@ public protocol ModelProvider: Sendable {
 }
 
 extension ModelProvider {
-    public func contextLimit() async -> ContextLimit { .fallback }
+    public func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit { .fallback }
     public var sendsOffMachine: Bool { true }
     public var acceptsImages: Bool { true }
 }

@@ -75,6 +75,34 @@ public final class SecretRedactor: Sendable {
         return (output, counts)
     }
 
+    /// `text` for a record (a ledger row's address): the values this redactor knows by their placeholders, other
+    /// secrets by `«secret»`. Nothing is remembered: a record must not teach the session a value (an API key in a
+    /// URL) that would then be kept with it.
+    public func mask(_ text: String) -> String {
+        var text = text
+        text.makeContiguousUTF8()
+        let forms = table.withLock { $0.forms }
+        let found: [Finding] = text.utf8.withContiguousStorageIfAvailable { bytes -> [Finding] in
+            Self.merged(SecretScanner(bytes: bytes).findings(), Self.occurrences(of: forms, in: bytes))
+        } ?? []
+        guard !found.isEmpty else { return text }
+        let utf8 = Array(text.utf8)
+        var output: [UInt8] = []
+        var cursor = 0
+        for finding in found {
+            output += utf8[cursor..<finding.start]
+            output += Array((finding.remembered.map(Self.placeholder) ?? "«secret»").utf8)
+            cursor = finding.end
+        }
+        output += utf8[cursor...]
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// `text` with every secret of a known shape shown as `«secret»`.
+    public static func masked(_ text: String) -> String {
+        SecretRedactor().mask(text)
+    }
+
     /// The placeholders of this redactor that `text` uses, by number, in order and each once.
     public func placeholders(in text: String) -> [Int] {
         guard text.contains(Self.opening) else { return [] }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import GanderCore
 import GanderHost
 import NIOCore
 import NIOFoundationCompat
@@ -104,13 +105,16 @@ public struct HubModel: Equatable, Sendable {
 public struct HuggingFaceHub: Sendable {
     public let endpoint: URL
     let token: String?
-    let network: NetworkEnvironment
+    let gate: OutboundGate
+    /// Hears about every request to the Hub and every download as it leaves, for the ledger.
+    let recorder: (any OutboundRecorder)?
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], recorder: (any OutboundRecorder)? = nil) {
         let configured = environment["HF_ENDPOINT"].flatMap { $0.isEmpty ? nil : URL(string: $0) }
         endpoint = configured ?? URL(string: "https://huggingface.co")!
         token = (environment["HF_TOKEN"] ?? environment["HUGGING_FACE_HUB_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
-        network = NetworkEnvironment(environment: environment)
+        gate = OutboundGate(environment: environment)
+        self.recorder = recorder
     }
 
     /// The repository's GGUF files at `main`, with sizes and checksums.
@@ -172,35 +176,34 @@ public struct HuggingFaceHub: Sendable {
         return headers
     }
 
-    func client(for url: String) -> HTTPClient {
-        SharedHTTPClients.client(for: HTTPClientSetup(
-            connectTimeout: 15, readTimeout: 60, proxy: network.proxy(for: url),
-            extraCertificates: network.extraCertificates, followsRedirects: false))
-    }
-
-    func refuseIfOffline(_ url: String) throws {
-        if network.offline { throw PullError.offline(URL(string: url).map { ($0.host ?? "") + $0.path } ?? url) }
+    /// A GET through the gate, redirects left to the caller (the token goes to the Hub's own host only).
+    func send(_ request: HTTPClientRequest, url: URL, timeout: TimeAmount) async throws -> (HTTPClientResponse, OutboundReceipt) {
+        do {
+            return try await gate.send(request, kind: .download, recorder: recorder,
+                                       timing: OutboundGate.Timing(connect: 15, read: 60, followsRedirects: false),
+                                       deadline: .now() + timeout)
+        } catch is OutboundGate.Refusal {
+            throw PullError.offline((url.host ?? "") + url.path)
+        } catch {
+            throw PullError.transport("\(url.host ?? "the Hub") could not be reached (\(error))")
+        }
     }
 
     /// A GET of a small JSON answer, following redirects within the Hub.
     private func get(_ url: String) async throws -> (Int, Data) {
-        try refuseIfOffline(url)
         var current = URL(string: url)!
         for _ in 0..<5 {
             var request = HTTPClientRequest(url: current.absoluteString)
             request.headers = headers(for: current)
-            let response: HTTPClientResponse
-            do {
-                response = try await client(for: current.absoluteString).execute(request, timeout: .seconds(60))
-            } catch {
-                throw PullError.transport("\(current.host ?? "the Hub") could not be reached (\(error))")
-            }
+            let (response, receipt) = try await send(request, url: current, timeout: .seconds(60))
             if (300..<400).contains(Int(response.status.code)), let location = response.headers.first(name: "Location"),
                let next = URL(string: location, relativeTo: current)?.absoluteURL {
+                receipt.complete(bytesReceived: 0)
                 current = next
                 continue
             }
             let body = try await response.body.collect(upTo: 64 << 20)
+            receipt.complete(bytesReceived: body.readableBytes)
             return (Int(response.status.code), Data(buffer: body))
         }
         throw PullError.transport("too many redirects from \(url)")

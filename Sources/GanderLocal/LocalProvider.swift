@@ -39,7 +39,7 @@ public final class LocalProvider: ModelProvider, Sendable {
 
     /// The window llama.cpp opened for the model: the user's limit or the model's trained length, whichever is
     /// smaller (the model is loaded to learn it, as the first request would).
-    public func contextLimit() async -> ContextLimit {
+    public func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit {
         guard let engine = try? loadedEngine() else { return ContextLimit(tokens: contextLimit ?? 8192, source: "the local model") }
         return ContextLimit(tokens: engine.contextLength, source: "the window llama.cpp opened for \(model)")
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import GanderCore
+import GanderHost
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
@@ -51,7 +52,9 @@ public struct ModelDownloader: Sendable {
         }
         let resumedFrom = offset
         if size == nil || offset < size! {
-            let response = try await open(url, from: offset)
+            let (response, receipt) = try await open(url, from: offset)
+            var received = 0
+            defer { receipt.complete(bytesReceived: received) }
             switch Int(response.status.code) {
             case 206:
                 break
@@ -74,6 +77,7 @@ public struct ModelDownloader: Sendable {
                     for try await buffer in response.body {
                         try sink.take(buffer)
                         offset += Int64(buffer.readableBytes)
+                        received += buffer.readableBytes
                         let now = ContinuousClock.now
                         if now - lastReport > .milliseconds(200) {
                             lastReport = now
@@ -115,27 +119,25 @@ public struct ModelDownloader: Sendable {
 
     /// The response to a GET of `url` from byte `offset`, following up to five redirects; the token goes only to
     /// the Hub's own host.
-    private func open(_ url: URL, from offset: Int64) async throws -> HTTPClientResponse {
-        try hub.refuseIfOffline(url.absoluteString)
+    private func open(_ url: URL, from offset: Int64) async throws -> (HTTPClientResponse, OutboundReceipt) {
         var current = url
         for _ in 0..<6 {
             var request = HTTPClientRequest(url: current.absoluteString)
             request.headers = hub.headers(for: current)
             if offset > 0 { request.headers.add(name: "Range", value: "bytes=\(offset)-") }
-            let response: HTTPClientResponse
-            do {
-                response = try await hub.client(for: current.absoluteString).execute(request, timeout: .hours(24))
-            } catch {
-                throw PullError.transport("\(current.host ?? "the server") could not be reached (\(error))")
-            }
+            let (response, receipt) = try await hub.send(request, url: current, timeout: .hours(24))
             let status = Int(response.status.code)
             if (300..<400).contains(status), let location = response.headers.first(name: "Location"),
                let next = URL(string: location, relativeTo: current)?.absoluteURL {
+                receipt.complete(bytesReceived: 0)
                 current = next
                 continue
             }
-            if status == 404 { throw PullError.notFound(url.path) }
-            return response
+            if status == 404 {
+                receipt.complete(bytesReceived: 0)
+                throw PullError.notFound(url.path)
+            }
+            return (response, receipt)
         }
         throw PullError.transport("too many redirects from \(url.absoluteString)")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GanderCore
 
 /// `gander local pull`: finds the file(s) a reference means and downloads them into Gander's model folder
 /// (`models/` in its data directory), where `gander local list` and `--model` find them.
@@ -7,9 +8,11 @@ public struct ModelPuller: Sendable {
     let hub: HuggingFaceHub
     let downloader: ModelDownloader
 
-    public init(runtime: LocalRuntime, environment: [String: String], progress: @escaping @Sendable (DownloadProgress) -> Void) {
+    /// `recorder` hears about every request and download as it leaves, for the ledger.
+    public init(runtime: LocalRuntime, environment: [String: String], recorder: (any OutboundRecorder)? = nil,
+                progress: @escaping @Sendable (DownloadProgress) -> Void) {
         self.runtime = runtime
-        hub = HuggingFaceHub(environment: environment)
+        hub = HuggingFaceHub(environment: environment, recorder: recorder)
         downloader = ModelDownloader(hub: hub, progress: progress)
     }
 

@@ -13,18 +13,20 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
 
     var acceptsImages: Bool { ModelCatalog.acceptsImages(model) }
 
-    func contextLimit() async -> ContextLimit {
+    func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit {
         if let declaredContextLimit { return declaredContextLimit }
-        return await format.reportedContextLimit(transport: transport) ?? ModelCatalog.contextLimit(for: model)
+        return await format.reportedContextLimit(transport: transport.recording(recorder)) ?? ModelCatalog.contextLimit(for: model)
     }
 
     func stream(_ request: ModelRequest) -> AsyncThrowingStream<ProviderEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ProviderEvent.self)
         let task = Task {
             do {
+                // Every request of the call — an OAuth token fetched first, each try of the model request — goes into
+                // the event stream as it leaves, and from there into the ledger.
+                let transport = transport.recording(EventRecorder(continuation: continuation))
                 let httpRequest = try await format.makeRequest(request, transport: transport)
-                let response = try await transport.open(httpRequest, onSend: { continuation.yield(.requestSent($0)) }) {
-                    attempt, delay, reason in
+                let (response, _) = try await transport.open(httpRequest) { attempt, delay, reason in
                     continuation.yield(.retrying(attempt: attempt, delaySeconds: delay, reason: reason))
                 }
                 var decoder = format.makeDecoder()
@@ -57,6 +59,18 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
     }
 }
 
+/// Puts each request of a model call into the call's event stream as it leaves, and its answer's size when it is
+/// whole; the agent writes the ledger rows. The model request's answer is streamed, and `stream` reports its size.
+struct EventRecorder: OutboundRecorder {
+    let continuation: AsyncThrowingStream<ProviderEvent, any Error>.Continuation
+
+    func leaving(_ request: OutboundRequest) -> OutboundCompletion? {
+        continuation.yield(.requestSent(request))
+        guard request.kind != .model else { return nil }
+        return { [continuation] bytes, _ in continuation.yield(.responseReceived(bytes: bytes)) }
+    }
+}
+
 extension HTTPClientRequest {
     /// A JSON POST of `body` with its `messages` member given as ready JSON text, from `MessageEncodingCache`.
     static func jsonPost(url: String, body: [String: JSONValue], messagesJSON: String, messagesKey: String = "messages",
@@ -77,14 +91,4 @@ extension HTTPClientRequest {
         request.setBody(ByteBuffer(string: body.canonicalText))
         return request
     }
-
-    /// Sets the body and says its length in `content-length`, which the ledger reads back (AsyncHTTPClient keeps no
-    /// public record of it); AsyncHTTPClient replaces the header by its own count of the same bytes.
-    mutating func setBody(_ bytes: ByteBuffer) {
-        headers.replaceOrAdd(name: "content-length", value: String(bytes.readableBytes))
-        body = .bytes(bytes)
-    }
-
-    /// The body's length as `setBody` recorded it.
-    var bodyByteCount: Int { headers.first(name: "content-length").flatMap(Int.init) ?? 0 }
 }

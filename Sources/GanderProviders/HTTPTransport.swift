@@ -6,8 +6,8 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Sends model requests over HTTP, retrying what may pass (see `RetryPolicy`) and turning every failure into one
-/// `ProviderError` line. The only place in Gander that retries.
+/// Sends a provider's requests through the outbound gate, retrying what may pass (see `RetryPolicy`) and turning
+/// every failure into one `ProviderError` line. The only place in Gander that retries.
 struct HTTPTransport: Sendable {
     /// The provider's name and the environment variable that holds its key, for error messages.
     let provider: String
@@ -16,6 +16,9 @@ struct HTTPTransport: Sendable {
     let timeouts: Timeouts
     /// The proxies and extra certificate authorities of the user's environment.
     let network: NetworkEnvironment
+    /// Who hears about each request as it leaves: the model call's event stream, or the ledger for requests made
+    /// outside one (Ollama's `/api/show` for the window).
+    var recorder: (any OutboundRecorder)?
 
     init(provider: String, keyVariable: String?, retryPolicy: RetryPolicy, timeouts: Timeouts, network: NetworkEnvironment) {
         self.provider = provider
@@ -25,27 +28,41 @@ struct HTTPTransport: Sendable {
         self.network = network
     }
 
-    /// The client for `url`: through the proxy the environment names for it, or direct.
-    private func client(for url: String) -> HTTPClient {
-        SharedHTTPClients.client(for: HTTPClientSetup(connectTimeout: timeouts.connect, readTimeout: timeouts.idleRead,
-                                                      proxy: network.proxy(for: url),
-                                                      extraCertificates: network.extraCertificates))
+    /// The same transport with `recorder` hearing about its requests.
+    func recording(_ recorder: (any OutboundRecorder)?) -> HTTPTransport {
+        var copy = self
+        copy.recorder = recorder
+        return copy
     }
 
-    /// Opens a request and returns the response once it has a success status. `onSend` hears about each try as it
-    /// leaves, for the ledger; `onRetry` about each retry. With the network off (`--offline`) nothing is sent.
+    /// Sends a small request and returns its whole answer body, completing its ledger row.
+    func fetch(_ request: HTTPClientRequest, kind: OutboundRequest.Kind, upTo limit: Int) async throws -> ByteBuffer {
+        let (response, receipt) = try await open(request, kind: kind) { _, _, _ in }
+        do {
+            let body = try await response.body.collect(upTo: limit)
+            receipt.complete(bytesReceived: body.readableBytes)
+            return body
+        } catch {
+            receipt.complete(bytesReceived: 0)
+            throw ProviderError.interrupted(provider: provider, reason: Self.describe(error))
+        }
+    }
+
+    /// Opens a request and returns the response once it has a success status, with the receipt that completes its
+    /// row; `onRetry` hears about each retry. With the network off (`--offline`) the gate sends nothing.
     func open(_ request: HTTPClientRequest, kind: OutboundRequest.Kind = .model,
-              onSend: (OutboundRequest) -> Void = { _ in },
-              onRetry: (Int, Double, String) -> Void) async throws -> HTTPClientResponse {
-        if network.offline { throw ProviderError.offline(provider: provider, url: request.url) }
+              onRetry: (Int, Double, String) -> Void) async throws -> (HTTPClientResponse, OutboundReceipt) {
+        let gate = OutboundGate(network: network)
+        let timing = OutboundGate.Timing(connect: timeouts.connect, read: timeouts.idleRead)
         var attempt = 1
         while true {
             try Task.checkCancellation()
             let failure: (reason: String, retryAfter: String?, error: ProviderError)
             do {
-                onSend(Self.outbound(request, kind: kind))
-                let response = try await client(for: request.url).execute(request, deadline: .now() + .seconds(Int64(timeouts.wholeCall)))
-                if (200..<300).contains(Int(response.status.code)) { return response }
+                let (response, receipt) = try await gate.send(request, kind: kind, recorder: recorder, timing: timing,
+                                                              deadline: .now() + .seconds(Int64(timeouts.wholeCall)))
+                if (200..<300).contains(Int(response.status.code)) { return (response, receipt) }
+                defer { receipt.complete(bytesReceived: 0) }
                 let status = Int(response.status.code)
                 let message = await Self.errorMessage(in: response)
                 let error = ProviderError.http(provider: provider, status: status, message: message,
@@ -54,6 +71,8 @@ struct HTTPTransport: Sendable {
                 failure = ("HTTP \(status)", response.headers.first(name: "retry-after"), error)
             } catch let error as ProviderError {
                 throw error
+            } catch is OutboundGate.Refusal {
+                throw ProviderError.offline(provider: provider, url: request.url)
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 var reason = Self.describe(error)
@@ -74,15 +93,6 @@ struct HTTPTransport: Sendable {
             onRetry(attempt, delay, failure.reason)
             try await Task.sleep(for: .seconds(delay))
         }
-    }
-
-    /// The ledger's view of a request: where it goes and how big its body is.
-    static func outbound(_ request: HTTPClientRequest, kind: OutboundRequest.Kind) -> OutboundRequest {
-        let components = URLComponents(string: request.url)
-        var destination = components?.host ?? request.url
-        if let port = components?.port { destination += ":\(port)" }
-        return OutboundRequest(destination: destination, path: components?.path ?? "", kind: kind,
-                               bytesSent: request.bodyByteCount)
     }
 
     /// What the user should do about an error status. Some providers (Gemini) answer a bad key with 400, so the

@@ -47,8 +47,7 @@ struct OllamaChatFormat: WireFormat {
     private func fetchContextLimit(transport: HTTPTransport) async throws -> Int {
         let request = HTTPClientRequest.jsonPost(url: baseURL + "/api/show", body: ["model": .string(model)],
                                                  headers: extraHeaders)
-        let response = try await transport.open(request) { _, _, _ in }
-        let body = try await response.body.collect(upTo: 8 * 1024 * 1024)
+        let body = try await transport.fetch(request, kind: .probe, upTo: 8 * 1024 * 1024)
         let info = (try? JSONValue(parsing: String(buffer: body)))?["model_info"]?.objectValue ?? [:]
         if let reported = info.first(where: { $0.key.hasSuffix(".context_length") })?.value.intValue {
             return reported

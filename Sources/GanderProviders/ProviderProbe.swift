@@ -32,8 +32,7 @@ public enum ProviderProbe {
         func get(_ url: String, headers: [(String, String)]) async throws -> JSONValue {
             var request = HTTPClientRequest(url: url)
             for (name, value) in headers { request.headers.add(name: name, value: value) }
-            let response = try await transport.open(request) { _, _, _ in }
-            let body = try await response.body.collect(upTo: 16 << 20)
+            let body = try await transport.fetch(request, kind: .probe, upTo: 16 << 20)
             guard let json = try? JSONValue(parsing: String(buffer: body)) else {
                 throw ProviderError.malformed(provider: settings.provider, detail: "its model list is not JSON")
             }

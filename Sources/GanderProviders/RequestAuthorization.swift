@@ -62,8 +62,7 @@ enum OAuthToken {
         request.headers.add(name: "content-type", value: "application/x-www-form-urlencoded")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.setBody(ByteBuffer(string: form))
-        let response = try await transport.open(request) { _, _, _ in }
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let body = try await transport.fetch(request, kind: .auth, upTo: 1 << 20)
         guard let json = try? JSONValue(parsing: String(buffer: body)), let token = json["access_token"]?.stringValue else {
             throw ProviderError.malformed(provider: provider, detail: "the OAuth token endpoint answered without an access_token")
         }

@@ -1,12 +1,24 @@
 import ArgumentParser
 import Foundation
+import GanderCore
 import GanderLocal
+import GanderStore
 
 struct LocalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local",
         abstract: "Manage the embedded model runtime (llama.cpp) and the models it runs.",
         subcommands: [Install.self, List.self, Pull.self, Search.self, Recommend.self, Add.self, Remove.self, Bench.self])
+
+    /// Where `local pull` and `local search` record what they send: the ledger of the session database, under the
+    /// session name `gander local`, so `gander audit` shows downloads beside model calls. A database that cannot be
+    /// opened leaves the command unrecorded rather than stopped.
+    static func ledger(provider: String, model: String) -> LedgerRecorder? {
+        guard let settings = try? Settings(), let store = try? SessionStore(url: settings.directories.sessionDatabase) else {
+            return nil
+        }
+        return LedgerRecorder(ledger: store.ledger(for: "gander local"), provider: provider, model: model)
+    }
 
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -80,7 +92,8 @@ extension LocalCommand {
             let environment = ProcessInfo.processInfo.environment
             let runtime = LocalRuntime(environment: environment)
             let bar = ProgressLine()
-            let puller = ModelPuller(runtime: runtime, environment: environment) { bar.show($0) }
+            let puller = ModelPuller(runtime: runtime, environment: environment,
+                                     recorder: LocalCommand.ledger(provider: "huggingface", model: reference)) { bar.show($0) }
             let plan = try await puller.plan(try ModelReference(parsing: reference))
             let size = plan.totalBytes.map { " (" + ByteCountFormatter.string(fromByteCount: $0, countStyle: .file) + ")" } ?? ""
             let parts = plan.files.count > 1 ? " in \(plan.files.count) parts" : ""
@@ -102,7 +115,9 @@ extension LocalCommand {
         var limit = 20
 
         func execute() async throws {
-            let models = try await HuggingFaceHub(environment: ProcessInfo.processInfo.environment).search(text, limit: limit)
+            let hub = HuggingFaceHub(environment: ProcessInfo.processInfo.environment,
+                                     recorder: LocalCommand.ledger(provider: "huggingface", model: "search"))
+            let models = try await hub.search(text, limit: limit)
             guard !models.isEmpty else { return print("No GGUF models on Hugging Face match \"\(text)\".") }
             print(["REPOSITORY", "PARAMETERS", "STORAGE", "DOWNLOADS"].joined(separator: "\t"))
             for model in models {

@@ -233,6 +233,46 @@ struct AttackTests {
         #expect(sent.contains("DB_HOST="), "the names stay, for the model to work with")
     }
 
+    @Test("the ledger tells the truth: files that went out through commands and searches, a fetch's whole address and bytes")
+    func ledgerTruth() async throws {
+        let site = try await ScriptedModelServer(format: .openai, replies: [])
+        defer { Task { await site.shutdown() } }
+        let scenario = try await Scenario(.openai, [
+            .tools(shell("cat notes.txt"), ScriptedToolCall("developer__search", #"{"pattern":"needle","mode":"grep"}"#),
+                   ScriptedToolCall("web__fetch", #"{"url":"http://127.0.0.1:\#(site.port)/page?q=public-words"}"#)),
+            .text("done"),
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("notes.txt", "the first line of notes\nthe second line of notes\n")
+        try scenario.workspace.write("other.txt", "nothing\nhere is the needle we want\n")
+        try scenario.workspace.write("untouched.txt", "never read by anything\n")
+        let result = try await scenario.run(["-t", "look"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+
+        for (file, sent) in [("notes.txt", true), ("other.txt", true), ("untouched.txt", false)] {
+            let audit = try await scenario.gander(["audit", "--file", file])
+            #expect(audit.stdout.contains(sent ? "was sent in 1 request" : "was never sent"), "\(file): \(audit.stdout)")
+        }
+        let rows = try JSONValue(parsing: try await scenario.gander(["audit", "--format", "json"]).stdout).arrayValue ?? []
+        let fetch = rows.first { $0["provider"]?.stringValue == "web" }
+        #expect(fetch?["path"]?.stringValue == "/page?q=public-words", "\(rows)")
+        #expect((fetch?["bytes_sent"]?.intValue ?? 0) > 50, "a GET sends its head")
+        #expect((fetch?["bytes_received"]?.intValue ?? 0) > 0)
+        #expect(site.requests.count == 1 && site.requests[0].path == "/page?q=public-words")
+    }
+
+    @Test("Ollama's /api/show, asked for the context window, has its ledger row")
+    func ollamaShowRow() async throws {
+        let scenario = try await Scenario(.ollama, [.text("hello")])
+        defer { Task { await scenario.finish() } }
+        let result = try await scenario.run(["-t", "hi"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let shows = scenario.server.requests.filter { $0.path.hasSuffix("/api/show") }.count
+        let rows = try JSONValue(parsing: try await scenario.gander(["audit", "--format", "json"]).stdout).arrayValue ?? []
+        #expect(shows == 1)
+        #expect(rows.filter { $0["path"]?.stringValue == "/api/show" && $0["kind"]?.stringValue == "probe" }.count == shows, "\(rows)")
+    }
+
     @Test("a reply stream of keep-alive comments alone is cut off after GANDER_READ_TIMEOUT, with one line",
           arguments: [ScriptedWireFormat.openai, .anthropic])
     func keepAliveStream(format: ScriptedWireFormat) async throws {

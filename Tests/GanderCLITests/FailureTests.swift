@@ -210,7 +210,9 @@ struct FailureTests {
 
     @Test("Ctrl-C during a command kills the command")
     func interruptDuringTool() async throws {
-        let scenario = try await Scenario(.openai, [.tools(shell("echo $$ > shell.pid; sleep 60")), .text("never")])
+        // A sandboxed command has a PID namespace of its own, so it is found from outside by its command line.
+        let marker = "67.\(getpid())"
+        let scenario = try await Scenario(.openai, [.tools(shell("echo started > shell.pid; sleep \(marker)")), .text("never")])
         defer { Task { await scenario.finish() } }
         let pidFile = scenario.workspace.file("shell.pid")
 
@@ -221,8 +223,17 @@ struct FailureTests {
         }
 
         #expect(result.status == 130)
-        let shellPID = try #require(Int32(try scenario.workspace.read("shell.pid").trimmingCharacters(in: .whitespacesAndNewlines)))
-        #expect(!isRunning(shellPID), "the command's process is gone")
+        #expect(try scenario.workspace.read("shell.pid") == "started\n")
+        #expect(!Self.runningCommand(containing: "sleep\0\(marker)"), "the command's process is gone")
+    }
+
+    /// Whether a process of this machine has `text` in its command line (arguments separated by NUL).
+    static func runningCommand(containing text: String) -> Bool {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { Int($0) != nil }.contains { pid in
+            let line = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) }
+            return line?.contains(text) == true
+        }
     }
 }
 

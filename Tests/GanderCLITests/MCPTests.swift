@@ -179,7 +179,8 @@ struct MCPTests {
         defer { Task { await fresh.finish() } }
         let offline = try await fresh.run(["-t", "count", "-v", "--offline", "--with-remote-extension", url])
         #expect(offline.status == 1)
-        #expect(offline.stderr.contains("not connecting to \(url): the run is --offline"), "\(offline.stderr)")
+        #expect(offline.stderr.contains("not connecting: refused to send a request to \(url): Gander runs offline"),
+                "\(offline.stderr)")
         #expect(fresh.server.requests.isEmpty)
     }
 

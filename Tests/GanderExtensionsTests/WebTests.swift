@@ -218,7 +218,8 @@ struct WebFetchTests {
         let web = WebExtension(environment: ["GANDER_OFFLINE": "1"])
         let output = await fetch(web, "https://example.com/")
         #expect(output.isError)
-        #expect(output.content == [.text("Not fetched: Gander runs offline (--offline or GANDER_OFFLINE=1), so nothing may leave the machine.")])
+        #expect(output.content == [.text("Not fetched: refused to send a request to https://example.com/: Gander runs offline "
+            + "(--offline or GANDER_OFFLINE=1), so nothing may leave the machine.")])
         #expect(web.localNetworkTarget(tool: "fetch", arguments: ["url": "http://127.0.0.1:9/"]) == "127.0.0.1")
         #expect(web.localNetworkTarget(tool: "fetch", arguments: ["url": "https://93.184.216.34/"]) == nil)
     }

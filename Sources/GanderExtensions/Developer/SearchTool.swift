@@ -94,11 +94,14 @@ struct SearchTool: Sendable {
         let found = Self.search(paths, with: matcher, keepingPerFile: maxResults)
 
         var lines: [String] = []
+        var sources: [FileSpan] = []
         var filesMatched = 0
         for (path, matches) in zip(paths, found) where matches.total > 0 {
             filesMatched += 1
-            for (number, text) in matches.kept where lines.count < maxResults {
+            let physical = WorkspaceBoundary.physicalPath(of: path)
+            for ((number, text), span) in zip(matches.kept, matches.spans) where lines.count < maxResults {
                 lines.append("\(display.show(path)):\(number):\(text)")
+                sources.append(FileSpan(path: physical, start: span.lowerBound, end: span.upperBound))
             }
         }
         let leftOut = found.reduce(0) { $0 + $1.total } - lines.count
@@ -110,7 +113,7 @@ struct SearchTool: Sendable {
             text += "\n[\(leftOut) more matching lines not shown (\(filesMatched) files matched); narrow the pattern, "
                 + "pass `include`, or raise max_results]"
         }
-        return .text(text + Self.protectedNote(protectedCount))
+        return ToolOutput(content: [.text(text + Self.protectedNote(protectedCount))], sources: sources)
     }
 
     /// Tells the model that protected files were left out, and why, so it does not go looking for them.
@@ -122,6 +125,8 @@ struct SearchTool: Sendable {
     /// What one file held: its first matching lines and how many matched in all.
     struct FileMatches: Sendable {
         var kept: [(Int, String)] = []
+        /// Where each kept line is in the file, by byte offsets, for the ledger.
+        var spans: [Range<Int>] = []
         var total = 0
     }
 
@@ -146,6 +151,7 @@ struct SearchTool: Sendable {
                     var text = String(decoding: line, as: UTF8.self)
                     if text.count > maxLineLength { text = String(text.prefix(maxLineLength)) + "…" }
                     matches.kept.append((number, text))
+                    matches.spans.append(line.startIndex..<line.endIndex)
                 }
                 // Each index is written by exactly one worker.
                 slots.buffer[index] = matches

@@ -67,7 +67,10 @@ struct ShellTool: Sendable {
             if !stdout.truncated, !stderr.truncated { try? FileManager.default.removeItem(at: outputDirectory) }
             var hint: String?
             if case .exited(127) = outcome.termination { hint = Self.localScriptHint(command, in: context.workingDirectory) }
-            return render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text, hint: hint)
+            var output = render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text, hint: hint)
+            output.sources = CommandOutputSources.find(command: command, output: stdout.text + "\n" + stderr.text,
+                                                       context: context)
+            return output
         } catch {
             return .error("The command ran, but its output could not be read back: \(error).")
         }

@@ -55,13 +55,9 @@ actor MCPConnection {
             process = started
             transport = started.transport
         case .streamableHTTP(let url, let headers):
-            if NetworkEnvironment(environment: context.environment).offline {
-                throw MCPStartError.http("not connecting to \(url.absoluteString): the run is --offline (or GANDER_OFFLINE is "
-                    + "set), so nothing leaves this machine")
-            }
-            transport = StreamableHTTPTransport(url: url, headers: headers, timeout: config.timeout,
-                                                client: httpClient(for: url, environment: context.environment),
-                                                ledger: context.ledger.map { MCPLedger(ledger: $0, server: config.name) })
+            transport = StreamableHTTPTransport(
+                url: url, headers: headers, timeout: config.timeout, gate: OutboundGate(environment: context.environment),
+                recorder: context.ledger.map { LedgerRecorder(ledger: $0, provider: "mcp", model: config.name) })
         }
 
         let client = Client(name: "gander", version: GanderVersion.current)
@@ -248,13 +244,3 @@ final class EndRelay: @unchecked Sendable {
     }
 }
 
-/// The HTTP client for a remote server: through the proxy the user's environment names for it, trusting its extra
-/// certificate authorities, or the shared direct one. Calls keep their own timeout; the client only bounds a silence
-/// (a day), since a server may hold its event stream open that long.
-private func httpClient(for url: URL, environment: [String: String]) -> HTTPClient {
-    let network = NetworkEnvironment(environment: environment)
-    let proxy = network.proxy(for: url.absoluteString)
-    guard proxy != nil || network.extraCertificates != nil else { return .shared }
-    return SharedHTTPClients.client(for: HTTPClientSetup(connectTimeout: 10, readTimeout: 86_400, proxy: proxy,
-                                                         extraCertificates: network.extraCertificates))
-}

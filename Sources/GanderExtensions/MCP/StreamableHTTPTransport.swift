@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import GanderCore
+import GanderHost
 import Logging
 import MCP
 import NIOCore
@@ -17,21 +18,24 @@ actor StreamableHTTPTransport: Transport {
     private let url: URL
     private let headers: [String: String]
     private let timeout: Duration
-    private let client: HTTPClient
+    private let gate: OutboundGate
     private let messages: AsyncThrowingStream<Data, any Error>
     private let delivery: AsyncThrowingStream<Data, any Error>.Continuation
     private var sessionID: String?
     private var protocolVersion: String?
     private var streams: [Task<Void, Never>] = []
     private var closed = false
-    private let ledger: MCPLedger?
+    /// Every message, the server's own stream and the closing DELETE are told to it as they leave.
+    private let recorder: (any OutboundRecorder)?
+    /// The server's own stream stays open between messages, so its reads may idle for a day.
+    private static let streamTiming = OutboundGate.Timing(read: 86_400)
 
-    init(url: URL, headers: [String: String], timeout: Duration, client: HTTPClient = .shared, ledger: MCPLedger? = nil) {
+    init(url: URL, headers: [String: String], timeout: Duration, gate: OutboundGate, recorder: (any OutboundRecorder)?) {
         self.url = url
         self.headers = headers
         self.timeout = timeout
-        self.client = client
-        self.ledger = ledger
+        self.gate = gate
+        self.recorder = recorder
         (messages, delivery) = AsyncThrowingStream.makeStream(of: Data.self, throwing: (any Error).self)
     }
 
@@ -52,34 +56,38 @@ actor StreamableHTTPTransport: Transport {
         var request = makeRequest(method: .POST)
         request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         request.headers.replaceOrAdd(name: "Accept", value: "application/json, text/event-stream")
-        request.body = .bytes(ByteBuffer(bytes: message))
-        let entry = ledger?.sent(to: url, bytes: message.count)
+        request.setBody(ByteBuffer(bytes: message))
         let response: HTTPClientResponse
+        let receipt: OutboundReceipt
         do {
-            response = try await client.execute(request, timeout: .seconds(Int64(timeout.components.seconds)))
+            (response, receipt) = try await gate.send(request, kind: .mcp, recorder: recorder, timing: Self.streamTiming,
+                                                      deadline: .now() + .seconds(Int64(timeout.components.seconds)))
+        } catch let refusal as OutboundGate.Refusal {
+            throw MCPStartError.http("not connecting: \(refusal)")
         } catch {
             throw MCPStartError.http("\(url.absoluteString) could not be reached: \(Self.describe(error))")
         }
         if let session = response.headers.first(name: "Mcp-Session-Id") { sessionID = session }
         guard (200..<300).contains(response.status.code) else {
             let body = try? await response.body.collect(upTo: 4096)
+            receipt.complete(bytesReceived: body?.readableBytes ?? 0)
             let text = body.map { String(buffer: $0) }.map { $0.isEmpty ? "" : ": \($0.prefix(200))" } ?? ""
             if response.status == .notFound, sessionID != nil {
                 throw MCPStartError.http("the server at \(url.absoluteString) ended the session (404); it starts anew on its next use")
             }
             throw MCPStartError.http("the server at \(url.absoluteString) answered \(response.status.code) \(response.status.reasonPhrase)\(text)")
         }
-        if response.status == .accepted { return }
+        if response.status == .accepted { return receipt.complete(bytesReceived: 0) }
         let contentType = response.headers.first(name: "Content-Type")?.lowercased() ?? ""
         if contentType.hasPrefix("text/event-stream") {
             // The response arrives later on this stream; the send itself is done.
-            streams.append(Task { [delivery, ledger] in
+            streams.append(Task { [delivery] in
                 let received = (try? await Self.forwardEvents(of: response.body, to: delivery)) ?? 0
-                ledger?.received(entry, bytes: received)
+                receipt.complete(bytesReceived: received)
             })
         } else {
             let body = try await response.body.collect(upTo: LineTransport.maxMessageBytes)
-            ledger?.received(entry, bytes: body.readableBytes)
+            receipt.complete(bytesReceived: body.readableBytes)
             if body.readableBytes > 0 { delivery.yield(Data(body.readableBytesView)) }
         }
     }
@@ -91,7 +99,10 @@ actor StreamableHTTPTransport: Transport {
         streams = []
         if sessionID != nil {
             // Tells the server it may forget the session; a server that does not allow it answers 405, which is fine.
-            _ = try? await client.execute(makeRequest(method: .DELETE), timeout: .seconds(2))
+            if let (_, receipt) = try? await gate.send(makeRequest(method: .DELETE), kind: .mcp, recorder: recorder,
+                                                       deadline: .now() + .seconds(2)) {
+                receipt.complete(bytesReceived: 0)
+            }
         }
         delivery.finish(throwing: MCPTransportEnd.closed)
     }
@@ -109,9 +120,12 @@ actor StreamableHTTPTransport: Transport {
     private func listenForServerMessages() async {
         var request = makeRequest(method: .GET)
         request.headers.replaceOrAdd(name: "Accept", value: "text/event-stream")
-        guard let response = try? await client.execute(request, deadline: .distantFuture),
-              response.status == .ok else { return }
-        _ = try? await Self.forwardEvents(of: response.body, to: delivery)
+        guard let (response, receipt) = try? await gate.send(request, kind: .mcp, recorder: recorder,
+                                                             timing: Self.streamTiming, deadline: .distantFuture)
+        else { return }
+        guard response.status == .ok else { return receipt.complete(bytesReceived: 0) }
+        let received = (try? await Self.forwardEvents(of: response.body, to: delivery)) ?? 0
+        receipt.complete(bytesReceived: received)
     }
 
     /// Forwards the stream's messages; returns how many bytes it carried.
@@ -142,21 +156,3 @@ actor StreamableHTTPTransport: Transport {
     }
 }
 
-/// Puts a remote MCP server's requests in the ledger. A ledger that cannot be written does not stop the server's
-/// work: the model call that follows records through the same database and stops the run if it is broken.
-struct MCPLedger: Sendable {
-    let ledger: any OutboundLedger
-    let server: String
-
-    func sent(to url: URL, bytes: Int) -> Int64? {
-        var destination = url.host ?? url.absoluteString
-        if let port = url.port { destination += ":\(port)" }
-        let request = OutboundRequest(destination: destination, path: url.path, kind: .mcp, bytesSent: bytes)
-        return try? ledger.recordSent(LedgerEntry(request: request, provider: "mcp", model: server))
-    }
-
-    func received(_ entry: Int64?, bytes: Int) {
-        guard let entry else { return }
-        try? ledger.complete(entry, bytesReceived: bytes, usage: Usage())
-    }
-}

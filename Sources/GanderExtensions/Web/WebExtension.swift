@@ -62,7 +62,7 @@ public struct WebExtension: Extension {
                 + "(a local file is read with developer__text_editor view).")
         }
         do {
-            let page = try await fetcher.fetch(url, ledger: context.ledger, mask: context.masked, reads: PageContent.isReadable)
+            let page = try await fetcher.fetch(url, recorder: context.recorder(provider: "web", model: "fetch"), reads: PageContent.isReadable)
             return await present(page, asked: url)
         } catch {
             return .error(error.description)

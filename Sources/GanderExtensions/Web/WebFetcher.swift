@@ -35,13 +35,9 @@ struct WebFetcher: Sendable {
         let description: String
     }
 
-    /// `mask` replaces the secrets the session knows in what the ledger records of the address.
-    func fetch(_ url: URL, ledger: (any OutboundLedger)?, mask: (String) -> String = { $0 },
-               reads: (String) -> Bool) async throws(Failure) -> Page {
-        let network = NetworkEnvironment(environment: environment)
-        if network.offline {
-            throw Failure(description: "Not fetched: Gander runs offline (--offline or GANDER_OFFLINE=1), so nothing may leave the machine.")
-        }
+    /// Each hop is told to `recorder` as it leaves.
+    func fetch(_ url: URL, recorder: (any OutboundRecorder)?, reads: (String) -> Bool) async throws(Failure) -> Page {
+        let gate = OutboundGate(environment: environment)
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
             + timeout.components.attoseconds / 1_000_000_000)
         var current = url
@@ -49,26 +45,27 @@ struct WebFetcher: Sendable {
         let startsLocal = LocalAddress.target(of: url) != nil
         while true {
             visited.append(current)
-            let client = SharedHTTPClients.client(for: HTTPClientSetup(
-                connectTimeout: 10, readTimeout: Double(timeout.components.seconds), proxy: network.proxy(for: current.absoluteString),
-                extraCertificates: network.extraCertificates, followsRedirects: false))
             var request = HTTPClientRequest(url: current.absoluteString)
             request.method = .GET
             request.headers.add(name: "User-Agent", value: "Mozilla/5.0 (compatible; Gander/\(GanderVersion.current))")
             request.headers.add(name: "Accept", value: "text/html,application/xhtml+xml,application/json;q=0.9,text/plain;q=0.8,*/*;q=0.5")
             // The shared clients do not decompress, so the page must come as it is.
             request.headers.add(name: "Accept-Encoding", value: "identity")
-            let entry = Self.recordSent(request, url: current, ledger: ledger, mask: mask)
             let response: HTTPClientResponse
+            let receipt: OutboundReceipt
             do {
-                response = try await client.execute(request, deadline: deadline)
+                (response, receipt) = try await gate.send(
+                    request, kind: .web, recorder: recorder,
+                    timing: OutboundGate.Timing(read: Double(timeout.components.seconds), followsRedirects: false),
+                    deadline: deadline)
+            } catch let refusal as OutboundGate.Refusal {
+                throw Failure(description: "Not fetched: \(refusal).")
             } catch {
-                Self.complete(entry, bytes: 0, ledger: ledger)
                 throw Failure(description: "Could not fetch \(current.absoluteString): \(Self.explain(error, url: current, timeout: timeout))")
             }
             let status = Int(response.status.code)
             if (300..<400).contains(status), status != 304, let location = response.headers.first(name: "Location") {
-                Self.complete(entry, bytes: 0, ledger: ledger)
+                receipt.complete(bytesReceived: 0)
                 guard let next = URL(string: location, relativeTo: current)?.absoluteURL,
                       ["http", "https"].contains(next.scheme?.lowercased() ?? "")
                 else {
@@ -94,7 +91,7 @@ struct WebFetcher: Sendable {
                             body: Data(), redirects: Array(visited.dropFirst()))
             // A body the caller will not show is not downloaded.
             guard reads(contentType) else {
-                Self.complete(entry, bytes: 0, ledger: ledger)
+                receipt.complete(bytesReceived: 0)
                 return page
             }
             let body = BodyCollector()
@@ -105,38 +102,15 @@ struct WebFetcher: Sendable {
             case .cutAtLimit: page.cutAtLimit = true
             case .timedOut where !page.body.isEmpty: page.timedOut = true
             case .timedOut:
-                Self.complete(entry, bytes: 0, ledger: ledger)
+                receipt.complete(bytesReceived: 0)
                 throw Failure(description: "Could not fetch \(current.absoluteString): no answer within \(timeout.components.seconds) s.")
             case .failed(let error):
-                Self.complete(entry, bytes: page.body.count, ledger: ledger)
+                receipt.complete(bytesReceived: page.body.count)
                 throw Failure(description: "Could not fetch \(current.absoluteString): \(Self.explain(error, url: current, timeout: timeout))")
             }
-            Self.complete(entry, bytes: page.body.count, ledger: ledger)
+            receipt.complete(bytesReceived: page.body.count)
             return page
         }
-    }
-
-    /// The row for one GET: the whole address — query included, secrets masked — and the bytes of the request's
-    /// head, which is all a GET sends.
-    private static func recordSent(_ request: HTTPClientRequest, url: URL, ledger: (any OutboundLedger)?,
-                                   mask: (String) -> String) -> Int64? {
-        guard let ledger else { return nil }
-        var destination = url.host ?? url.absoluteString
-        if let port = url.port { destination += ":\(port)" }
-        let components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        var target = components?.percentEncodedPath ?? url.path
-        if target.isEmpty { target = "/" }
-        if let query = components?.percentEncodedQuery { target += "?" + query }
-        var head = "GET \(target) HTTP/1.1\r\nHost: \(destination)\r\n"
-        for header in request.headers { head += "\(header.name): \(header.value)\r\n" }
-        head += "\r\n"
-        let sent = OutboundRequest(destination: destination, path: mask(target), kind: .web, bytesSent: head.utf8.count)
-        return try? ledger.recordSent(LedgerEntry(request: sent, provider: "web", model: "fetch"))
-    }
-
-    private static func complete(_ entry: Int64?, bytes: Int, ledger: (any OutboundLedger)?) {
-        guard let entry, let ledger else { return }
-        try? ledger.complete(entry, bytesReceived: bytes, usage: Usage())
     }
 
     private static func isTimeout(_ error: any Error) -> Bool {
