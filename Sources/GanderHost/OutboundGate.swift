@@ -26,6 +26,11 @@ public struct OutboundGate: Sendable {
     public struct Refusal: Error, CustomStringConvertible, Equatable {
         /// Where it would have gone.
         public let url: String
+
+        public init(url: String) {
+            self.url = url
+        }
+
         public var description: String {
             "refused to send a request to \(url): Gander runs offline (--offline or GANDER_OFFLINE=1), so nothing may leave the machine"
         }

@@ -57,6 +57,22 @@ struct BrowserTests {
         #expect(fetched.contains("Fetched after the page had loaded"), "\(fetched)")
     }
 
+    @Test("every request a page makes is a ledger row of its own, completed with the bytes that came")
+    func pageRequestsInTheLedger() async throws {
+        let server = try await WebFixtureServer()
+        let browser = BrowserExtension(environment: ProcessInfo.processInfo.environment)
+        defer { Task { await browser.shutdown() } }
+        let ledger = MemoryLedger()
+        let recorded = ToolContext(workingDirectory: URL(fileURLWithPath: NSTemporaryDirectory()), ledger: ledger)
+        let fetched = text(await browser.call(tool: "navigate", arguments: ["url": .string(server.url("/fetching"))], context: recorded))
+        #expect(fetched.contains("Fetched after the page had loaded"), "\(fetched)")
+        let rows = ledger.rows
+        #expect(rows.allSatisfy { $0.entry.request.kind == .browser && $0.entry.provider == "browser" })
+        let paths = rows.map(\.entry.request.path)
+        #expect(paths.contains("/fetching") && paths.count >= 2, "the page and what its script fetched: \(paths)")
+        #expect(rows.contains { $0.entry.request.path == "/fetching" && ($0.received ?? 0) > 0 }, "\(rows)")
+    }
+
     @Test("a screenshot is a PNG of the page's real pixels")
     func screenshot() async throws {
         let server = try await WebFixtureServer()
@@ -126,5 +142,29 @@ struct BrowserTests {
 
     private func run(_ arguments: [String]) async throws -> String {
         try await ChildCommand.run(arguments).text
+    }
+}
+
+/// A ledger kept in memory, for tests that look at what a tool recorded.
+final class MemoryLedger: OutboundLedger, @unchecked Sendable {
+    struct Row {
+        var entry: LedgerEntry
+        var received: Int?
+    }
+
+    private let lock = NSLock()
+    private var stored: [Row] = []
+
+    var rows: [Row] { lock.withLock { stored } }
+
+    func recordSent(_ entry: LedgerEntry) throws -> Int64 {
+        lock.withLock {
+            stored.append(Row(entry: entry))
+            return Int64(stored.count - 1)
+        }
+    }
+
+    func complete(_ id: Int64, bytesReceived: Int, usage: Usage) throws {
+        lock.withLock { stored[Int(id)].received = bytesReceived }
     }
 }

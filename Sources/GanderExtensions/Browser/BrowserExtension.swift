@@ -95,6 +95,7 @@ public struct BrowserExtension: Extension {
 
     public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         do {
+            await session.record(with: context.recorder(provider: "browser", model: "chromium"))
             return try await run(tool, arguments, context: context)
         } catch let failure as BrowserSession.Failure {
             return .error(failure.description)
@@ -116,7 +117,7 @@ public struct BrowserExtension: Extension {
                 return .error("Pass `url`, an http, https or file address (a path is opened as a local file).")
             }
             if url.isFileURL, let refusal = protected.refusal(for: url) { return .error(refusal) }
-            return page(try await session.navigate(to: url, ledger: context.ledger))
+            return page(try await session.navigate(to: url))
         case "read": return page(try await session.snapshot())
         case "click": return page(try await session.click(try needElement()))
         case "type":

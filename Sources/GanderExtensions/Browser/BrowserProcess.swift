@@ -67,7 +67,12 @@ final class BrowserProcess: Sendable {
         // Chromium will not run its sandbox as root, which is how containers and CI run.
         if getuid() == 0 { arguments.append("--no-sandbox") }
         let network = NetworkEnvironment(environment: environment)
-        if let proxy = network.httpsProxy ?? network.httpProxy {
+        if network.offline {
+            // Offline, every request off this machine and its private network goes to a proxy that is not there (the
+            // discard port), so a page on loopback cannot load a script or a picture from elsewhere either.
+            arguments.append("--proxy-server=http://127.0.0.1:9")
+            arguments.append("--proxy-bypass-list=localhost;127.0.0.0/8;[::1];10.0.0.0/8;172.16.0.0/12;192.168.0.0/16;169.254.0.0/16")
+        } else if let proxy = network.httpsProxy ?? network.httpProxy {
             arguments.append("--proxy-server=http://\(proxy.host):\(proxy.port)")
             if !network.noProxy.isEmpty { arguments.append("--proxy-bypass-list=" + network.noProxy.joined(separator: ";")) }
         }

@@ -31,6 +31,7 @@ actor BrowserSession {
     private let environment: [String: String]
     let navigationTimeout: Duration
     private var running: Running?
+    private var pageRecorder: (any OutboundRecorder)?
 
     init(environment: [String: String], navigationTimeout: Duration = .seconds(30)) {
         self.environment = environment
@@ -67,7 +68,8 @@ actor BrowserSession {
             guard let tab = attached["sessionId"]?.stringValue else { throw DevToolsConnection.Failure(description: "could not attach to the tab") }
             _ = try await connection.send("Page.enable", session: tab)
             _ = try await connection.send("Page.setLifecycleEventsEnabled", ["enabled": true], session: tab)
-            // For when the page's own requests are done (`settle`).
+            // For when the page's own requests are done (`settle`), and for the ledger.
+            await connection.record(with: pageRecorder)
             _ = try await connection.send("Network.enable", session: tab)
             // The window's size, whatever a headless window's frame takes: screenshots are 1280×800.
             _ = try await connection.send("Emulation.setDeviceMetricsOverride",
@@ -155,14 +157,19 @@ actor BrowserSession {
     /// as the page loads to start.
     private static let networkQuiet: Duration = .milliseconds(300)
 
-    func navigate(to url: URL, ledger: (any OutboundLedger)?) async throws(Failure) -> Snapshot {
+    /// Where the pages' requests are recorded: the session's ledger, as the tools' context says.
+    func record(with recorder: (any OutboundRecorder)?) async {
+        pageRecorder = recorder
+        await running?.connection.record(with: recorder)
+    }
+
+    func navigate(to url: URL) async throws(Failure) -> Snapshot {
+        // Offline, Chromium's requests go to a proxy that is not there (`BrowserProcess`); this says so plainly.
         if NetworkEnvironment(environment: environment).offline, LocalAddress.target(of: url) == nil {
-            throw Failure(description: "Not opened: Gander runs offline (--offline or GANDER_OFFLINE=1), so no page may be loaded from the network.")
+            throw Failure(description: "Not opened: \(OutboundGate.Refusal(url: url.absoluteString)).")
         }
         let before = try await counts()
-        let entry = Self.record(url, ledger: ledger)
         let result = try await command("Page.navigate", ["url": .string(url.absoluteString)], timeout: navigationTimeout)
-        if let entry { try? ledger?.complete(entry, bytesReceived: 0, usage: Usage()) }
         if let error = result["errorText"]?.stringValue, !error.isEmpty {
             throw Failure(description: "Could not open \(url.absoluteString): \(Self.explain(error))")
         }
@@ -304,14 +311,6 @@ actor BrowserSession {
             throw Failure(description: "The browser returned no picture.")
         }
         return data
-    }
-
-    private static func record(_ url: URL, ledger: (any OutboundLedger)?) -> Int64? {
-        guard let ledger, url.scheme == "http" || url.scheme == "https" else { return nil }
-        var destination = url.host ?? url.absoluteString
-        if let port = url.port { destination += ":\(port)" }
-        let request = OutboundRequest(destination: destination, path: url.path.isEmpty ? "/" : url.path, kind: .browser, bytesSent: 0)
-        return try? ledger.recordSent(LedgerEntry(request: request, provider: "browser", model: "chromium"))
     }
 
     /// Chromium's network error names, said plainly.

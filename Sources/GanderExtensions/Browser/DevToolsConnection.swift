@@ -23,6 +23,11 @@ actor DevToolsConnection {
     /// or ended: how quiet a page's network is.
     private var loading: [String: Set<String>] = [:]
     private var lastNetworkChange: [String: ContinuousClock.Instant] = [:]
+    /// Hears about every request a page makes, from the Network domain: Chromium's traffic does not pass Gander's
+    /// outbound gate, so this is how it reaches the ledger.
+    private var recorder: (any OutboundRecorder)?
+    /// The ledger rows of requests under way, by request id.
+    private var recorded: [String: OutboundCompletion] = [:]
     private(set) var closedReason: String?
 
     private init(outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) {
@@ -128,6 +133,43 @@ actor DevToolsConnection {
         }
     }
 
+    /// Where the page's requests are recorded from now on.
+    func record(with recorder: (any OutboundRecorder)?) {
+        self.recorder = recorder
+    }
+
+    /// A ledger row for each request as Chromium sends it (a redirect is a request of its own), completed with the
+    /// bytes that came over the wire.
+    private func recordNetwork(_ method: String, _ params: JSONValue?) {
+        guard let params, let id = params["requestId"]?.stringValue else { return }
+        switch method {
+        case "Network.requestWillBeSent":
+            if params["redirectResponse"] != nil {
+                recorded.removeValue(forKey: id)?(params["redirectResponse"]?["encodedDataLength"]?.intValue ?? 0, Usage())
+            }
+            guard let recorder, let request = params["request"], let text = request["url"]?.stringValue,
+                  let url = URLComponents(string: text), let scheme = url.scheme, ["http", "https", "ws", "wss"].contains(scheme)
+            else { return }
+            var destination = url.host ?? text
+            if let port = url.port { destination += ":\(port)" }
+            var target = url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath
+            if let query = url.percentEncodedQuery { target += "?" + query }
+            // The request line and headers Chromium reports, and the body of a POST.
+            let headers = request["headers"]?.objectValue ?? [:]
+            let head = headers.reduce(target.utf8.count + 16) { $0 + $1.key.utf8.count + ($1.value.stringValue?.utf8.count ?? 0) + 4 }
+            let body = request["postData"]?.stringValue?.utf8.count ?? 0
+            let outbound = OutboundRequest(destination: destination, path: SecretRedactor.masked(target), kind: .browser,
+                                           bytesSent: head + body)
+            if let completion = recorder.leaving(outbound) { recorded[id] = completion }
+        case "Network.loadingFinished":
+            recorded.removeValue(forKey: id)?(params["encodedDataLength"]?.intValue ?? 0, Usage())
+        case "Network.loadingFailed":
+            recorded.removeValue(forKey: id)?(0, Usage())
+        default:
+            break
+        }
+    }
+
     /// How many `method` events the target `session` has sent so far.
     func eventCount(_ method: String, session: String?) -> Int {
         eventCounts[Self.key(method, session)] ?? 0
@@ -174,6 +216,7 @@ actor DevToolsConnection {
             eventCounts[key, default: 0] += 1
             lastEvents[key] = message["params"]
             if method.hasPrefix("Network."), let request = message["params"]?["requestId"]?.stringValue {
+                recordNetwork(method, message["params"])
                 switch method {
                 case "Network.requestWillBeSent": loading[session ?? "", default: []].insert(request)
                 case "Network.loadingFinished", "Network.loadingFailed": loading[session ?? ""]?.remove(request)
