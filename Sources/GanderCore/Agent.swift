@@ -468,7 +468,8 @@ private final class AgentLoop: @unchecked Sendable {
         }
         let commandLine = entry.owner.commandLine(tool: entry.localName, arguments: members)
         let effect = effect(of: entry, arguments: members)
-        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine) {
+        let note = entry.owner.approvalNote(tool: entry.localName, arguments: members)
+        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine, note: note) {
             return .refused(refusal)
         }
         return .ready(PreparedCall(call: call, entry: entry, arguments: restored, mayChange: effect == .mayChange))
@@ -512,7 +513,8 @@ private final class AgentLoop: @unchecked Sendable {
     }
 
     /// Nil when the call may run; otherwise what the model is told instead.
-    private func permission(for call: ToolCall, effect: CallEffect, commandLine: String?) async -> String? {
+    /// `note` is told to the user before they are asked.
+    private func permission(for call: ToolCall, effect: CallEffect, commandLine: String?, note: String?) async -> String? {
         switch await agent.permissions.verdict(tool: call.name, effect: effect, commandLine: commandLine) {
         case .run:
             return nil
@@ -537,6 +539,7 @@ private final class AgentLoop: @unchecked Sendable {
                     + "you need and why."
             }
             if Task.isCancelled { return "Not run: the user interrupted the turn." }
+            if let note { emit(.notice("\(call.name): \(note)")) }
             emit(.approvalRequested(call))
             switch await approver.approve(call) {
             case .once:

@@ -26,6 +26,9 @@ public protocol Extension: Sendable {
     /// Where a call's arguments end up: on this machine only, or off it. A secret the model knows only by its
     /// placeholder is put back into a call that stays here, and never into one that would carry it away.
     func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach
+    /// What the user should know before approving this call that its arguments do not show (a command that runs
+    /// outside the sandbox can read the protected files); nil when nothing.
+    func approvalNote(tool: String, arguments: [String: JSONValue]) -> String?
     /// Closes what the extension keeps running for the session (a browser); called once, when the session ends.
     func shutdown() async
     /// The command line a call would run, for tools that run shell commands, so the user's `commands:` rules can
@@ -63,6 +66,10 @@ extension Extension {
     /// What Gander cannot see into may send what it is given anywhere.
     public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
         .offMachine("\(name)__\(tool), whose reach Gander cannot see")
+    }
+
+    public func approvalNote(tool: String, arguments: [String: JSONValue]) -> String? {
+        nil
     }
 
     public func shutdown() async {}

@@ -32,6 +32,7 @@ struct InteractiveSessionTests {
         #expect(await terminal.waitFor("Allow developer__shell with"), "\(terminal.screen())")
         #expect(terminal.screen().contains("▸ shell command=echo hi > out.txt"))
         #expect(terminal.screen().contains(#""command" : "echo hi > out.txt""#), "the full arguments are shown")
+        #expect(terminal.screen().contains("runs outside the sandbox"), "smart mode runs commands unfenced, and says so")
         #expect(!FileManager.default.fileExists(atPath: scenario.workspace.file("out.txt").path), "nothing runs before the yes")
         try terminal.enter("y")
         #expect(await terminal.waitFor("• first item"), "\(terminal.screen())")

@@ -99,6 +99,13 @@ public struct DeveloperExtension: Extension {
                                             : "a command outside the sandbox, which can use the network")
     }
 
+    /// A command outside the sandbox reaches what the tools are kept from, whatever its words say.
+    public func approvalNote(tool: String, arguments: [String: JSONValue]) -> String? {
+        guard tool == "shell", !sandbox.isActive else { return nil }
+        return "this command runs outside the sandbox, with your rights: it can read protected files such as .env and "
+            + "keys however it spells them, and use the network"
+    }
+
     /// The editor's `view` only reads; its other commands write.
     public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
         tool == "text_editor" && arguments["command"]?.stringValue == "view"
