@@ -147,7 +147,7 @@ struct HTTPTransport: Sendable {
         if let clientError = error as? HTTPClientError {
             switch clientError {
             case .remoteConnectionClosed: return "the server closed the connection"
-            case .readTimeout: return "no data within the read timeout"
+            case .readTimeout: return "no data within the read timeout (GANDER_READ_TIMEOUT sets it)"
             case .connectTimeout: return "connect timed out"
             default: return String(describing: clientError)
             }

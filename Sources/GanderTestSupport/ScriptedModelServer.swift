@@ -262,7 +262,7 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
         case .keepAlive:
             let channel = context.channel
             let keepAlive = ByteBuffer(string: ": keep-alive\n\n")
-            channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(500), delay: .milliseconds(500)) { task in
+            channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { task in
                 guard channel.isActive else { return task.cancel() }
                 channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(keepAlive)), promise: nil)
             }

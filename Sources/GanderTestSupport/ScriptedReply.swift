@@ -16,7 +16,7 @@ public struct ScriptedReply: Codable, Sendable {
     public var breakAfterChunks: Int?
     /// Send only the first this-many stream chunks, then stay silent with the connection open.
     public var stallAfterChunks: Int?
-    /// Send only the first this-many stream chunks, then an SSE keep-alive comment every half second, forever: a
+    /// Send only the first this-many stream chunks, then an SSE keep-alive comment every quarter second, forever: a
     /// server that keeps the connection busy without answering.
     public var keepAliveAfterChunks: Int?
     /// Characters per streamed piece; default 4, so every reply arrives in many pieces.
