@@ -104,7 +104,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "in-process-bench",
-            dependencies: ["GanderCore", "GanderProviders"],
+            dependencies: ["GanderCore", "GanderHost", "GanderProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Sources/InProcessBench",
             swiftSettings: strict
         ),

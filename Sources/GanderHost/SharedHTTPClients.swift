@@ -4,7 +4,7 @@ import NIOSSL
 import Synchronization
 
 /// How one HTTP client is set up: its timeouts, the proxy it goes through and the extra authorities it trusts.
-public struct HTTPClientSetup: Hashable, Sendable {
+struct HTTPClientSetup: Hashable, Sendable {
     public var connectTimeout: Double
     /// The longest a server may stay silent mid-answer before the call fails.
     public var readTimeout: Double
@@ -24,12 +24,12 @@ public struct HTTPClientSetup: Hashable, Sendable {
     }
 }
 
-/// One HTTP client per setup for the whole process. They live as long as the process does, which is what
-/// AsyncHTTPClient asks of a client that is never shut down.
-public enum SharedHTTPClients {
+/// One HTTP client per setup for the whole process, for the outbound gate alone: nothing outside this module can get
+/// one. They live as long as the process does, which is what AsyncHTTPClient asks of a client that is never shut down.
+enum SharedHTTPClients {
     private static let clients = Mutex<[HTTPClientSetup: HTTPClient]>([:])
 
-    public static func client(for setup: HTTPClientSetup) -> HTTPClient {
+    static func client(for setup: HTTPClientSetup) -> HTTPClient {
         clients.withLock { clients in
             if let existing = clients[setup] { return existing }
             var configuration = HTTPClient.Configuration()

@@ -1,7 +1,10 @@
-// In-process figures that a whole-process run would drown in start-up: secret redaction per megabyte of request and
-// SigV4 signing per request. Run by bench/trust.py from a release build; prints one JSON object.
+// In-process figures that a whole-process run would drown in start-up: secret redaction per megabyte of request,
+// the outbound gate's own time per request and SigV4 signing per request. Run by bench/trust.py from a release
+// build; prints one JSON object.
+import AsyncHTTPClient
 import Foundation
 import GanderCore
+import GanderHost
 import GanderProviders
 
 /// Median milliseconds of `runs` runs of `body`.
@@ -46,6 +49,30 @@ let redaction = median(runs: runs) { replaced = redactor.redact(text).counts.val
 let clean = String(repeating: "    let value = compute(input, with: options)  // nothing secret here\n", count: (8 << 20) / 70)
 let cleanRedaction = median(runs: runs) { _ = redactor.redact(clean) }
 
+// A session that has seen twenty secrets: each is hunted for again, in four forms, in everything that leaves.
+let seasoned = SecretRedactor()
+for number in 0..<20 { _ = seasoned.redact("token_\(number) = \"q\(number)Z9x-\(String(repeating: "k", count: 12))-\(number * 7919)\"") }
+var rememberedReplaced = 0
+let rememberedRedaction = median(runs: runs) { rememberedReplaced = seasoned.redact(text).counts.values.reduce(0, +) }
+
+/// A no-op recorder: the gate's own cost, not the database's.
+struct NullRecorder: OutboundRecorder {
+    func leaving(_ request: OutboundRequest) -> OutboundCompletion? { { _, _ in } }
+}
+let gate = OutboundGate(environment: ["HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "localhost,.corp"])
+var gateRequest = HTTPClientRequest(url: "https://api.example.com/v1/chat/completions?api-version=2025-01-01&key=AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW")
+gateRequest.method = .POST
+gateRequest.headers.add(name: "content-type", value: "application/json")
+gateRequest.setBody(.init(string: String(repeating: "x", count: 20_000)))
+let gateRequests = 10_000
+let recorder = NullRecorder()
+let gateTime = median(runs: runs) {
+    for _ in 0..<gateRequests {
+        guard let (_, outbound) = try? gate.admit(gateRequest, kind: .model, timing: OutboundGate.Timing()) else { continue }
+        recorder.leaving(outbound)?(0, Usage())
+    }
+}
+
 let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: "AKIAIOSFODNN7EXAMPLE",
                                                      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
                                                      sessionToken: "session-token", source: "bench"),
@@ -60,6 +87,8 @@ let signing = median(runs: runs) {
 let result: [String: Double] = [
     "redaction_ms_per_mb": redaction / 8, "redaction_clean_ms_per_mb": cleanRedaction / 8,
     "secrets_replaced_in_8mb": Double(replaced), "sigv4_us_per_request_20kb": signing * 1000 / Double(signings),
+    "redaction_remembered_ms_per_mb": rememberedRedaction / 8, "secrets_replaced_remembered_8mb": Double(rememberedReplaced),
+    "gate_us_per_request": gateTime * 1000 / Double(gateRequests),
 ]
 let encoder = JSONEncoder()
 encoder.outputFormatting = .sortedKeys
