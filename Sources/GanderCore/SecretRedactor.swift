@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
-import CGanderSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Replaces secrets in what is about to leave the machine with stable placeholders (`«secret:1»`), and puts the real
 /// values back where a tool that acts on this machine needs them.
@@ -20,8 +22,8 @@ public final class SecretRedactor: Sendable {
     private struct Table {
         var numbers: [String: Int] = [:]
         var values: [String] = []
-        /// Every form of every value, longest first, so a form that contains another wins.
-        var forms: [(bytes: [UInt8], number: Int)] = []
+        /// Every form of every value, for finding them again in one pass.
+        var forms = RememberedForms()
     }
 
     private let table = Mutex(Table())
@@ -53,7 +55,7 @@ public final class SecretRedactor: Sendable {
         let found: [Finding] = text.utf8.withContiguousStorageIfAvailable { bytes -> [Finding] in
             var scanner = SecretScanner(bytes: bytes)
             scanner.everyAssignment = everyAssignment
-            return Self.merged(scanner.findings(), Self.occurrences(of: forms, in: bytes))
+            return Self.merged(scanner.findings(), forms.occurrences(in: bytes))
         } ?? []
         guard !found.isEmpty else { return (text, [:]) }
         // Slices of a native string by UTF-8 offsets are O(1) to reach and copy without validating again.
@@ -83,7 +85,7 @@ public final class SecretRedactor: Sendable {
         text.makeContiguousUTF8()
         let forms = table.withLock { $0.forms }
         let found: [Finding] = text.utf8.withContiguousStorageIfAvailable { bytes -> [Finding] in
-            Self.merged(SecretScanner(bytes: bytes).findings(), Self.occurrences(of: forms, in: bytes))
+            Self.merged(SecretScanner(bytes: bytes).findings(), forms.occurrences(in: bytes))
         } ?? []
         guard !found.isEmpty else { return text }
         let utf8 = Array(text.utf8)
@@ -182,8 +184,7 @@ public final class SecretRedactor: Sendable {
         table.values.append(value)
         let number = table.values.count
         table.numbers[value] = number
-        for form in forms(of: value) { table.forms.append((Array(form.utf8), number)) }
-        table.forms.sort { $0.bytes.count > $1.bytes.count }
+        for form in forms(of: value) { table.forms.add(Array(form.utf8), number: number) }
         return number
     }
 
@@ -199,24 +200,6 @@ public final class SecretRedactor: Sendable {
         let percent = value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
         for form in [json, base64, unpadded, percent] where !forms.contains(form) { forms.append(form) }
         return forms
-    }
-
-    /// Where the remembered forms occur, each occurrence not inside a longer one.
-    private static func occurrences(of forms: [(bytes: [UInt8], number: Int)], in bytes: UnsafeBufferPointer<UInt8>) -> [Finding] {
-        guard !forms.isEmpty, let base = bytes.baseAddress else { return [] }
-        var found: [Finding] = []
-        for form in forms {
-            form.bytes.withUnsafeBufferPointer { needle in
-                var offset = 0
-                while offset + needle.count <= bytes.count,
-                      let hit = gander_memmem(base + offset, bytes.count - offset, needle.baseAddress, needle.count) {
-                    let start = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                    found.append(Finding(start: start, end: start + needle.count, kind: "remembered", remembered: form.number))
-                    offset = start + needle.count
-                }
-            }
-        }
-        return found
     }
 
     /// The findings of both kinds in order, without overlaps: where two overlap, the one that starts first (then the
@@ -236,6 +219,65 @@ public final class SecretRedactor: Sendable {
     }
 }
 
+/// The remembered values in every form, found again in one pass over the text: each position's first four bytes are
+/// hashed into a bit table, and only positions whose bit is set are compared with the forms that hash there. However
+/// many values a session has seen, a megabyte costs about one load and one multiply per byte.
+struct RememberedForms: Sendable {
+    private var forms: [(bytes: [UInt8], number: Int)] = []
+    /// Which hashes of a form's first four bytes occur.
+    private var filter = [UInt64](repeating: 0, count: 1 << 10)
+    /// The forms by that hash.
+    private var buckets: [Int: [Int]] = [:]
+
+    var isEmpty: Bool { forms.isEmpty }
+
+    /// Forms shorter than 8 bytes are never added (`SecretRedactor.forms(of:)`).
+    mutating func add(_ bytes: [UInt8], number: Int) {
+        guard bytes.count >= 8 else { return }
+        let hash = bytes.withUnsafeBytes { Self.hash($0.loadUnaligned(as: UInt32.self)) }
+        filter[hash >> 6] |= 1 << UInt64(hash & 63)
+        buckets[hash, default: []].append(forms.count)
+        forms.append((bytes, number))
+        // Longest first within a bucket, so a form that contains another wins.
+        buckets[hash]!.sort { forms[$0].bytes.count > forms[$1].bytes.count }
+    }
+
+    private static func hash(_ key: UInt32) -> Int {
+        Int((key &* 2_654_435_761) >> 16)
+    }
+
+    /// Every occurrence, left to right, none inside the one before.
+    func occurrences(in bytes: UnsafeBufferPointer<UInt8>) -> [Finding] {
+        guard !forms.isEmpty, bytes.count >= 8, let base = bytes.baseAddress else { return [] }
+        var found: [Finding] = []
+        let raw = UnsafeRawPointer(base)
+        var position = 0
+        let last = bytes.count - 8
+        filter.withUnsafeBufferPointer { filter in
+            while position <= last {
+                let hash = Self.hash(raw.loadUnaligned(fromByteOffset: position, as: UInt32.self))
+                if filter[hash >> 6] & (1 << UInt64(hash & 63)) != 0, let match = match(at: position, hash: hash, in: bytes) {
+                    found.append(Finding(start: position, end: position + match.length, kind: "remembered", remembered: match.number))
+                    position += match.length
+                } else {
+                    position += 1
+                }
+            }
+        }
+        return found
+    }
+
+    private func match(at position: Int, hash: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (length: Int, number: Int)? {
+        for index in buckets[hash] ?? [] {
+            let form = forms[index]
+            guard position + form.bytes.count <= bytes.count else { continue }
+            let same = form.bytes.withUnsafeBytes { memcmp(bytes.baseAddress! + position, $0.baseAddress!, form.bytes.count) == 0 }
+            if same { return (form.bytes.count, form.number) }
+        }
+        return nil
+    }
+}
+
 /// A secret's place in the text, by byte offsets, and its kind.
 struct Finding: Equatable {
     let start: Int
@@ -250,6 +292,38 @@ struct SecretScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     /// The text is a file that holds secrets (an env file): the value of every `NAME=value` line is one.
     var everyAssignment = false
+    /// The lookup tables, fetched once per scan: a static read in the loop pays its lazy-initialisation check on
+    /// every byte.
+    private let tables = Tables.shared
+
+    private struct Tables {
+        static let shared = Tables()
+        let prefixesByFirstByte = SecretScanner.prefixesByFirstByte
+        let startsPrefix = SecretScanner.startsPrefix
+        let secretWords = SecretScanner.secretWords
+        let secretWordStarts = SecretScanner.secretWordStarts
+        let queryNames = SecretScanner.queryNames
+        let jwtStart = SecretScanner.jwtStart
+        let bearerWord = SecretScanner.bearerWord
+        let exportWord = SecretScanner.exportWord
+        /// The bytes that by themselves can start something: a line's end, a private-key marker, a URL password's
+        /// `@`, an assignment.
+        let triggers: [Bool] = {
+            var table = [Bool](repeating: false, count: 256)
+            for byte in "\n-@=:".utf8 { table[Int(byte)] = true }
+            return table
+        }()
+        /// The two bytes a key prefix, a JSON web token (`ey`) or a bearer token (`Be`) starts with, by
+        /// `first << 8 | second`.
+        let pairs: [Bool] = {
+            var table = SecretScanner.startsPrefix
+            for pair in ["ey", "Be", "be", "BE", "bE"] {
+                let bytes = Array(pair.utf8)
+                table[Int(bytes[0]) << 8 | Int(bytes[1])] = true
+            }
+            return table
+        }()
+    }
 
     /// Prefixes of well-known key formats and the shortest body after them (gitleaks' catalogue names them).
     private static let prefixed: [(prefix: [UInt8], kind: String, minimumBody: Int)] = [
@@ -270,10 +344,17 @@ struct SecretScanner {
         ("AGE-SECRET-KEY-1", "age_key", 50), ("ya29.", "google_oauth_token", 30),
     ].map { (Array($0.0.utf8), $0.1, $0.2) }
 
-    /// The well-known prefixes by their first byte, so a letter that starts none costs one lookup.
+    /// The well-known prefixes by their first byte.
     private static let prefixesByFirstByte: [[(prefix: [UInt8], kind: String, minimumBody: Int)]] = {
         var table = Array(repeating: [(prefix: [UInt8], kind: String, minimumBody: Int)](), count: 256)
         for entry in prefixed { table[Int(entry.prefix[0])].append(entry) }
+        return table
+    }()
+    /// Whether two bytes start any prefix, by `first << 8 | second`: one load per byte of text decides, where fetching
+    /// the list of prefixes would retain arrays at the start of every word.
+    private static let startsPrefix: [Bool] = {
+        var table = [Bool](repeating: false, count: 1 << 16)
+        for entry in prefixed { table[Int(entry.prefix[0]) << 8 | Int(entry.prefix[1])] = true }
         return table
     }()
     private static let pemBegin = Array("-----BEGIN ".utf8)
@@ -308,8 +389,17 @@ struct SecretScanner {
         /// The line before was key material, so this one's base64, however short (a body's last line), is too.
         var afterKeyLine = false
         var lineStart = 0
+        let startsPrefix = tables.startsPrefix
+        let triggers = tables.triggers
+        let pairs = tables.pairs
         while index < count {
             let byte = bytes[index]
+            // Most bytes start nothing: a load or two says so, before anything else is touched. A byte of its own (a
+            // line's end, `=`) can start something; a letter only with the one after it (`sk`, `ey`, `Be`).
+            guard triggers[Int(byte)] || index + 1 < count && pairs[Int(byte) << 8 | Int(bytes[index + 1])] else {
+                index += 1
+                continue
+            }
             var hit: Finding?
             switch byte {
             case UInt8(ascii: "\n"):
@@ -339,7 +429,7 @@ struct SecretScanner {
             case UInt8(ascii: "="), UInt8(ascii: ":"): hit = assignedValue(after: index, lineStart: lineStart)
             default: break
             }
-            if hit == nil, !Self.prefixesByFirstByte[Int(byte)].isEmpty {
+            if hit == nil, index + 1 < count, startsPrefix[Int(byte) << 8 | Int(bytes[index + 1])] {
                 hit = prefixedKey(at: index)
                 if let id = hit, id.kind == "aws_access_key_id", let secret = awsSecret(after: id.end) {
                     found.append(id)
@@ -441,7 +531,7 @@ struct SecretScanner {
 
     private func prefixedKey(at index: Int) -> Finding? {
         guard isBoundary(before: index) else { return nil }
-        for (prefix, kind, minimum) in Self.prefixesByFirstByte[Int(bytes[index])] where starts(with: prefix, at: index) {
+        for (prefix, kind, minimum) in tables.prefixesByFirstByte[Int(bytes[index])] where starts(with: prefix, at: index) {
             let end = runEnd(from: index + prefix.count, isTokenByte)
             guard end - (index + prefix.count) >= minimum, isBoundary(after: end) else { continue }
             // AWS key ids are upper case and digits only.
@@ -452,7 +542,7 @@ struct SecretScanner {
     }
 
     private func webToken(at index: Int) -> Finding? {
-        guard starts(with: Self.jwtStart, at: index), isBoundary(before: index) else { return nil }
+        guard starts(with: tables.jwtStart, at: index), isBoundary(before: index) else { return nil }
         let end = runEnd(from: index) { isTokenByte($0) || $0 == UInt8(ascii: ".") }
         var dots = 0
         for position in index..<end where bytes[position] == UInt8(ascii: ".") { dots += 1 }
@@ -461,7 +551,7 @@ struct SecretScanner {
     }
 
     private func bearer(at index: Int) -> Finding? {
-        guard isBoundary(before: index), startsCaseInsensitive(with: Self.bearerWord, at: index) else { return nil }
+        guard isBoundary(before: index), startsCaseInsensitive(with: tables.bearerWord, at: index) else { return nil }
         let start = index + 7
         let end = runEnd(from: start) { isTokenByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "+")
             || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "=") }
@@ -502,7 +592,7 @@ struct SecretScanner {
         guard nameStart < nameEnd else { return nil }
         let inQuery = isEquals && nameStart > 0 && (bytes[nameStart - 1] == UInt8(ascii: "?") || bytes[nameStart - 1] == UInt8(ascii: "&"))
         if inQuery {
-            guard Self.queryNames.contains(where: { equalsCaseInsensitive($0, from: nameStart, to: nameEnd) }) else { return nil }
+            guard tables.queryNames.contains(where: { equalsCaseInsensitive($0, from: nameStart, to: nameEnd) }) else { return nil }
             let end = runEnd(from: separator + 1) { !isQueryEnd($0) }
             return end - separator - 1 >= 8 ? Finding(start: separator + 1, end: end, kind: "url_token") : nil
         }
@@ -561,7 +651,7 @@ struct SecretScanner {
         let digitsEnd = runEnd(from: cursor, isDigit)
         if digitsEnd > cursor, digitsEnd < position, bytes[digitsEnd] == UInt8(ascii: "\t") { cursor = digitsEnd + 1 }
         while cursor < position, bytes[cursor] == UInt8(ascii: " ") || bytes[cursor] == UInt8(ascii: "\t") { cursor += 1 }
-        if cursor + 7 <= position, starts(with: Self.exportWord, at: cursor) { cursor += 7 }
+        if cursor + 7 <= position, starts(with: tables.exportWord, at: cursor) { cursor += 7 }
         return cursor == position
     }
 
@@ -625,8 +715,8 @@ struct SecretScanner {
     private func nameSaysSecret(from start: Int, to end: Int) -> Bool {
         for position in start..<end {
             let first = lower(bytes[position])
-            guard Self.secretWordStarts[Int(first)] else { continue }
-            word: for word in Self.secretWords where word[0] == first && position + word.count <= end {
+            guard tables.secretWordStarts[Int(first)] else { continue }
+            word: for word in tables.secretWords where word[0] == first && position + word.count <= end {
                 for offset in 1..<word.count where lower(bytes[position + offset]) != word[offset] { continue word }
                 return true
             }

@@ -5,16 +5,16 @@ import Synchronization
 
 /// How one HTTP client is set up: its timeouts, the proxy it goes through and the extra authorities it trusts.
 struct HTTPClientSetup: Hashable, Sendable {
-    public var connectTimeout: Double
+    var connectTimeout: Double
     /// The longest a server may stay silent mid-answer before the call fails.
-    public var readTimeout: Double
-    public var proxy: NetworkEnvironment.Proxy?
-    public var extraCertificates: String?
+    var readTimeout: Double
+    var proxy: NetworkEnvironment.Proxy?
+    var extraCertificates: String?
     /// Whether the client follows redirects itself; a caller that must decide which host sees a credential
     /// follows them on its own.
-    public var followsRedirects: Bool
+    var followsRedirects: Bool
 
-    public init(connectTimeout: Double, readTimeout: Double, proxy: NetworkEnvironment.Proxy? = nil,
+    init(connectTimeout: Double, readTimeout: Double, proxy: NetworkEnvironment.Proxy? = nil,
                 extraCertificates: String? = nil, followsRedirects: Bool = true) {
         self.connectTimeout = connectTimeout
         self.readTimeout = readTimeout

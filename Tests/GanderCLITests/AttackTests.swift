@@ -63,6 +63,29 @@ struct AttackTests {
         #expect(shown[2].contains("T3 = '«secret:1»'"), "\(shown)")
     }
 
+    @Test("a private key copied through its placeholders is the key, byte for byte, in every wire format",
+          arguments: [ScriptedWireFormat.ollama, .openai, .anthropic])
+    func keyCopiedWhole(format: ScriptedWireFormat) async throws {
+        let key = ["-----BEGIN OPENSSH PRIVATE KEY-----",
+                   "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+                   "QyNTUxOQAAACBZ2cC9q7S0mXxKq1kFv8bN3t4uP0aZ9wQ2lHq7y1o9HwAAAJgAAAAA",
+                   "-----END OPENSSH PRIVATE KEY-----"].joined(separator: "\n") + "\n"
+        // What a model writes after viewing the file: the BEGIN and END lines it saw, a placeholder per body line,
+        // the first spelled with JSON escapes.
+        let arguments = #"{"command":"create","path":"copy.txt","file_text":"-----BEGIN OPENSSH PRIVATE KEY-----\n\u00absecret:1\u00bb\n«secret:2»\n-----END OPENSSH PRIVATE KEY-----\n"}"#
+        let scenario = try await Scenario(format, [
+            .tools(editor(["command": "view", "path": "deploy_key.txt"])),
+            .tools(ScriptedToolCall("developer__text_editor", arguments)),
+            .text("copied"),
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("deploy_key.txt", key)
+        let result = try await scenario.run(["-t", "copy the key"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        #expect(try String(contentsOf: scenario.workspace.file("copy.txt"), encoding: .utf8) == key)
+        #expect(!Self.received(scenario.server).contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ"))
+    }
+
     @Test("a resumed session still redacts the values it replaced, whatever name they are under now")
     func rememberedAcrossResume() async throws {
         let scenario = try await Scenario(.openai, [

@@ -151,6 +151,9 @@ struct MCPTests {
             .tools(ScriptedToolCall("127_0_0_1__word_count", #"{"text":"one two three"}"#),
                    ScriptedToolCall("127_0_0_1__shout", #"{"text":"quiet"}"#)),
             .text("Three words."),
+            .tools(editor(["command": "view", "path": "config.txt"])),
+            .tools(ScriptedToolCall("127_0_0_1__word_count", #"{"text":"the token is «secret:1»"}"#)),
+            .text("not sent"),
         ])
         defer { Task { await scenario.finish() } }
 
@@ -173,6 +176,13 @@ struct MCPTests {
         let mcp = rows.filter { $0["kind"]?.stringValue == "mcp" }
         #expect(!mcp.isEmpty && mcp.allSatisfy { $0["destination"]?.stringValue == "127.0.0.1:\(port)" }, "\(audit.stdout)")
         #expect(mcp.allSatisfy { ($0["bytes_sent"]?.intValue ?? 0) > 0 && $0["path"]?.stringValue == "/mcp" })
+
+        // A placeholder never goes to a remote server as the secret it stands for.
+        try scenario.workspace.write("config.txt", "token: ghp_16C7e42F292c6912E7710c838347Ae178B4a\n")
+        let leak = try await scenario.run(["-t", "count the token", "--output-format", "stream-json", "--with-remote-extension", url])
+        #expect(leak.status == 0, "stderr: \(leak.stderr)")
+        let refused = try #require(leak.toolResults.last)
+        #expect(refused.isError && refused.text.contains("Not run: 127_0_0_1__word_count would send «secret:1»"), "\(refused.text)")
 
         // Offline, a server never met before is not even asked for its tools; the run says so, then refuses the model.
         let fresh = try await Scenario(.openai, [.text("never")])
