@@ -97,6 +97,8 @@ private final class AgentLoop: @unchecked Sendable {
     private var instruction = ""
     /// Whether this run took its checkpoint already.
     private var checkpointed = false
+    /// The checkpoint's preparation, running beside the first model call.
+    private var checkpointPreparation: Task<Void, Never>?
     /// Redacts what leaves, restores what comes back, and knows which tool results the ledger has seen.
     private var egress: Egress
 
@@ -134,6 +136,9 @@ private final class AgentLoop: @unchecked Sendable {
 
     private func loop(_ input: Message) async throws -> AgentStopReason {
         instruction = input.text
+        if let checkpointer = agent.checkpointer, await agent.permissions.mode != .chat {
+            checkpointPreparation = Task { await checkpointer.prepare() }
+        }
         try append(input)
         while turns < agent.limits.maxTurns {
             turns += 1
@@ -394,6 +399,7 @@ private final class AgentLoop: @unchecked Sendable {
         let ready = (Array(lanes.values) + unkeyed).joined()
         if !checkpointed, let checkpointer = agent.checkpointer, ready.contains(where: { $0.1.mayChange }) {
             checkpointed = true
+            await checkpointPreparation?.value
             if let note = await checkpointer.beforeChanges(instruction: instruction) { emit(.notice(note)) }
         }
 

@@ -141,7 +141,14 @@ public protocol ConversationLog: Sendable {
 
 /// Keeps the working tree as it was before a run changed it: the checkpoints `gander undo` goes back to.
 public protocol TurnCheckpointer: Sendable {
+    /// Called as a run starts, while the model thinks: the slow part of a checkpoint (reading every file of a tree
+    /// the first time) done ahead, so `beforeChanges` has little left.
+    func prepare() async
     /// Called once per run, before the first call that may change something runs; a line for the user when the
     /// checkpoint could not be taken whole.
     func beforeChanges(instruction: String) async -> String?
+}
+
+extension TurnCheckpointer {
+    public func prepare() async {}
 }

@@ -239,7 +239,15 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
         }
         let ending: Ending = reply.breakAfterChunks != nil ? .close : reply.stallAfterChunks != nil ? .stall
             : reply.keepAliveAfterChunks != nil ? .keepAlive : .complete
-        send(status: .ok, contentType: encoder.contentType, chunks: chunks, ending: ending, context: context)
+        guard let delay = reply.delayMilliseconds, delay > 0 else {
+            return send(status: .ok, contentType: encoder.contentType, chunks: chunks, ending: ending, context: context)
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let delayed = chunks
+        context.eventLoop.scheduleTask(in: .milliseconds(Int64(delay))) {
+            let (handler, context) = bound.value
+            handler.send(status: .ok, contentType: encoder.contentType, chunks: delayed, ending: ending, context: context)
+        }
     }
 
     private enum Ending { case complete, close, stall, keepAlive }

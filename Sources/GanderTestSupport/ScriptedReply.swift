@@ -19,6 +19,8 @@ public struct ScriptedReply: Codable, Sendable {
     /// Send only the first this-many stream chunks, then an SSE keep-alive comment every quarter second, forever: a
     /// server that keeps the connection busy without answering.
     public var keepAliveAfterChunks: Int?
+    /// Milliseconds the model "thinks" before the first byte of the answer.
+    public var delayMilliseconds: Int?
     /// Characters per streamed piece; default 4, so every reply arrives in many pieces.
     public var chunkSize: Int?
     /// In script files: serve this reply to this many requests in a row.
@@ -59,7 +61,7 @@ public struct ScriptedReply: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case text, thinking, toolCalls = "tool_calls", status, body, headers, drop
         case breakAfterChunks = "break_after_chunks", stallAfterChunks = "stall_after_chunks"
-        case keepAliveAfterChunks = "keep_alive_after_chunks"
+        case keepAliveAfterChunks = "keep_alive_after_chunks", delayMilliseconds = "delay_ms"
         case chunkSize = "chunk_size", `repeat`, finishReason = "finish_reason", rawStream = "raw_stream"
     }
 }

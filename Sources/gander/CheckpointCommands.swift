@@ -9,6 +9,11 @@ struct WorkingTreeCheckpointer: TurnCheckpointer {
     let checkpoints: Checkpoints
     let session: String
 
+    /// Stages the tree into the shadow index; a failure here is the checkpoint's to report.
+    func prepare() async {
+        try? await checkpoints.stage()
+    }
+
     func beforeChanges(instruction: String) async -> String? {
         do {
             return try await checkpoints.take(session: session, instruction: instruction).note

@@ -72,6 +72,13 @@ public struct Checkpoints: Sendable {
         return (Checkpoint(commit: commit, date: Date(), session: session, instruction: firstLine), note)
     }
 
+    /// Stages the tree into the shadow index now, without taking a checkpoint: the first time, every file is read
+    /// and stored, which `take` then need not do again. The agent does it while the model thinks.
+    public func stage() async throws {
+        try await prepareRepository()
+        _ = try await snapshotTree()
+    }
+
     // MARK: Reading
 
     /// Every checkpoint of this tree, newest first.
