@@ -1,22 +1,42 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import GanderCore
 import GanderExtensions
 
 /// Takes a run's checkpoint of the working tree for the agent, and turns a failure into a line for the user rather
 /// than a stopped run: work goes on without a way back, and the user is told so.
-struct WorkingTreeCheckpointer: TurnCheckpointer {
+final class WorkingTreeCheckpointer: TurnCheckpointer {
     let checkpoints: Checkpoints
     let session: String
+    /// The tree staged while the model thought: nothing that changes files runs before the checkpoint is taken, so
+    /// it is the tree as the run found it.
+    private let staged = Mutex<Result<Checkpoints.Staged, any Error>?>(nil)
 
-    /// Stages the tree into the shadow index; a failure here is the checkpoint's to report.
+    init(checkpoints: Checkpoints, session: String) {
+        self.checkpoints = checkpoints
+        self.session = session
+    }
+
     func prepare() async {
-        try? await checkpoints.stage()
+        let result: Result<Checkpoints.Staged, any Error>
+        do {
+            result = .success(try await checkpoints.stage())
+        } catch {
+            result = .failure(error)
+        }
+        staged.withLock { $0 = result }
     }
 
     func beforeChanges(instruction: String) async -> String? {
         do {
-            return try await checkpoints.take(session: session, instruction: instruction).note
+            // Taken once per run: what was staged is used once.
+            let ready = staged.withLock { ready in
+                defer { ready = nil }
+                return ready
+            }
+            let tree = if let ready { try ready.get() } else { try await checkpoints.stage() }
+            return try await checkpoints.take(tree, session: session, instruction: instruction).note
         } catch {
             return "no checkpoint before this turn, so `gander undo` cannot go back over it: \(error)"
         }

@@ -58,8 +58,29 @@ public struct Checkpoints: Sendable {
     /// Snapshots the tree now. Returns the checkpoint and, when files were left out, a line saying which.
     @discardableResult
     public func take(session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
+        try await take(try await stage(), session: session, instruction: instruction)
+    }
+
+    /// The tree as `stage` wrote it, ready to become a checkpoint.
+    public struct Staged: Sendable {
+        let tree: String
+        let leftOut: [String]
+        let manifest: Manifest
+    }
+
+    /// Stages the tree into the shadow index and writes it as a tree object, without taking a checkpoint yet: the
+    /// first time, every file is read and stored. The agent does it while the model thinks, and `take(_:…)` then
+    /// only records it.
+    public func stage() async throws -> Staged {
         try await prepareRepository()
         let (tree, leftOut, manifest) = try await snapshotTree()
+        return Staged(tree: tree, leftOut: leftOut, manifest: manifest)
+    }
+
+    /// Records a staged tree as a checkpoint.
+    @discardableResult
+    public func take(_ staged: Staged, session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
+        let (tree, leftOut, manifest) = (staged.tree, staged.leftOut, staged.manifest)
         let firstLine = instruction.split(separator: "\n").first.map { String($0.prefix(200)) } ?? ""
         var arguments = ["commit-tree", tree, "-m", "gander-session: \(session)\n\n\(firstLine)"]
         if let parent = try? await git(["rev-parse", "--verify", "-q", Self.headRef]) { arguments += ["-p", parent] }
@@ -70,13 +91,6 @@ public struct Checkpoints: Sendable {
         let note = leftOut.isEmpty ? nil : "the checkpoint leaves out \(leftOut.count) file(s) over "
             + "\(Self.maxFileBytes >> 20) MB, which undo cannot bring back: \(leftOut.prefix(5).joined(separator: ", "))"
         return (Checkpoint(commit: commit, date: Date(), session: session, instruction: firstLine), note)
-    }
-
-    /// Stages the tree into the shadow index now, without taking a checkpoint: the first time, every file is read
-    /// and stored, which `take` then need not do again. The agent does it while the model thinks.
-    public func stage() async throws {
-        try await prepareRepository()
-        _ = try await snapshotTree()
     }
 
     // MARK: Reading
@@ -195,7 +209,7 @@ public struct Checkpoints: Sendable {
     }
 
     /// What git does not keep of a checkpoint: modes other than 0644 and 0755, and the paths left out.
-    struct Manifest: Codable {
+    struct Manifest: Codable, Sendable {
         var modes: [String: Int] = [:]
         var unkept: [String] = []
 
