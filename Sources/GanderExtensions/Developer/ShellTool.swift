@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import GanderCore
 import GanderHost
 
@@ -16,6 +17,8 @@ struct ShellTool: Sendable {
     let sandbox: CommandSandbox
     /// The files no command may read; inside the sandbox they read as empty, however the command spells them.
     var protected: ProtectedFiles = .none
+    /// The tree's protected files as last found, so commands in quick succession do not each walk a large tree.
+    let covers = CoverCache()
 
     static let spec = ToolSpec(
         name: "shell",
@@ -47,7 +50,7 @@ struct ShellTool: Sendable {
         let outputDirectory = outputRoot.appendingPathComponent(UUID().uuidString)
         let outcome: ProcessOutcome
         do {
-            let covered = sandbox.isActive ? protected.entries(under: context.workingDirectory) : []
+            let covered = sandbox.isActive ? covers.entries(under: context.workingDirectory, protected: protected) : []
             outcome = try await runner.run(command, in: context.workingDirectory, environment: environment,
                                            sandbox: sandbox, protected: covered, timeout: .seconds(timeout),
                                            outputDirectory: outputDirectory)
@@ -110,5 +113,23 @@ struct ShellTool: Sendable {
         if let fence = sandbox.explain(stderr: stderr + stdout, exitedWith: failed) { lines.append(fence) }
         if let hint { lines.append(hint) }
         return ToolOutput(content: [.text(lines.joined(separator: "\n"))], isError: failed)
+    }
+}
+
+/// The protected files of a working tree, found again when the last walk is more than a few seconds old: a model
+/// runs commands in bursts, and one walk of a large tree serves the burst. A protected file created within those
+/// seconds is covered from the next walk on; the command-line check still refuses it by name meanwhile.
+final class CoverCache: Sendable {
+    static let freshness: Duration = .seconds(5)
+    private let last = Mutex<(root: String, at: ContinuousClock.Instant, entries: [CommandSandbox.Cover])?>(nil)
+
+    func entries(under root: URL, protected: ProtectedFiles) -> [CommandSandbox.Cover] {
+        let now = ContinuousClock.now
+        if let cached = last.withLock({ $0 }), cached.root == root.path, now - cached.at < Self.freshness {
+            return cached.entries
+        }
+        let entries = protected.entries(under: root)
+        last.withLock { $0 = (root.path, now, entries) }
+        return entries
     }
 }
