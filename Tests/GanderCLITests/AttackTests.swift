@@ -301,11 +301,9 @@ struct AttackTests {
     func keepAliveStream(format: ScriptedWireFormat) async throws {
         let scenario = try await Scenario(format, [{ var reply = ScriptedReply.text("partial answer"); reply.keepAliveAfterChunks = 2; return reply }()])
         defer { Task { await scenario.finish() } }
-        let started = ContinuousClock.now
         let result = try await scenario.run(["-t", "hi"], environment: ["GANDER_READ_TIMEOUT": "3"])
         #expect(result.status == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.contains("only keep-alives") && result.stderr.contains("GANDER_READ_TIMEOUT"), "\(result.stderr)")
-        #expect(ContinuousClock.now - started < .seconds(60), "the run ended")
     }
 
     @Test("starting in a deleted working directory is one line and exit 1")
