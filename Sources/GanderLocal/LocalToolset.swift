@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 
 /// The tools as a local model sees them. The developer extension's tools are general: `text_editor` takes one of
 /// five commands, each with its own optional arguments, and a small model calls `create` without `file_text` as
@@ -143,8 +144,7 @@ struct LocalToolset {
         let start = command.drop { $0 == " " || $0 == "\t" }
         let name = String(start.prefix { $0 != " " && $0 != "\t" && $0 != ";" && $0 != "|" && $0 != "&" })
         guard !name.isEmpty, !name.contains("/"), workspace.files.contains(name) else { return command }
-        let onPath = path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
-        guard !onPath else { return command }
+        guard ProcessLauncher.find(name, path: path) == nil else { return command }
         let rest = start.dropFirst(name.count)
         if workspace.executables.contains(name) { return "./\(name)\(rest)" }
         switch (name as NSString).pathExtension {
