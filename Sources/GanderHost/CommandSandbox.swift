@@ -8,7 +8,7 @@ import Glibc
 /// directory and the temporary directories are writable (`workspace-write`) or nothing is (`read-only`), the
 /// directories that hold the user's credentials — and Gander's own data and config, the session database among
 /// them — are replaced by empty ones, the user's credential sockets (ssh-agent, the session bus, Docker's) are gone,
-/// the protected files of the working tree read as empty, `.git/hooks` and `.git/config` cannot be changed, the
+/// the protected files of the working tree cannot be opened, `.git/hooks` and `.git/config` cannot be changed, the
 /// command sees only its own processes (a PID namespace of its own, so Gander's `/proc/PID/environ` is out of
 /// reach), and the network is off unless the user turned it on. Gander's own output files are opened before the
 /// sandbox starts, so the command writes them through its inherited descriptors.
@@ -86,8 +86,9 @@ public struct CommandSandbox: Sendable, Equatable {
     }
 
     /// The program and arguments that run `command` with bash in `directory`, fenced when the sandbox is active.
-    /// `covered` are files and directories of the working tree that commands must not read (the protected files):
-    /// they read as empty.
+    /// `covered` are files and directories of the working tree that commands must not read (the protected files): a
+    /// file is covered by /dev/null on a mount without devices, so opening it is "Permission denied", and a directory
+    /// by an empty one.
     public func invocation(of command: String, in directory: URL, covering covered: [Cover] = [])
         -> (executable: String, arguments: [String]) {
         let bash = ["/bin/bash", "-c", command]
@@ -171,7 +172,8 @@ public struct CommandSandbox: Sendable, Equatable {
 
     /// One line for the model when a failed command's errors look like the fence stopped it: what was refused and
     /// how the user can allow it.
-    public func explain(stderr: String, exitedWith failure: Bool) -> String? {
+    /// `covered` are the protected files the command could not open.
+    public func explain(stderr: String, exitedWith failure: Bool, covered: [Cover] = []) -> String? {
         guard isActive, failure else { return nil }
         if stderr.hasPrefix("bwrap:") {
             return "The command sandbox could not start on this machine (\(stderr.prefix(while: { $0 != "\n" }))). Tell "
@@ -189,6 +191,11 @@ public struct CommandSandbox: Sendable, Equatable {
         if let home, stderr.contains(home), stderr.contains("No such file or directory") || stderr.contains("Permission denied"),
            hiddenPaths.contains(where: { stderr.contains($0) }) {
             refused.append("reading the credentials under \(home) (~/.ssh, ~/.aws and the like are hidden)")
+        }
+        if stderr.contains("Permission denied"),
+           let file = covered.first(where: { stderr.contains(($0.path as NSString).lastPathComponent + ":") }) {
+            refused.append("reading \((file.path as NSString).lastPathComponent), a protected file (.ganderignore and Gander's "
+                + "defaults keep secrets such as .env files out of reach)")
         }
         guard !refused.isEmpty else { return nil }
         return "The command sandbox (\(mode.rawValue)) refused \(refused.joined(separator: " and ")). This is the user's "
@@ -208,7 +215,7 @@ public struct CommandSandbox: Sendable, Equatable {
         }
     }
 
-    /// A file or directory a command must not read, covered by an empty one.
+    /// A file or directory a command must not read.
     public struct Cover: Sendable, Equatable {
         public let path: String
         public let isDirectory: Bool

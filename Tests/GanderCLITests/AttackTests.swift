@@ -222,6 +222,8 @@ struct AttackTests {
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(!Self.received(scenario.server).contains(secret))
         #expect(!Self.received(scenario.server).contains("«secret:"), "nothing was read, so nothing was redacted")
+        let first = scenario.toolResultsSent(inRequest: 1).first?.text ?? ""
+        #expect(first.contains("refused reading .env, a protected file"), "the model is told why: \(first)")
         // The file is untouched for the user.
         #expect(try String(contentsOf: scenario.workspace.file(".env"), encoding: .utf8) == "PLAIN=\(secret)\n")
     }

@@ -15,7 +15,7 @@ struct ShellTool: Sendable {
     let environment: [String: String]
     /// The fence commands run in.
     let sandbox: CommandSandbox
-    /// The files no command may read; inside the sandbox they read as empty, however the command spells them.
+    /// The files no command may read; inside the sandbox they cannot be opened, however the command spells them.
     var protected: ProtectedFiles = .none
     /// The tree's protected files as last found, so commands in quick succession do not each walk a large tree.
     let covers = CoverCache()
@@ -49,8 +49,8 @@ struct ShellTool: Sendable {
 
         let outputDirectory = outputRoot.appendingPathComponent(UUID().uuidString)
         let outcome: ProcessOutcome
+        let covered = sandbox.isActive ? covers.entries(under: context.workingDirectory, protected: protected) : []
         do {
-            let covered = sandbox.isActive ? covers.entries(under: context.workingDirectory, protected: protected) : []
             outcome = try await runner.run(command, in: context.workingDirectory, environment: environment,
                                            sandbox: sandbox, protected: covered, timeout: .seconds(timeout),
                                            outputDirectory: outputDirectory)
@@ -70,7 +70,8 @@ struct ShellTool: Sendable {
             if !stdout.truncated, !stderr.truncated { try? FileManager.default.removeItem(at: outputDirectory) }
             var hint: String?
             if case .exited(127) = outcome.termination { hint = Self.localScriptHint(command, in: context.workingDirectory) }
-            var output = render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text, hint: hint)
+            var output = render(outcome, timeout: timeout, stdout: stdout.text, stderr: stderr.text, hint: hint,
+                                covered: covered)
             output.sources = CommandOutputSources.find(command: command, output: stdout.text + "\n" + stderr.text,
                                                        context: context)
             return output
@@ -93,7 +94,8 @@ struct ShellTool: Sendable {
             + "(or sh \(name), bash \(name), python3 \(name)), with its arguments after it."
     }
 
-    private func render(_ outcome: ProcessOutcome, timeout: Int, stdout: String, stderr: String, hint: String?) -> ToolOutput {
+    private func render(_ outcome: ProcessOutcome, timeout: Int, stdout: String, stderr: String, hint: String?,
+                        covered: [CommandSandbox.Cover]) -> ToolOutput {
         var lines: [String] = []
         var failed = true
         if outcome.timedOut {
@@ -110,7 +112,7 @@ struct ShellTool: Sendable {
         }
         lines.append(stdout.isEmpty ? "stdout: (empty)" : "stdout:\n\(stdout)")
         if !stderr.isEmpty { lines.append("stderr:\n\(stderr)") }
-        if let fence = sandbox.explain(stderr: stderr + stdout, exitedWith: failed) { lines.append(fence) }
+        if let fence = sandbox.explain(stderr: stderr + stdout, exitedWith: failed, covered: covered) { lines.append(fence) }
         if let hint { lines.append(hint) }
         return ToolOutput(content: [.text(lines.joined(separator: "\n"))], isError: failed)
     }
