@@ -17,7 +17,8 @@ import Glibc
 /// session, resumed sessions included (`known` and `remember`). The same value always gets the same placeholder.
 ///
 /// The scan is one pass over the UTF-8 bytes that looks closer only at the few bytes a secret can start at, plus one
-/// `memmem` per remembered form, so a megabyte costs about a millisecond; text with no secret is returned as it is.
+/// hashed pass for the remembered forms, so a megabyte costs a few milliseconds; text with no secret is returned as
+/// it is.
 public final class SecretRedactor: Sendable {
     private struct Table {
         var numbers: [String: Int] = [:]

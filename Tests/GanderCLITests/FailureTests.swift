@@ -224,16 +224,7 @@ struct FailureTests {
 
         #expect(result.status == 130)
         #expect(try scenario.workspace.read("shell.pid") == "started\n")
-        #expect(!Self.runningCommand(containing: "sleep\0\(marker)"), "the command's process is gone")
-    }
-
-    /// Whether a process of this machine has `text` in its command line (arguments separated by NUL).
-    static func runningCommand(containing text: String) -> Bool {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { Int($0) != nil }.contains { pid in
-            let line = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) }
-            return line?.contains(text) == true
-        }
+        #expect(!isRunning(commandLineContaining: "sleep\0\(marker)"), "the command's process is gone")
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GanderHost
+import GanderTestSupport
 import Testing
 
 @Suite("the process launcher")
@@ -31,19 +32,10 @@ struct ProcessLauncherTests {
         let marker = "61.\(getpid())"
         let slow = try await ProcessLauncher.run("sh", ["-c", "sleep \(marker) & sleep \(marker)"], timeout: .milliseconds(300))
         #expect(slow.timedOut && !slow.succeeded)
-        #expect(!Self.running(marker), "no sleep of the group is left")
+        #expect(!isRunning(commandLineContaining: marker), "no sleep of the group is left")
         await #expect(throws: ProcessLauncher.LaunchError.notFound("no-such-program-anywhere")) {
             try await ProcessLauncher.run("no-such-program-anywhere", [])
         }
         #expect(ProcessLauncher.find("sh", path: "/nonexistent:/bin") == "/bin/sh")
-    }
-
-    /// Whether a process with `marker` in its command line is running.
-    static func running(_ marker: String) -> Bool {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.filter { Int($0) != nil }.contains { pid in
-            let line = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) }
-            return line?.contains(marker) == true
-        }
     }
 }

@@ -1,9 +1,6 @@
 import Foundation
 import GanderCore
 import GanderHost
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The files the model's tools must not touch: `.ganderignore` and `.gooseignore` (gitignore syntax, `!` to let a
 /// file through again) at the project's root and in the working directory, the global ones in Gander's and goose's
@@ -84,23 +81,8 @@ public struct ProtectedFiles: Sendable {
         while let (directory, inherited) = stack.popLast(), visited < limit {
             let ignore = inherited.adding(file: URL(fileURLWithPath: directory).appendingPathComponent(".gitignore"),
                                           base: directory)
-            guard let handle = opendir(directory) else { continue }
-            defer { closedir(handle) }
-            while let item = readdir(handle) {
-                visited += 1
-                let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name == "." || name == ".." || name == ".git" { continue }
-                let path = directory == "/" ? "/" + name : directory + "/" + name
-                var type = item.pointee.d_type
-                if type == UInt8(DT_UNKNOWN) {
-                    var info = stat()
-                    guard lstat(path, &info) == 0 else { continue }
-                    type = (info.st_mode & S_IFMT) == S_IFDIR ? UInt8(DT_DIR) : (info.st_mode & S_IFMT) == S_IFREG ? UInt8(DT_REG) : UInt8(DT_LNK)
-                }
-                guard type == UInt8(DT_DIR) || type == UInt8(DT_REG) else { continue }
-                let isDirectory = type == UInt8(DT_DIR)
+            visited += FileWalker.forEachEntry(of: directory) { name, path, isDirectory in
+                if name == ".git" { return }
                 if rules.ignores(path, name: name, isDirectory: isDirectory) {
                     found.append(CommandSandbox.Cover(path: path, isDirectory: isDirectory))
                 } else if isDirectory, !ignore.ignores(path, name: name, isDirectory: true) {
