@@ -83,3 +83,26 @@ struct ProviderFactoryTests {
         #expect(ProviderFactory.inferredProvider(environment: ["OPENAI_API_KEY": " "]) == nil)
     }
 }
+
+@Suite("the reply watch")
+struct ReplyWatchTests {
+    @Test("bytes without content do not keep a reply alive, content does, and the whole call has its own bound")
+    func bounds() async throws {
+        // Only lower bounds of time matter here: a sleep may last longer, never shorter.
+        var quiet = ReplyWatch(timeouts: Timeouts(connect: 1, idleRead: 0.2, wholeCall: 60), provider: "openai")
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(throws: ProviderError.self, "0.25 s of keep-alives alone is past the 0.2 s bound") {
+            try quiet.arrived(withContent: false)
+        }
+
+        var talking = ReplyWatch(timeouts: Timeouts(connect: 1, idleRead: 0.2, wholeCall: 60), provider: "openai")
+        try await Task.sleep(for: .milliseconds(250))
+        try talking.arrived(withContent: true)
+
+        var steady = ReplyWatch(timeouts: Timeouts(connect: 1, idleRead: 10, wholeCall: 0.2), provider: "openai")
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(throws: ProviderError.self, "content keeps coming, but the call is past its whole bound") {
+            try steady.arrived(withContent: true)
+        }
+    }
+}
