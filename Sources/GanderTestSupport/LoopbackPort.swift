@@ -5,6 +5,26 @@ import Glibc
 
 /// A TCP port on 127.0.0.1 that a fixture server the tests started is about to listen on.
 public enum LoopbackPort {
+    /// A port nothing listens on now, as the kernel hands one out for a socket bound to port 0, for a fixture server
+    /// that takes its port as an argument. A port picked at random can be one a connection of the machine already
+    /// uses (the random range met the ephemeral one), which made a server fail to start or a test talk to another's.
+    public static func free() -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(socket, raw, length) == 0 && getsockname(socket, raw, &length) == 0
+            }
+        }
+        precondition(bound, "no loopback port could be bound: \(String(cString: strerror(errno)))")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Waits until something accepts connections on `port`, trying every tenth of a second `attempts` times;
     /// false when nothing ever did.
     @discardableResult

@@ -15,7 +15,7 @@ private struct BedrockServer {
 
     init(_ replies: JSONValue) async throws {
         directory = try TemporaryDirectory(prefix: "gander-bedrock")
-        port = Int.random(in: 20000...40000)
+        port = LoopbackPort.free()
         try directory.write("script.json", replies.canonicalText)
         process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)

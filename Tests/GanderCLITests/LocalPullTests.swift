@@ -15,7 +15,7 @@ private struct HubServer {
 
     init(dropOnce file: String? = nil) async throws {
         root = try TemporaryDirectory(prefix: "gander-hub")
-        port = Int.random(in: 20000...40000)
+        port = LoopbackPort.free()
         process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)
         process.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("hub/hub_server.py").path,

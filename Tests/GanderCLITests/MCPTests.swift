@@ -137,7 +137,7 @@ struct MCPTests {
 
     @Test("a streamable-HTTP server written with the mcp SDK: remembered tools wait for it, and annotations drive smart mode")
     func httpServer() async throws {
-        let port = Int.random(in: 20000...40000)
+        let port = LoopbackPort.free()
         let server = try launchPython([mcpFixtures.appendingPathComponent("http_server.py").path, String(port)])
         defer {
             // Foundation starts children with the test runner's signal mask, where SIGTERM may be blocked.

@@ -14,7 +14,7 @@ private struct Tinyproxy {
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "gander-proxy")
-        port = Int.random(in: 20000...40000)
+        port = LoopbackPort.free()
         try directory.write("tinyproxy.conf", """
             Port \(port)
             Listen 127.0.0.1

@@ -10,7 +10,7 @@ final class WebFixtureServer: Sendable {
     private let process: Process
 
     init() async throws {
-        port = Int.random(in: 20000...40000)
+        port = LoopbackPort.free()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/web/web_server.py")
         let process = Process()
