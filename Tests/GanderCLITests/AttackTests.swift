@@ -166,7 +166,7 @@ struct AttackTests {
     }
 
     /// A place outside the workspace and the temporary directories.
-    static let outside = URL(fileURLWithPath: "/usr/local/share/gander-attack-probe-\(getpid())")
+    static let outside = OutsideTheFence.path("gander-attack-probe")
 
     @Test("in auto mode the editor writes only where the sandbox lets commands write, and never .git/hooks or .git/config",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")))
