@@ -135,9 +135,7 @@ def audit(gander, bin_dir):
 def doors():
     """Lines of Swift that call an HTTP client or start a process outside the outbound gate and the launcher."""
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources")
-    # The gate's pool of clients is internal to GanderHost: only the gate can get one.
-    allowed = {os.path.join("GanderHost", name) for name in ("OutboundGate.swift", "SharedHTTPClients.swift",
-                                                               "ProcessLauncher.swift")}
+    allowed = {os.path.join("GanderHost", name) for name in ("OutboundGate.swift", "ProcessLauncher.swift")}
     # Test support and the benchmarks' own programs are not Gander.
     skipped = ("GanderTestSupport", "ScriptedModelServer", "InProcessBench")
     patterns = [re.compile(p) for p in (r"\bclient\.execute\(", r"HTTPClient\(", r"\.shared\.execute\(", r"URLSession",

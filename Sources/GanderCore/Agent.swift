@@ -53,8 +53,10 @@ public struct Agent: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: AgentEvent.self, bufferingPolicy: .unbounded)
         let task = Task {
             // A question to the server about the window (Ollama's /api/show) leaves the machine too.
-            let recorder = ledger.flatMap { provider.sendsOffMachine ? LedgerRecorder(ledger: $0, provider: provider.name, model: provider.model) : nil }
-            let window = ContextKeeper(limit: await contextPolicy.limit(for: provider, recorder: recorder), policy: contextPolicy)
+            let recorder = provider.sendsOffMachine
+                ? ledger.map { LedgerRecorder(ledger: $0, provider: provider.name, model: provider.model) } : nil
+            let limit = await contextPolicy.limit(for: provider, recorder: recorder)
+            let window = ContextKeeper(limit: limit, policy: contextPolicy)
             let loop = AgentLoop(agent: self, messages: history, window: window, emit: { continuation.yield($0) })
             await body(loop)
             continuation.finish()

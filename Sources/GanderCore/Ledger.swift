@@ -1,3 +1,5 @@
+import Foundation
+
 /// A request that left the machine, as the provider sent it: where to, what for, and how many bytes of body.
 public struct OutboundRequest: Sendable, Equatable, Codable {
     /// What the request was for.
@@ -29,6 +31,24 @@ public struct OutboundRequest: Sendable, Equatable, Codable {
         self.path = path
         self.kind = kind
         self.bytesSent = bytesSent
+    }
+
+    /// A request to `address` as the ledger keeps it: the host with its port, and the path with its query, secrets
+    /// in it shown as `«secret»`.
+    public init(address: String, kind: Kind, bytesSent: Int) {
+        let (destination, target) = Self.parts(of: address)
+        self.init(destination: destination, path: SecretRedactor.masked(target), kind: kind, bytesSent: bytesSent)
+    }
+
+    /// The host with its port, and the path with its query as sent (`/` when there is none).
+    public static func parts(of address: String) -> (destination: String, target: String) {
+        let components = URLComponents(string: address)
+        var destination = components?.host ?? address
+        if let port = components?.port { destination += ":\(port)" }
+        var target = components?.percentEncodedPath ?? "/"
+        if target.isEmpty { target = "/" }
+        if let query = components?.percentEncodedQuery { target += "?" + query }
+        return (destination, target)
     }
 }
 

@@ -4,6 +4,7 @@ import Synchronization
 import GanderCore
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The one way out. Every byte Gander sends off the machine — model requests, OAuth token exchanges, MCP over HTTP,
 /// `web__fetch`, model downloads and Hub searches, provider probes — goes through `send`, which refuses everything
@@ -79,19 +80,14 @@ public struct OutboundGate: Sendable {
     /// The ledger's view of a request: host and port, the path with its query (secrets masked), and the bytes sent —
     /// the body's length, or for a request without one (a GET) its head, which is all it sends.
     static func describe(_ request: HTTPClientRequest, kind: OutboundRequest.Kind) -> OutboundRequest {
-        let components = URLComponents(string: request.url)
-        var destination = components?.host ?? request.url
-        if let port = components?.port { destination += ":\(port)" }
-        var target = components?.percentEncodedPath ?? "/"
-        if target.isEmpty { target = "/" }
-        if let query = components?.percentEncodedQuery { target += "?" + query }
         var bytes = request.bodyByteCount
         if bytes == 0 {
+            let (destination, target) = OutboundRequest.parts(of: request.url)
             var head = "\(request.method.rawValue) \(target) HTTP/1.1\r\nhost: \(destination)\r\n"
             for header in request.headers { head += "\(header.name): \(header.value)\r\n" }
             bytes = head.utf8.count + 2
         }
-        return OutboundRequest(destination: destination, path: SecretRedactor.masked(target), kind: kind, bytesSent: bytes)
+        return OutboundRequest(address: request.url, kind: kind, bytesSent: bytes)
     }
 
     /// An address as an error line may show it: without its query, where credentials travel.
@@ -125,4 +121,59 @@ extension HTTPClientRequest {
 
     /// The body's length as `setBody` recorded it.
     public var bodyByteCount: Int { headers.first(name: "content-length").flatMap(Int.init) ?? 0 }
+}
+
+// MARK: The gate's clients
+
+/// How one HTTP client is set up: its timeouts, the proxy it goes through and the extra authorities it trusts.
+private struct HTTPClientSetup: Hashable, Sendable {
+    var connectTimeout: Double
+    /// The longest a server may stay silent mid-answer before the call fails.
+    var readTimeout: Double
+    var proxy: NetworkEnvironment.Proxy?
+    var extraCertificates: String?
+    /// Whether the client follows redirects itself; a caller that must decide which host sees a credential
+    /// follows them on its own.
+    var followsRedirects: Bool
+
+    init(connectTimeout: Double, readTimeout: Double, proxy: NetworkEnvironment.Proxy? = nil,
+                extraCertificates: String? = nil, followsRedirects: Bool = true) {
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
+        self.proxy = proxy
+        self.extraCertificates = extraCertificates
+        self.followsRedirects = followsRedirects
+    }
+}
+
+/// One HTTP client per setup for the whole process, for the outbound gate alone: nothing outside this file can get
+/// one. They live as long as the process does, which is what AsyncHTTPClient asks of a client that is never shut down.
+private enum SharedHTTPClients {
+    private static let clients = Mutex<[HTTPClientSetup: HTTPClient]>([:])
+
+    static func client(for setup: HTTPClientSetup) -> HTTPClient {
+        clients.withLock { clients in
+            if let existing = clients[setup] { return existing }
+            var configuration = HTTPClient.Configuration()
+            configuration.timeout = .init(
+                connect: .milliseconds(Int64(setup.connectTimeout * 1000)),
+                read: .milliseconds(Int64(setup.readTimeout * 1000)))
+            configuration.decompression = .disabled
+            if !setup.followsRedirects { configuration.redirectConfiguration = .disallow }
+            // Gander's own retry policy decides about failed connections; a refused one should fail at once.
+            configuration.connectionPool.retryConnectionEstablishment = false
+            if let proxy = setup.proxy {
+                let credentials = proxy.user.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+                configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: credentials)
+            }
+            if let file = setup.extraCertificates {
+                var tls = TLSConfiguration.makeClientConfiguration()
+                tls.additionalTrustRoots = [.file(file)]
+                configuration.tlsConfiguration = tls
+            }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[setup] = client
+            return client
+        }
+    }
 }

@@ -147,19 +147,15 @@ actor DevToolsConnection {
             if params["redirectResponse"] != nil {
                 recorded.removeValue(forKey: id)?(params["redirectResponse"]?["encodedDataLength"]?.intValue ?? 0, Usage())
             }
-            guard let recorder, let request = params["request"], let text = request["url"]?.stringValue,
-                  let url = URLComponents(string: text), let scheme = url.scheme, ["http", "https", "ws", "wss"].contains(scheme)
+            guard let recorder, let request = params["request"], let address = request["url"]?.stringValue,
+                  let scheme = URLComponents(string: address)?.scheme, ["http", "https", "ws", "wss"].contains(scheme)
             else { return }
-            var destination = url.host ?? text
-            if let port = url.port { destination += ":\(port)" }
-            var target = url.percentEncodedPath.isEmpty ? "/" : url.percentEncodedPath
-            if let query = url.percentEncodedQuery { target += "?" + query }
             // The request line and headers Chromium reports, and the body of a POST.
             let headers = request["headers"]?.objectValue ?? [:]
-            let head = headers.reduce(target.utf8.count + 16) { $0 + $1.key.utf8.count + ($1.value.stringValue?.utf8.count ?? 0) + 4 }
+            let line = OutboundRequest.parts(of: address).target.utf8.count + 16
+            let head = headers.reduce(line) { $0 + $1.key.utf8.count + ($1.value.stringValue?.utf8.count ?? 0) + 4 }
             let body = request["postData"]?.stringValue?.utf8.count ?? 0
-            let outbound = OutboundRequest(destination: destination, path: SecretRedactor.masked(target), kind: .browser,
-                                           bytesSent: head + body)
+            let outbound = OutboundRequest(address: address, kind: .browser, bytesSent: head + body)
             if let completion = recorder.leaving(outbound) { recorded[id] = completion }
         case "Network.loadingFinished":
             recorded.removeValue(forKey: id)?(params["encodedDataLength"]?.intValue ?? 0, Usage())
