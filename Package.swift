@@ -24,6 +24,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "GanderCore", dependencies: ["CGanderSystem"], swiftSettings: strict),
+        .target(name: "GanderTemplates", swiftSettings: strict),
         .target(
             name: "GanderHost",
             dependencies: [
@@ -48,7 +49,7 @@ let package = Package(
         .target(
             name: "GanderLocal",
             dependencies: [
-                "GanderCore", "GanderHost",
+                "GanderCore", "GanderHost", "GanderTemplates",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,6 +110,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
+        .testTarget(name: "GanderTemplatesTests", dependencies: ["GanderTemplates"], swiftSettings: strict),
         .testTarget(
             name: "GanderProvidersTests",
             dependencies: ["GanderCore", "GanderProviders", "GanderHost", "GanderTestSupport"],

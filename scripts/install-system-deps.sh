@@ -29,6 +29,8 @@ command -v xlogo >/dev/null 2>&1 || missing+=(x11-apps)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v dbus-daemon >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || missing+=(dbus-daemon dbus-bin)
+# Gander's Jinja engine (chat templates, recipes) is tested against the real jinja2.
+python3 -c "import jinja2" >/dev/null 2>&1 || missing+=(python3-jinja2)
 # DOCX and XLSX are zip archives, read with ZIPFoundation, which builds against zlib's headers.
 [ -e /usr/include/zlib.h ] || missing+=(zlib1g-dev)
 # Release builds link Foundation statically, and with it libcurl (scripts/release-build.sh).
