@@ -24,6 +24,8 @@ final class LlamaEngine: @unchecked Sendable {
     let metadata: GGUFMetadata?
     /// The chat template used when the GGUF has none llama.cpp can apply: picked by architecture.
     let fallbackTemplate: String
+    /// The GGUF's own chat template, when Gander's Jinja engine can read it.
+    private(set) var chatTemplate: ChatTemplate?
     private let model: UnsafeMutableRawPointer
     private let context: UnsafeMutableRawPointer
     private let batchSize = 512
@@ -44,6 +46,8 @@ final class LlamaEngine: @unchecked Sendable {
         self.model = model
         self.context = context
         self.contextLength = length
+        let tokens = specialTokens
+        chatTemplate = chatTemplateText.flatMap { ChatTemplate(source: $0, bosToken: tokens.bos, eosToken: tokens.eos) }
     }
 
     deinit {
@@ -66,6 +70,16 @@ final class LlamaEngine: @unchecked Sendable {
 
     /// The chat template, from the GGUF when it has one llama.cpp knows, else the one its architecture uses.
     var chatTemplateText: String? { library.chatTemplate(model).map { String(cString: $0) } }
+
+    /// The text of the beginning- and end-of-sequence tokens, as chat templates write them.
+    var specialTokens: (bos: String, eos: String) {
+        func text(_ which: Int32) -> String {
+            var buffer = [CChar](repeating: 0, count: 128)
+            let length = library.specialTokenText(model, which, &buffer, Int32(buffer.count))
+            return length > 0 ? String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        }
+        return (text(0), text(1))
+    }
 
     /// Formats a conversation with the model's own chat template from its GGUF metadata, or with its family's
     /// template (by architecture) when it has none that llama.cpp knows.

@@ -16,6 +16,7 @@ final class LlamaLibrary: @unchecked Sendable {
     typealias Tokenize = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>, Int32, UnsafeMutablePointer<Int32>?, Int32, Int32) -> Int32
     typealias TokenToPiece = @convention(c) (UnsafeMutableRawPointer, Int32, UnsafeMutablePointer<CChar>, Int32) -> Int32
     typealias IsEndOfGeneration = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
+    typealias SpecialTokenText = @convention(c) (UnsafeMutableRawPointer, Int32, UnsafeMutablePointer<CChar>, Int32) -> Int32
     typealias NewSampler = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>?, UnsafePointer<CChar>?, Float, Float, UInt32) -> UnsafeMutableRawPointer?
     typealias ForgetFrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
     typealias Decode = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>, Int32) -> Int32
@@ -33,6 +34,7 @@ final class LlamaLibrary: @unchecked Sendable {
     let tokenize: Tokenize
     let tokenToPiece: TokenToPiece
     let isEndOfGeneration: IsEndOfGeneration
+    let specialTokenText: SpecialTokenText
     let newSampler: NewSampler
     let freeSampler: FreeHandle
     let decode: Decode
@@ -68,6 +70,7 @@ final class LlamaLibrary: @unchecked Sendable {
         tokenize = try symbol("gl_tokenize", as: Tokenize.self)
         tokenToPiece = try symbol("gl_token_to_piece", as: TokenToPiece.self)
         isEndOfGeneration = try symbol("gl_is_end_of_generation", as: IsEndOfGeneration.self)
+        specialTokenText = try symbol("gl_special_token_text", as: SpecialTokenText.self)
         newSampler = try symbol("gl_new_sampler", as: NewSampler.self)
         freeSampler = try symbol("gl_free_sampler", as: FreeHandle.self)
         decode = try symbol("gl_decode", as: Decode.self)

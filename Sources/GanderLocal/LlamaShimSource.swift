@@ -5,7 +5,7 @@
 /// exceptions through its C API, and only C++ can catch them before they end the process.
 enum LlamaShimSource {
     /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
-    static let version = 7
+    static let version = 8
 
     static let text = #"""
     #include <llama.h>
@@ -18,7 +18,7 @@ enum LlamaShimSource {
 
     extern "C" {
 
-    int gl_shim_version(void) { return 7; }
+    int gl_shim_version(void) { return 8; }
 
     static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
         (void)level; (void)text; (void)user;
@@ -82,6 +82,21 @@ enum LlamaShimSource {
     int gl_token_to_piece(void *model, int token, char *buffer, int length) {
         const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
         return llama_token_to_piece(vocab, token, buffer, length, 0, 0);
+    }
+
+    /* The text of the model's beginning (which == 0) or end (which == 1) of sequence token, as chat templates
+       write it ("<s>", "<|endoftext|>"); 0 bytes when the model has none. */
+    int gl_special_token_text(void *model, int which, char *buffer, int length) {
+        const struct llama_vocab *vocab = llama_model_get_vocab((struct llama_model *)model);
+        llama_token token = which == 0 ? llama_vocab_bos(vocab) : llama_vocab_eos(vocab);
+        if (token < 0 || length <= 0) return 0;
+        const char *text = llama_vocab_get_text(vocab, token);
+        if (text == NULL) return 0;
+        int written = (int)strlen(text);
+        if (written >= length) written = length - 1;
+        memcpy(buffer, text, (size_t)written);
+        buffer[written] = 0;
+        return written;
     }
 
     int gl_is_end_of_generation(void *model, int token) {

@@ -91,7 +91,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         let format = plan.format ?? .json
         let toolset = plan.toolset
         let (prompt, dropped) = try fit(request, engine: engine, format: plan.format, toolset: toolset,
-                                        workspace: plan.workspace)
+                                        workspace: plan.workspace, remindsOfTask: plan.affordances.contains(.taskReminder))
         if dropped > 0 {
             emit(.notice("the conversation is longer than the local model's \(engine.contextLength)-token window; "
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
@@ -142,17 +142,28 @@ public final class LocalProvider: ModelProvider, Sendable {
             if streamer.inCall { return emit(.stop(.maxTokens)) }  // a looping call is no call: never run it
         }
         let cutOff = answerCutOff || looped || generation.hitBudget
-        guard usesTools else { return emit(.stop(cutOff ? .maxTokens : .endTurn)) }
-        guard !generation.grammarFailed, let parsed = format.parse(reply) else {
+        guard usesTools else {
+            if !cutOff, let ending = UnfinishedAnswer.ending(of: reply) { return emitUnfinished(ending, emit: emit) }
+            return emit(.stop(cutOff ? .maxTokens : .endTurn))
+        }
+        let spoken = ReplyStreamer.beforeStopString(reply)
+        guard !generation.grammarFailed, let parsed = format.parse(spoken, toolNames: Set(toolset.offered.map(\.name))) else {
             // Never pass a broken call on as an answer: it is dropped, and the stop reason says the reply is incomplete.
             emit(.notice(generation.grammarFailed
                 ? "the local model's tool call could not be completed under its grammar and was dropped"
-                : "the local model's reply was cut off after \(generation.tokens) tokens, at the end of its "
-                    + "\(engine.contextLength)-token window, inside a tool call; the call was dropped"))
+                : cutOff
+                    ? "the local model's reply was cut off after \(generation.tokens) tokens, at the end of its "
+                        + "\(engine.contextLength)-token window, inside a tool call; the call was dropped"
+                    : "the local model wrote a tool call that is not valid JSON; it was dropped"))
             return emit(.stop(.maxTokens))
         }
         if parsed.calls.isEmpty {
             if format == .json, !streamer.streamedAnswer, !parsed.text.isEmpty { emit(.textDelta(parsed.text)) }
+            // What was held back as a possible call turned out to be part of the answer.
+            if format != .json, !streamer.heldAsCall.isEmpty { emit(.textDelta(streamer.heldAsCall)) }
+            if !cutOff, let ending = UnfinishedAnswer.ending(of: format == .json ? parsed.text : spoken) {
+                return emitUnfinished(ending, emit: emit)
+            }
             return emit(.stop(cutOff ? .maxTokens : .endTurn))
         }
         for (index, call) in parsed.calls.enumerated() {
@@ -163,19 +174,28 @@ public final class LocalProvider: ModelProvider, Sendable {
         emit(.stop(.toolUse))
     }
 
+    /// An answer that stopped mid-sentence is not an answer: the run ends saying so rather than passing it off.
+    private func emitUnfinished(_ ending: String, emit: (ProviderEvent) -> Void) {
+        emit(.notice("the local model's answer stopped mid-sentence (it ends \"…\(ending)\"); "
+                     + "run the task again, or use a larger model (gander local recommend)"))
+        emit(.stop(.maxTokens))
+    }
+
     /// The prompt's tokens, leaving out the oldest turns (never the first instruction or the latest turn) until the
     /// prompt and room for a reply fit the window. Returns the tokens and how many messages were left out.
     private func fit(_ request: ModelRequest, engine: LlamaEngine, format: ToolCallFormat?,
-                     toolset: LocalToolset, workspace: WorkspaceSnapshot?) throws -> ([Int32], Int) {
-        var system = request.systemPrompt
-        if let format { system += "\n\n" + format.systemSection(for: toolset.offered, workspace: workspace) }
+                     toolset: LocalToolset, workspace: WorkspaceSnapshot?, remindsOfTask: Bool) throws -> ([Int32], Int) {
         let reserve = min(sampling.maxTokens ?? 512, engine.contextLength / 4)
         var messages = request.messages
         var dropped = 0
         while true {
-            let turns = turns(system: system, messages: messages, format: format, toolset: toolset)
-            let tokens = engine.tokenize(engine.applyTemplate(turns))
-            if tokens.count + reserve <= engine.contextLength { return (tokens, dropped) }
+            let text = promptText(system: request.systemPrompt, messages: messages, engine: engine, format: format,
+                                  toolset: toolset, workspace: workspace, remindsOfTask: remindsOfTask)
+            let tokens = engine.tokenize(text)
+            if tokens.count + reserve <= engine.contextLength {
+                Self.logPrompt(text)
+                return (tokens, dropped)
+            }
             guard messages.count > 2 else {
                 throw LocalModelError.promptTooLong(tokens: tokens.count + reserve, window: engine.contextLength)
             }
@@ -184,9 +204,71 @@ public final class LocalProvider: ModelProvider, Sendable {
         }
     }
 
+    /// With `GANDER_LOCAL_PROMPT_LOG` set to a file, each prompt exactly as the model reads it is appended there:
+    /// what to look at when a local model misbehaves.
+    private static func logPrompt(_ text: String) {
+        guard let path = ProcessInfo.processInfo.environment["GANDER_LOCAL_PROMPT_LOG"], !path.isEmpty,
+              let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil)
+                ? FileHandle(forWritingAtPath: path) : nil)
+        else { return }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        handle.write(Data((text + "\n=====\n").utf8))
+    }
+
+    /// The prompt as the model was trained to read it. A model whose own chat template renders `tools` gets the
+    /// tools, its past calls and their results through that template; any other gets Gander's protocol in its
+    /// system prompt and turns, formatted by its template (or, when Gander's engine cannot render that template,
+    /// by llama.cpp's applier).
+    private func promptText(system given: String, messages: [Message], engine: LlamaEngine, format: ToolCallFormat?,
+                            toolset: LocalToolset, workspace: WorkspaceSnapshot?, remindsOfTask: Bool) -> String {
+        var system = format == nil ? given : toolset.adaptedSystemPrompt(given)
+        if let format, format.isTrained, let template = engine.chatTemplate, template.offersTools,
+           let text = try? template.render(nativeMessages(system: system, messages: messages, toolset: toolset,
+                                                          remindsOfTask: remindsOfTask), tools: toolset.offered) {
+            return text
+        }
+        if let format { system += "\n\n" + format.systemSection(for: toolset.offered, workspace: workspace) }
+        let turns = turns(system: system, messages: messages, format: format, toolset: toolset, remindsOfTask: remindsOfTask)
+        if let template = engine.chatTemplate,
+           let text = try? template.render(turns.map { ChatTemplate.Message(role: $0.role, content: $0.content) }, tools: nil) {
+            return text
+        }
+        return engine.applyTemplate(turns)
+    }
+
+    /// The conversation in the shape chat templates take: calls on assistant messages and each result a `tool`
+    /// message, in the model's tool names.
+    private func nativeMessages(system: String, messages: [Message], toolset: LocalToolset,
+                                remindsOfTask: Bool) -> [ChatTemplate.Message] {
+        var result = [ChatTemplate.Message(role: "system", content: system)]
+        let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for message in messages {
+            switch message.role {
+            case .assistant:
+                let modelCalls = message.toolCalls.map {
+                    toolset.modelCall(name: $0.name, arguments: (try? JSONValue(parsing: $0.arguments)) ?? [:])
+                }
+                result.append(ChatTemplate.Message(role: "assistant", content: message.text, toolCalls: modelCalls))
+            case .user:
+                for toolResult in message.toolResults {
+                    let name = toolset.modelName(ofResultFrom: toolResult.toolName, call: calls[toolResult.callID])
+                    result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + toolResult.text : toolResult.text,
+                                                       toolName: name))
+                }
+                if !message.text.isEmpty { result.append(ChatTemplate.Message(role: "user", content: message.text)) }
+            }
+        }
+        if remindsOfTask, result.last?.role == "tool",
+           let instruction = messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text {
+            result[result.count - 1].content += "\n\n" + LocalTask(instruction: instruction).reminder
+        }
+        return result
+    }
+
     /// The conversation as chat turns, tool calls and results written the way `format` has the model see them.
     private func turns(system: String, messages: [Message], format: ToolCallFormat?,
-                       toolset: LocalToolset) -> [(role: String, content: String)] {
+                       toolset: LocalToolset, remindsOfTask: Bool) -> [(role: String, content: String)] {
         var turns: [(role: String, content: String)] = [("system", system)]
         if let format { turns += format.examples }
         // Without tools (chat mode) answers are plain text; past calls and results show as Gander's protocol
@@ -195,7 +277,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         let format = format ?? .json
         let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         // Small untrained models lose the task after a long result; theirs is repeated with each result.
-        let task = format == .json && !plain ? messages.last(where: { $0.role == .user && !$0.text.isEmpty }).map { LocalTask(instruction: $0.text) } : nil
+        let task = format == .json && !plain && remindsOfTask ? messages.last(where: { $0.role == .user && !$0.text.isEmpty }).map { LocalTask(instruction: $0.text) } : nil
         for message in messages {
             switch message.role {
             case .assistant:

@@ -18,6 +18,7 @@ struct LocalToolset {
     let mustLook: Bool
     private let realNames: Set<String>
     private let workspace: WorkspaceSnapshot?
+    private let compact: Bool
 
     private static let editor = "developer__text_editor"
     private static let shell = "developer__shell"
@@ -66,16 +67,20 @@ struct LocalToolset {
     /// enough that every extra tool in the prompt makes their choice worse. With a `workspace`, the paths of
     /// reading, listing and editing are held to what is there, and `seen` (files already read, folders already
     /// listed, as `verb path`) are not offered again: a small model otherwise repeats its last call for ever.
-    init(tools: [ToolSpec], compact: Bool, workspace: WorkspaceSnapshot? = nil, seen: Set<String> = [],
-         lookFirst: (files: [String], folders: [String]) = ([], [])) {
+    /// `restrictsPaths` false offers the verbs as they are (a trained model's prompt lists its tools once, at the
+    /// top, and must not change from turn to turn or the cached prompt is lost); the workspace then only finds
+    /// scripts named bare.
+    init(tools: [ToolSpec], compact: Bool, workspace: WorkspaceSnapshot? = nil, restrictsPaths: Bool = true,
+         seen: Set<String> = [], lookFirst: (files: [String], folders: [String]) = ([], [])) {
         let names = Set(tools.map(\.name))
         realNames = names
         self.workspace = workspace
+        self.compact = compact
         var offered: [ToolSpec] = []
         for verb in Self.verbs where names.contains(verb.tool) {
             // Reading a named file serves a small model better than a search it cannot narrow.
             if compact, verb.spec.name == "search_text" { continue }
-            guard let workspace else {
+            guard let workspace, restrictsPaths else {
                 offered.append(verb.spec)
                 continue
             }
@@ -106,9 +111,34 @@ struct LocalToolset {
         mustLook = !looks.isEmpty
         if mustLook {
             callable = looks
+        } else if let workspace, !restrictsPaths {
+            // The prompt lists the verbs as they are; the grammar still keeps a call from reading a file that is not
+            // there or one already read since the user spoke (small models otherwise read the same file again and
+            // again instead of acting on it).
+            callable = offered.compactMap { spec in
+                guard spec.name == "read_file" else { return spec }
+                let unseen = workspace.files.filter { !seen.contains("read_file \($0)") }
+                return unseen.isEmpty ? nil : Self.restricting(spec, path: unseen)
+            }
         } else {
             callable = offered
         }
+    }
+
+    /// The agent's system prompt as a local model should read it: without the instructions of the extensions whose
+    /// tools it sees as verbs (they name `developer__text_editor` and others it is not offered, which sends small
+    /// models after tools that do not exist), and, when compact, those of the tools it is not offered at all.
+    func adaptedSystemPrompt(_ prompt: String) -> String {
+        var names = ["developer"]
+        if compact { names += ["memory", "todo"] }
+        var text = prompt
+        for name in names {
+            guard let start = text.range(of: "# Extension \(name)\n\n") else { continue }
+            let end = text.range(of: "\n\n# ", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+            let removalStart = text[..<start.lowerBound].hasSuffix("\n\n") ? text.index(start.lowerBound, offsetBy: -2) : start.lowerBound
+            text.removeSubrange(removalStart..<end)
+        }
+        return text
     }
 
     /// `spec` with its `path` argument held to `choices`.
@@ -235,6 +265,13 @@ struct LocalTask {
             word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()")).contains { $0 == "." || $0 == "/" }
         }
         isConversational = !asksForChange && !namesPath && !instruction.contains("`") && Set(words).isDisjoint(with: Self.workWords)
+    }
+
+    /// The instruction again, and what to do now: act until the change is made, or answer from the result.
+    var reminder: String {
+        "The task was: \(instruction)\n" + (asksForChange
+            ? "When the change is made, answer; until then, make it with a tool."
+            : "If the result above gives what the task needs, answer now.")
     }
 
     /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.

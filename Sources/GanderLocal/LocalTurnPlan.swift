@@ -2,17 +2,20 @@ import Foundation
 import GanderCore
 
 /// What one request to a local model offers it and holds it to, decided from the conversation so far: the tool
-/// format, the toolset (and what it may call now), and the grammar. For models with no tool training this is where
-/// the harness helps: look first at what the instruction names, no answer to a change request before a change, and
-/// answers to questions that quote what a tool returned.
+/// format, the toolset (and what it may call now), and the grammar. This is where the harness helps small models:
+/// look first at what the instruction names, no answer to a change request before a change, and (for models with
+/// no tool training) answers to questions that quote what a tool returned. Each help is an `Affordance` that can be
+/// switched off, so each is judged on the whole suite (bench/local_suite.py) across models.
 struct LocalTurnPlan {
     /// nil when the request offers no tools.
     let format: ToolCallFormat?
     let toolset: LocalToolset
     let workspace: WorkspaceSnapshot?
     let constraint: (grammar: String, trigger: String?)?
+    let affordances: Set<Affordance>
 
-    init(request: ModelRequest, chatTemplate: String?, workingDirectory: URL) {
+    init(request: ModelRequest, chatTemplate: String?, workingDirectory: URL, affordances: Set<Affordance> = Affordance.enabled) {
+        self.affordances = affordances
         guard !request.tools.isEmpty else {
             format = nil
             toolset = LocalToolset(tools: [], compact: true)
@@ -21,26 +24,61 @@ struct LocalTurnPlan {
             return
         }
         let format = ToolCallFormat.detect(chatTemplate: chatTemplate)
-        let workspace = format.isTrained ? nil : WorkspaceSnapshot(directory: workingDirectory)
+        let workspace = WorkspaceSnapshot(directory: workingDirectory)
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
         let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
-        let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace, seen: seen,
-                                   lookFirst: workspace?.lookFirst(for: instruction) ?? ([], []))
+        let lookFirst = affordances.contains(.lookFirst) ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
+        let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
+                                   restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst)
         let task = LocalTask(instruction: instruction)
-        let mayAnswer = format.isTrained
-            || (!toolset.mustLook && (!task.asksForChange || task.changeMade(in: request.messages, toolset: toolset)))
+        let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange
+            && !task.changeMade(in: request.messages, toolset: toolset)
+        let mayAnswer = !toolset.mustLook && !changePending
         var quotes: [String]?
-        if !format.isTrained, !task.asksForChange || task.asksToRun {
-            quotes = Self.countQuotes(question: instruction, message: request.messages.last)
+        if !format.isTrained, affordances.contains(.quotedAnswers), !task.asksForChange || task.asksToRun {
+            quotes = (affordances.contains(.countAnswers) ? Self.countQuotes(question: instruction, message: request.messages.last) : nil)
                 ?? Self.quotableLines(of: request.messages.last)
         }
         // Words only: nothing to call. Not when other tools (an MCP server's) are offered, which may be what it needs.
-        let wordsOnly = !format.isTrained && task.isConversational && !toolset.mustLook
+        let wordsOnly = affordances.contains(.wordsOnly) && task.isConversational && !toolset.mustLook
             && toolset.offered.allSatisfy { !$0.name.contains("__") }
         self.format = format
         self.toolset = toolset
-        self.workspace = workspace
-        constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes)
+        self.workspace = format.isTrained ? nil : workspace
+        if wordsOnly, format.isTrained {
+            constraint = nil
+        } else if format.isTrained, !mayAnswer {
+            // A call now, in the model's own trained form, from the first token.
+            constraint = (format.callOnlyConstraint(for: toolset.callable), nil)
+        } else {
+            constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes)
+        }
+    }
+
+    /// The helps the harness gives small models, each of which can be switched off to measure it.
+    enum Affordance: String, CaseIterable, Sendable {
+        /// When the instruction names files or folders that exist, the first call must look at them.
+        case lookFirst = "look-first"
+        /// An instruction that asks for a change cannot be answered before a changing call succeeded.
+        case changeBeforeAnswer = "change-before-answer"
+        /// Untrained models' answers to questions quote lines of what a tool returned.
+        case quotedAnswers = "quoted-answers"
+        /// "How many" answers quote a count of what a listing or file holds.
+        case countAnswers = "count-answers"
+        /// An instruction with nothing to do with files or commands gets no tools.
+        case wordsOnly = "words-only"
+        /// The latest tool result ends with the instruction again, and whether to act or answer now: small models
+        /// lose sight of the task after a long result.
+        case taskReminder = "task-reminder"
+
+        /// All of them, less those named in `GANDER_LOCAL_HARNESS_OFF` (comma-separated, or "all").
+        static var enabled: Set<Affordance> {
+            let off = (ProcessInfo.processInfo.environment["GANDER_LOCAL_HARNESS_OFF"] ?? "").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if off.contains("all") { return [] }
+            return Set(allCases.filter { !off.contains($0.rawValue) })
+        }
     }
 
     /// For a "how many" question, the counts that the tool results in `message` hold, as phrases the answer must

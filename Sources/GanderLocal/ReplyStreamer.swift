@@ -1,19 +1,28 @@
-/// Decides, token by token, which generated text the user sees as the answer: text up to where a tool call starts,
-/// the answer inside Gander's `{"answer": "…"}`, never a stop string the model wrote as text, and never a tail that
-/// might still turn out to be the start of a call or a stop string.
+/// Decides, token by token, which generated text the user sees as the answer: text up to where a tool call may start
+/// (any of `ToolCallReader.markers`), the answer inside Gander's `{"answer": "…"}`, never a stop string the model
+/// wrote as text, and never a tail that might still turn out to be the start of a call or a stop string. Text held
+/// back as a possible call is kept: when the finished reply holds no call after all, it is shown then.
 struct ReplyStreamer {
     /// The tool-call format of a request with tools; nil for a plain chat.
     let format: ToolCallFormat?
     private var answer = AnswerStreamer()
     private var held = ""
-    /// Generation went past the start of a tool call; nothing after it is shown.
+    /// Generation went past what may be the start of a tool call; nothing after it is shown while it runs.
     private(set) var inCall = false
+    /// The text from the possible start of a call on, shown only if the reply turns out to hold no call.
+    private(set) var heldAsCall = ""
     /// Some of a JSON-protocol answer was shown.
     private(set) var streamedAnswer = false
     private var stopped = false
 
     /// Text that ends a reply in chat formats, should the model write it as text rather than as its special token.
     static let stopStrings = ["<|im_end|>", "<|im_start|>", "<|endoftext|>", "<|eot_id|>", "</s>", "<end_of_turn>"]
+
+    /// `reply` up to the first stop string the model wrote as text.
+    static func beforeStopString(_ reply: String) -> String {
+        guard let stop = stopStrings.compactMap({ reply.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) else { return reply }
+        return String(reply[..<stop.lowerBound])
+    }
 
     init(format: ToolCallFormat?) {
         self.format = format
@@ -28,15 +37,24 @@ struct ReplyStreamer {
             inCall = answer.isToolCall
             return (shown, false)
         }
-        guard !inCall else { return ("", false) }
         held += text
+        if inCall {
+            heldAsCall += held
+            held = ""
+            if let stop = Self.stopStrings.compactMap({ heldAsCall.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+                heldAsCall = String(heldAsCall[..<stop.lowerBound])
+                stopped = true
+            }
+            return ("", stopped)
+        }
         if let stop = Self.stopStrings.compactMap({ held.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
             held = String(held[..<stop.lowerBound])
             stopped = true
         }
-        if let format, let start = format.callStart(in: held) {
+        if format != nil, let start = ToolCallReader.possibleCallStart(in: held) {
             inCall = true
             let before = String(held[..<start])
+            heldAsCall = String(held[start...])
             held = ""
             return (before, stopped)
         }
@@ -46,7 +64,7 @@ struct ReplyStreamer {
         }
         // Keep back a tail that could be the start of a stop string or of a call; pass the rest on.
         let keep = max(Self.stopStrings.map { LocalProvider.overlap(of: held, withPrefixOf: $0) }.max() ?? 0,
-                       format?.undecidedTail(of: held) ?? 0)
+                       format == nil ? 0 : ToolCallReader.undecidedTail(of: held))
         let ready = String(held.dropLast(keep))
         held = String(held.suffix(keep))
         return (ready, false)

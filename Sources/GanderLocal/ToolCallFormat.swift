@@ -146,11 +146,7 @@ enum ToolCallFormat: String, Sendable, Equatable {
             var parts = results.map { result in
                 "Result of \(result.name)\(result.isError ? " (error)" : ""):\n\(result.text.isEmpty ? "(no output)" : result.text)"
             }
-            if let task {
-                parts.append("The task was: \(task.instruction)\n" + (task.asksForChange
-                    ? "When the change is made, answer; until then, make it with a tool."
-                    : "If the result above gives what the task needs, answer now."))
-            }
+            if let task { parts.append(task.reminder) }
             return ("user", parts.joined(separator: "\n\n"))
         case .hermes:
             return ("user", results.map { "<tool_response>\n\($0.text)\n</tool_response>" }.joined(separator: "\n"))
@@ -162,44 +158,37 @@ enum ToolCallFormat: String, Sendable, Equatable {
     // MARK: decoding
 
     /// The grammar a reply is held to, and the pattern from whose first group it applies (nil: from the start).
-    /// Under Gander's protocol, `mayAnswer` false leaves only calls.
-    /// With `quotes`, an answer must quote them.
+    /// Under Gander's protocol, `mayAnswer` false leaves only calls. With `quotes`, an answer must quote them.
+    ///
+    /// A trained model's reply is free text until it starts a call in any of the ways small models write one —
+    /// its trained tags, a ```json fence, or a bare `{"name": "<an offered tool>"` — and from there the grammar
+    /// holds the call to an offered tool with arguments that fit its schema.
     func constraint(for tools: [ToolSpec], mayAnswer: Bool = true, quotes: [String]? = nil) -> (grammar: String, trigger: String?) {
         switch self {
         case .json:
             return (ToolCallGrammar(tools: tools, allowsAnswer: mayAnswer, answerQuotes: quotes).text, nil)
-        case .hermes:
-            let grammar = ToolCallGrammar(tools: tools, allowsAnswer: false, opening: "<tool_call>", closing: "</tool_call>")
-            return (grammar.text, #"[\s\S]*?(<tool_call>[\s\S]*)"#)
-        case .llama3:
-            let grammar = ToolCallGrammar(tools: tools, argumentsKey: "parameters", allowsAnswer: false)
-            return (grammar.text, #"\s*(\{[\s\S]*)"#)
+        case .hermes, .llama3:
+            let key = self == .llama3 ? "parameters" : "arguments"
+            let grammar = ToolCallGrammar(tools: tools, argumentsKey: key, allowsAnswer: false,
+                                          wrappers: [("<tool_call>", "</tool_call>"), ("<|python_tag|>", ""), ("```json", "```"), ("```", "```"), ("", "")])
+            let names = tools.map { NSRegularExpression.escapedPattern(for: $0.name) }.joined(separator: "|")
+            let trigger = #"[\s\S]*?(<tool_call>[\s\S]*|<\|python_tag\|>[\s\S]*|(?:```(?:json)?\s*)?\{\s*"name"\s*:\s*"(?:"# + names + #")"[\s\S]*)"#
+            return (grammar.text, trigger)
         }
     }
 
-    /// Where, in text generated so far, a tool call begins; nil while none has. Text before it is the answer.
-    func callStart(in text: String) -> String.Index? {
+    /// A grammar that allows only a call, in the model's trained form, from the reply's first token.
+    func callOnlyConstraint(for tools: [ToolSpec]) -> String {
         switch self {
-        case .json: return text.startIndex
-        case .hermes: return text.range(of: "<tool_call>")?.lowerBound
-        case .llama3:
-            let start = text.firstIndex { !$0.isWhitespace }
-            return start.flatMap { text[$0] == "{" ? $0 : nil }
+        case .json: return ToolCallGrammar(tools: tools, allowsAnswer: false).text
+        case .hermes: return ToolCallGrammar(tools: tools, allowsAnswer: false, wrappers: [("<tool_call>", "</tool_call>")]).text
+        case .llama3: return ToolCallGrammar(tools: tools, argumentsKey: "parameters", allowsAnswer: false).text
         }
     }
 
-    /// How much of the end of `text` must be held back because it may become the start of a call.
-    func undecidedTail(of text: String) -> Int {
-        switch self {
-        case .json: return 0
-        case .hermes: return LocalProvider.overlap(of: text, withPrefixOf: "<tool_call>")
-        case .llama3: return text.allSatisfy(\.isWhitespace) ? text.count : 0
-        }
-    }
-
-    /// A finished reply: the answer text and the calls in it (model's tool names), or nil when the call in it is
-    /// not complete JSON.
-    func parse(_ reply: String) -> ParsedReply? {
+    /// A finished reply: the answer text and the calls in it (model's tool names), or nil when a call in it is
+    /// broken. Trained models' calls are found however they were written (`ToolCallReader`).
+    func parse(_ reply: String, toolNames: Set<String>) -> ParsedReply? {
         switch self {
         case .json:
             guard let object = (try? JSONValue(parsing: reply))?.objectValue else { return nil }
@@ -208,30 +197,9 @@ enum ToolCallFormat: String, Sendable, Equatable {
             }
             if let answer = object["answer"]?.stringValue { return ParsedReply(text: answer, calls: []) }
             return nil
-        case .hermes:
-            guard let first = reply.range(of: "<tool_call>") else { return ParsedReply(text: reply, calls: []) }
-            var calls: [(String, JSONValue)] = []
-            var rest = reply[first.lowerBound...]
-            while let open = rest.range(of: "<tool_call>") {
-                guard let close = rest.range(of: "</tool_call>", range: open.upperBound..<rest.endIndex),
-                      let call = Self.call(in: String(rest[open.upperBound..<close.lowerBound]), argumentsKey: "arguments")
-                else { return nil }
-                calls.append(call)
-                rest = rest[close.upperBound...]
-            }
-            return ParsedReply(text: String(reply[..<first.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines), calls: calls)
-        case .llama3:
-            guard callStart(in: reply) != nil else { return ParsedReply(text: reply, calls: []) }
-            guard let call = Self.call(in: reply, argumentsKey: "parameters") else { return nil }
-            return ParsedReply(text: "", calls: [call])
+        case .hermes, .llama3:
+            return ToolCallReader(toolNames: toolNames).read(reply)
         }
-    }
-
-    private static func call(in text: String, argumentsKey: String) -> (String, JSONValue)? {
-        guard let object = (try? JSONValue(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)))?.objectValue,
-              let name = object["name"]?.stringValue, let arguments = object[argumentsKey], arguments.objectValue != nil
-        else { return nil }
-        return (name, arguments)
     }
 }
 

@@ -1,17 +1,17 @@
 import GanderCore
 
 /// A GBNF grammar (llama.cpp's grammar format) for one reply: a call to one of the offered tools,
-/// `{"name": "...", "<argumentsKey>": {...}}`, whose arguments fit that tool's JSON Schema, optionally wrapped in the
-/// model's own call markers (`<tool_call>` … `</tool_call>`), or, when `allowsAnswer`, an answer `{"answer": "..."}`.
+/// `{"name": "...", "<argumentsKey>": {...}}`, whose arguments fit that tool's JSON Schema, inside one of `wrappers`
+/// (the model's own call markers such as `<tool_call>` … `</tool_call>`, a ```json fence, or nothing), or, when
+/// `allowsAnswer`, an answer `{"answer": "..."}`.
 /// Decoding under it cannot produce a malformed call, which is what makes small models usable as agents.
 struct ToolCallGrammar {
     let tools: [ToolSpec]
     var argumentsKey = "arguments"
     /// The reply may be `{"answer": "..."}` instead of a call (Gander's own JSON protocol).
     var allowsAnswer = true
-    /// Text around the call object, e.g. the model's trained `<tool_call>` tags.
-    var opening = ""
-    var closing = ""
+    /// The text that may open and close the call object, e.g. the model's trained `<tool_call>` tags.
+    var wrappers: [(opening: String, closing: String)] = [("", "")]
     /// When set, an answer must quote one to five of these (lines of what a tool just returned, for a small model
     /// answering a question from a file or a command's output, which otherwise invents the value).
     var answerQuotes: [String]? = nil
@@ -35,10 +35,12 @@ struct ToolCallGrammar {
         } else if allowsAnswer {
             alternatives.append(#""{" ws "\"answer\"" ws ":" ws string ws "}""#)
         }
-        var call = "( " + alternatives.joined(separator: " | ") + " )"
-        if !opening.isEmpty { call = Self.literal(opening) + " ws " + call }
-        if !closing.isEmpty { call += " ws " + Self.literal(closing) }
-        var lines = ["root ::= " + call]
+        var lines = ["call ::= " + alternatives.joined(separator: " | ")]
+        let wrapped = wrappers.map { wrapper in
+            [wrapper.opening.isEmpty ? nil : Self.literal(wrapper.opening) + " ws", "call",
+             wrapper.closing.isEmpty ? nil : "ws " + Self.literal(wrapper.closing)].compactMap { $0 }.joined(separator: " ")
+        }
+        lines.insert("root ::= " + wrapped.map { "( \($0) )" }.joined(separator: " | "), at: 0)
         lines += builder.rules
         if let quoteRule { lines.append(quoteRule) }
         lines += RuleBuilder.primitives
