@@ -97,6 +97,7 @@ public final class LocalProvider: ModelProvider, Sendable {
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
         }
         let constraint = plan.constraint
+        if let constraint { Self.logPrompt("GRAMMAR (trigger: \(constraint.trigger ?? "none")):\n" + constraint.grammar) }
 
         var decoder = UTF8Accumulator()
         var reply = ""
@@ -224,8 +225,8 @@ public final class LocalProvider: ModelProvider, Sendable {
                             toolset: LocalToolset, workspace: WorkspaceSnapshot?, remindsOfTask: Bool) -> String {
         var system = format == nil ? given : toolset.adaptedSystemPrompt(given)
         if let format, format.isTrained, let template = engine.chatTemplate, template.offersTools,
-           let text = try? template.render(nativeMessages(system: system, messages: messages, toolset: toolset,
-                                                          remindsOfTask: remindsOfTask), tools: toolset.offered) {
+           let text = try? template.render(nativeMessages(system: system, messages: messages, toolset: toolset),
+                                           tools: toolset.offered) {
             return text
         }
         if let format { system += "\n\n" + format.systemSection(for: toolset.offered, workspace: workspace) }
@@ -239,8 +240,8 @@ public final class LocalProvider: ModelProvider, Sendable {
 
     /// The conversation in the shape chat templates take: calls on assistant messages and each result a `tool`
     /// message, in the model's tool names.
-    private func nativeMessages(system: String, messages: [Message], toolset: LocalToolset,
-                                remindsOfTask: Bool) -> [ChatTemplate.Message] {
+    /// No reminder of the task is added to results here: trained models echo it back as their answer.
+    private func nativeMessages(system: String, messages: [Message], toolset: LocalToolset) -> [ChatTemplate.Message] {
         var result = [ChatTemplate.Message(role: "system", content: system)]
         let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for message in messages {
@@ -258,10 +259,6 @@ public final class LocalProvider: ModelProvider, Sendable {
                 }
                 if !message.text.isEmpty { result.append(ChatTemplate.Message(role: "user", content: message.text)) }
             }
-        }
-        if remindsOfTask, result.last?.role == "tool",
-           let instruction = messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text {
-            result[result.count - 1].content += "\n\n" + LocalTask(instruction: instruction).reminder
         }
         return result
     }

@@ -14,6 +14,8 @@ struct LocalToolset {
     /// What the grammar lets it call now: `offered`, or only looking at what the instruction is about when it has
     /// not looked yet (small models otherwise guess at contents, or edit what they have not seen).
     let callable: [ToolSpec]
+    /// `callable` less the reading of files already read since the user spoke: what a required call may be.
+    let unseenCallable: [ToolSpec]
     /// The model must look before it may answer (then `callable` holds only the looking).
     let mustLook: Bool
     private let realNames: Set<String>
@@ -111,17 +113,19 @@ struct LocalToolset {
         mustLook = !looks.isEmpty
         if mustLook {
             callable = looks
-        } else if let workspace, !restrictsPaths {
-            // The prompt lists the verbs as they are; the grammar still keeps a call from reading a file that is not
-            // there or one already read since the user spoke (small models otherwise read the same file again and
-            // again instead of acting on it).
-            callable = offered.compactMap { spec in
-                guard spec.name == "read_file" else { return spec }
-                let unseen = workspace.files.filter { !seen.contains("read_file \($0)") }
-                return unseen.isEmpty ? nil : Self.restricting(spec, path: unseen)
-            }
+        } else if let workspace, !restrictsPaths, !workspace.files.isEmpty {
+            // The prompt lists the verbs as they are; the grammar still keeps a call from reading a file that is
+            // not there.
+            callable = offered.map { $0.name == "read_file" ? Self.restricting($0, path: workspace.files) : $0 }
         } else {
             callable = offered
+        }
+        // When a call is required now, one that reads again what was read since the user spoke is not offered:
+        // a small model made to act otherwise reads the same file over and over.
+        unseenCallable = callable.compactMap { spec in
+            guard spec.name == "read_file", let workspace else { return spec }
+            let unseen = workspace.files.filter { !seen.contains("read_file \($0)") }
+            return unseen.isEmpty ? nil : Self.restricting(spec, path: unseen)
         }
     }
 
@@ -272,6 +276,16 @@ struct LocalTask {
         "The task was: \(instruction)\n" + (asksForChange
             ? "When the change is made, answer; until then, make it with a tool."
             : "If the result above gives what the task needs, answer now.")
+    }
+
+    /// Whether a command ran successfully since the user last spoke.
+    func ranCommand(in messages: [Message], toolset: LocalToolset) -> Bool {
+        let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
+        let recent = messages[lastInstruction...]
+        let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
+        return recent.flatMap(\.toolCalls).contains { call in
+            succeeded.contains(call.id) && toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name == "run_command"
+        }
     }
 
     /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.

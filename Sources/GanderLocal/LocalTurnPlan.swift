@@ -27,7 +27,9 @@ struct LocalTurnPlan {
         let workspace = WorkspaceSnapshot(directory: workingDirectory)
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
         let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
-        let lookFirst = affordances.contains(.lookFirst) ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
+        // Not before running something: a model that has just read a script runs the lines it read instead.
+        let looks = affordances.contains(.lookFirst) && !LocalTask(instruction: instruction).asksToRun
+        let lookFirst: (files: [String], folders: [String]) = looks ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
         let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
                                    restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst)
         let task = LocalTask(instruction: instruction)
@@ -45,13 +47,20 @@ struct LocalTurnPlan {
         self.format = format
         self.toolset = toolset
         self.workspace = format.isTrained ? nil : workspace
-        if wordsOnly, format.isTrained {
+        // Answer now: a question about named files once they are read, or a request to run something once it ran.
+        let answerNow = format.isTrained && affordances.contains(.answerWhenDone) && !toolset.mustLook
+            && (task.asksToRun ? task.ranCommand(in: request.messages, toolset: toolset)
+                               : !task.asksForChange && !lookFirst.files.isEmpty && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") })
+        if answerNow {
+            constraint = (ToolCallFormat.answerOnlyGrammar, nil)
+        } else if wordsOnly, format.isTrained {
             constraint = nil
         } else if format.isTrained, !mayAnswer {
             // A call now, in the model's own trained form, from the first token.
-            constraint = (format.callOnlyConstraint(for: toolset.callable), nil)
+            constraint = (format.callOnlyConstraint(for: toolset.unseenCallable), nil)
         } else {
-            constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes)
+            constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes,
+                                           triggerNames: toolset.offered.map(\.name))
         }
     }
 
@@ -67,6 +76,9 @@ struct LocalTurnPlan {
         case countAnswers = "count-answers"
         /// An instruction with nothing to do with files or commands gets no tools.
         case wordsOnly = "words-only"
+        /// A trained model answers in words, with no call, once a question's named files are read or the command
+        /// it was asked to run has run: small models otherwise call again and again.
+        case answerWhenDone = "answer-when-done"
         /// The latest tool result ends with the instruction again, and whether to act or answer now: small models
         /// lose sight of the task after a long result.
         case taskReminder = "task-reminder"

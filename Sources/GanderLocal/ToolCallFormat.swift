@@ -163,7 +163,10 @@ enum ToolCallFormat: String, Sendable, Equatable {
     /// A trained model's reply is free text until it starts a call in any of the ways small models write one —
     /// its trained tags, a ```json fence, or a bare `{"name": "<an offered tool>"` — and from there the grammar
     /// holds the call to an offered tool with arguments that fit its schema.
-    func constraint(for tools: [ToolSpec], mayAnswer: Bool = true, quotes: [String]? = nil) -> (grammar: String, trigger: String?) {
+    /// `triggerNames` are the names that start the grammar when written bare (all the tools the prompt offers, so a
+    /// call to any of them is held to the grammar); by default, those of `tools`.
+    func constraint(for tools: [ToolSpec], mayAnswer: Bool = true, quotes: [String]? = nil,
+                    triggerNames: [String]? = nil) -> (grammar: String, trigger: String?) {
         switch self {
         case .json:
             return (ToolCallGrammar(tools: tools, allowsAnswer: mayAnswer, answerQuotes: quotes).text, nil)
@@ -171,11 +174,14 @@ enum ToolCallFormat: String, Sendable, Equatable {
             let key = self == .llama3 ? "parameters" : "arguments"
             let grammar = ToolCallGrammar(tools: tools, argumentsKey: key, allowsAnswer: false,
                                           wrappers: [("<tool_call>", "</tool_call>"), ("<|python_tag|>", ""), ("```json", "```"), ("```", "```"), ("", "")])
-            let names = tools.map { NSRegularExpression.escapedPattern(for: $0.name) }.joined(separator: "|")
+            let names = (triggerNames ?? tools.map(\.name)).map { NSRegularExpression.escapedPattern(for: $0) }.joined(separator: "|")
             let trigger = #"[\s\S]*?(<tool_call>[\s\S]*|<\|python_tag\|>[\s\S]*|(?:```(?:json)?\s*)?\{\s*"name"\s*:\s*"(?:"# + names + #")"[\s\S]*)"#
             return (grammar.text, trigger)
         }
     }
+
+    /// Plain words with nothing that could begin a call (no `<`, `{` or `[`): an answer and only an answer.
+    static let answerOnlyGrammar = #"root ::= [^<{\[]+"# + "\n"
 
     /// A grammar that allows only a call, in the model's trained form, from the reply's first token.
     func callOnlyConstraint(for tools: [ToolSpec]) -> String {
