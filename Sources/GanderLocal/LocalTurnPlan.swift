@@ -37,7 +37,7 @@ struct LocalTurnPlan {
             && !task.changeMade(in: request.messages, toolset: toolset)
         let mayAnswer = !toolset.mustLook && !changePending
         var quotes: [String]?
-        if !format.isTrained, affordances.contains(.quotedAnswers), !task.asksForChange || task.asksToRun {
+        if affordances.contains(.quotedAnswers), !task.asksForChange || task.asksToRun {
             quotes = (affordances.contains(.countAnswers) ? Self.countQuotes(question: instruction, message: request.messages.last) : nil)
                 ?? Self.quotableLines(of: request.messages.last)
         }
@@ -52,7 +52,7 @@ struct LocalTurnPlan {
             && (task.asksToRun ? task.ranCommand(in: request.messages, toolset: toolset)
                                : !task.asksForChange && !lookFirst.files.isEmpty && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") })
         if answerNow {
-            constraint = (ToolCallFormat.answerOnlyGrammar, nil)
+            constraint = (ToolCallFormat.answerOnlyGrammar(quotes: quotes), nil)
         } else if wordsOnly, format.isTrained {
             constraint = nil
         } else if format.isTrained, !mayAnswer {
@@ -70,7 +70,7 @@ struct LocalTurnPlan {
         case lookFirst = "look-first"
         /// An instruction that asks for a change cannot be answered before a changing call succeeded.
         case changeBeforeAnswer = "change-before-answer"
-        /// Untrained models' answers to questions quote lines of what a tool returned.
+        /// Answers to questions quote lines of what a tool returned (trained models: the answer opens with one).
         case quotedAnswers = "quoted-answers"
         /// "How many" answers quote a count of what a listing or file holds.
         case countAnswers = "count-answers"

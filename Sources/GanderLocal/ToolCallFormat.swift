@@ -180,8 +180,12 @@ enum ToolCallFormat: String, Sendable, Equatable {
         }
     }
 
-    /// Plain words with nothing that could begin a call (no `<`, `{` or `[`): an answer and only an answer.
-    static let answerOnlyGrammar = #"root ::= [^<{\[]+"# + "\n"
+    /// Plain words with nothing that could begin a call (no `<`, `{` or `[`): an answer and only an answer. With
+    /// `quotes`, it opens with one of them (a line of what a tool just returned), then goes on freely.
+    static func answerOnlyGrammar(quotes: [String]? = nil) -> String {
+        guard let quotes, !quotes.isEmpty else { return #"root ::= [^<{\[]+"# + "\n" }
+        return "root ::= quote " + #"[^<{\[]*"# + "\nquote ::= " + quotes.map(ToolCallGrammar.literal).joined(separator: " | ") + "\n"
+    }
 
     /// A grammar that allows only a call, in the model's trained form, from the reply's first token.
     func callOnlyConstraint(for tools: [ToolSpec]) -> String {

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Per local model: generation speed and time to first token on the demo's task, from whole `gander` processes.
+
+- generation tokens/s: `gander local bench --model M --max-tokens 128` (median of 3);
+- time to first token on the demo: `gander run` on the demo's task (examples/sample-project, "Run greet.sh with the
+  name Gander and tell me what it prints."), from process start to the first streamed text or tool call, model
+  load included (median of 3), and whether the demo's answer was right each time ("Hello, Gander").
+
+Usage: python3 bench/local_models.py GANDER MODEL [MODEL...]   (names from `gander local list`; markdown on stdout)
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TASK = "Run greet.sh with the name Gander and tell me what it prints."
+
+
+def speed(gander, model):
+    runs = [json.loads(subprocess.run([gander, "local", "bench", "--model", model, "--max-tokens", "128"],
+                                      capture_output=True, text=True, check=True).stdout) for _ in range(3)]
+    return statistics.median(r["tokens_per_s"] for r in runs)
+
+
+def demo(gander, model):
+    work = tempfile.mkdtemp(prefix="gander-demo-bench-")
+    shutil.copytree(os.path.join(ROOT, "examples", "sample-project"), work, dirs_exist_ok=True)
+    started = time.monotonic()
+    process = subprocess.Popen([gander, "run", "--provider", "local", "--model", model, "--temperature", "0",
+                                "--mode", "auto", "--max-turns", "6", "--output-format", "stream-json", "-t", TASK],
+                               cwd=work, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    first = None
+    answer = ""
+    for line in process.stdout:
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if first is None and event["type"] in ("text_delta", "tool_call"):
+            first = time.monotonic() - started
+        if event["type"] == "finished":
+            answer = event["outcome"].get("final_text") or ""
+    status = process.wait()
+    shutil.rmtree(work, ignore_errors=True)
+    return first, status == 0 and "hello, gander" in answer.lower()
+
+
+def main():
+    gander = os.path.abspath(sys.argv[1])
+    lines = ["", "## Local models: speed and the demo", "",
+             "| model | generation tokens/s | first token on the demo (load included) | demo right |", "|---|---|---|---|"]
+    for model in sys.argv[2:]:
+        tokens = speed(gander, model)
+        demos = [demo(gander, model) for _ in range(3)]
+        firsts = [f for f, _ in demos if f is not None]
+        ttft = f"{statistics.median(firsts):.1f} s" if firsts else "none"
+        lines.append(f"| {model} | {tokens:.1f} | {ttft} | {sum(ok for _, ok in demos)} of 3 |")
+    print("\n".join(lines + [""]))
+
+
+if __name__ == "__main__":
+    main()
