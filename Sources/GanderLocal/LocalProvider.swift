@@ -79,7 +79,8 @@ public final class LocalProvider: ModelProvider, Sendable {
         return stream
     }
 
-    private func generate(_ request: ModelRequest, cancelled: borrowing Atomic<Bool>,
+    /// `wordsOnly` holds the reply to an answer of at least one character: the second try after an empty reply.
+    private func generate(_ request: ModelRequest, cancelled: borrowing Atomic<Bool>, wordsOnly: Bool = false,
                           emit: (ProviderEvent) -> Void) throws {
         let engine = try loadedEngine()
         if !engine.hasUsableTemplate, templateNoticeDue.exchange(false, ordering: .relaxed) {
@@ -96,7 +97,7 @@ public final class LocalProvider: ModelProvider, Sendable {
             emit(.notice("the conversation is longer than the local model's \(engine.contextLength)-token window; "
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))
         }
-        let constraint = plan.constraint
+        let constraint = wordsOnly && usesTools ? (grammar: ToolCallFormat.answerOnlyGrammar(), trigger: nil) : plan.constraint
         if let constraint { Self.logPrompt("GRAMMAR (trigger: \(constraint.trigger ?? "none")):\n" + constraint.grammar) }
 
         var decoder = UTF8Accumulator()
@@ -159,6 +160,15 @@ public final class LocalProvider: ModelProvider, Sendable {
             return emit(.stop(.maxTokens))
         }
         if parsed.calls.isEmpty {
+            // An empty reply is no answer: small models sometimes end their turn at once after a result. Once more,
+            // held to words; nothing was shown, so the second try is all the user sees.
+            if parsed.text.isEmpty, streamer.heldAsCall.isEmpty, !cutOff {
+                guard !wordsOnly else {
+                    emit(.notice("the local model gave an empty answer twice"))
+                    return emit(.stop(.maxTokens))
+                }
+                return try generate(request, cancelled: cancelled, wordsOnly: true, emit: emit)
+            }
             if format == .json, !streamer.streamedAnswer, !parsed.text.isEmpty { emit(.textDelta(parsed.text)) }
             // What was held back as a possible call turned out to be part of the answer.
             if format != .json, !streamer.heldAsCall.isEmpty { emit(.textDelta(streamer.heldAsCall)) }

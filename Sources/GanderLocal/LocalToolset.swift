@@ -278,6 +278,12 @@ struct LocalTask {
             : "If the result above gives what the task needs, answer now.")
     }
 
+    /// The instruction asks for one change: one change verb, and no "then" or "and" joining steps.
+    var isOneStep: Bool {
+        let words = instruction.lowercased().split { !$0.isLetter }.map(String.init)
+        return words.filter(Self.changeVerbs.contains).count == 1 && !words.contains("then") && !words.contains("and")
+    }
+
     /// Whether a command ran successfully since the user last spoke.
     func ranCommand(in messages: [Message], toolset: LocalToolset) -> Bool {
         let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0

@@ -50,7 +50,8 @@ struct LocalTurnPlan {
         // Answer now: a question about named files once they are read, or a request to run something once it ran.
         let answerNow = format.isTrained && affordances.contains(.answerWhenDone) && !toolset.mustLook
             && (task.asksToRun ? task.ranCommand(in: request.messages, toolset: toolset)
-                               : !task.asksForChange && !lookFirst.files.isEmpty && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") })
+                : task.asksForChange ? task.isOneStep && task.changeMade(in: request.messages, toolset: toolset)
+                : !lookFirst.files.isEmpty && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") })
         if answerNow {
             constraint = (ToolCallFormat.answerOnlyGrammar(quotes: quotes), nil)
         } else if wordsOnly, format.isTrained {
@@ -76,8 +77,9 @@ struct LocalTurnPlan {
         case countAnswers = "count-answers"
         /// An instruction with nothing to do with files or commands gets no tools.
         case wordsOnly = "words-only"
-        /// A trained model answers in words, with no call, once a question's named files are read or the command
-        /// it was asked to run has run: small models otherwise call again and again.
+        /// A trained model answers in words, with no call, once a question's named files are read, the command it
+        /// was asked to run has run, or the one change it was asked for was made: small models otherwise call again
+        /// and again, and undo their own work.
         case answerWhenDone = "answer-when-done"
         /// The latest tool result ends with the instruction again, and whether to act or answer now: small models
         /// lose sight of the task after a long result.
