@@ -37,7 +37,9 @@ struct LocalTurnPlan {
             && !task.changeMade(in: request.messages, toolset: toolset)
         let mayAnswer = !toolset.mustLook && !changePending
         var quotes: [String]?
-        if affordances.contains(.quotedAnswers), !task.asksForChange || task.asksToRun {
+        // A trained model is held to quotes only when it reports what a command printed: answering a question
+        // about a file, it phrases the value well, and an answer forced to open with a line stops after it.
+        if affordances.contains(.quotedAnswers), format.isTrained ? task.asksToRun : !task.asksForChange || task.asksToRun {
             quotes = (affordances.contains(.countAnswers) ? Self.countQuotes(question: instruction, message: request.messages.last) : nil)
                 ?? Self.quotableLines(of: request.messages.last)
         }
@@ -71,7 +73,8 @@ struct LocalTurnPlan {
         case lookFirst = "look-first"
         /// An instruction that asks for a change cannot be answered before a changing call succeeded.
         case changeBeforeAnswer = "change-before-answer"
-        /// Answers to questions quote lines of what a tool returned (trained models: the answer opens with one).
+        /// Answers to questions quote lines of what a tool returned (trained models: an answer about what a command
+        /// printed opens with one of its lines).
         case quotedAnswers = "quoted-answers"
         /// "How many" answers quote a count of what a listing or file holds.
         case countAnswers = "count-answers"
