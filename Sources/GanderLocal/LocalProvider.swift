@@ -163,8 +163,8 @@ public final class LocalProvider: ModelProvider, Sendable {
             // An empty reply is no answer: small models sometimes end their turn at once after a result. Once more,
             // held to words; nothing was shown, so the second try is all the user sees.
             if parsed.text.isEmpty, streamer.heldAsCall.isEmpty, !cutOff {
-                guard !wordsOnly else {
-                    emit(.notice("the local model gave an empty answer twice"))
+                guard !wordsOnly, format != .json else {
+                    emit(.notice("the local model gave an empty answer"))
                     return emit(.stop(.maxTokens))
                 }
                 return try generate(request, cancelled: cancelled, wordsOnly: true, emit: emit)

