@@ -10,7 +10,7 @@ bash scripts/install-system-deps.sh
 echo "== Building Gander (release)"
 gander="$(bash scripts/release-build.sh gander)/gander"
 
-echo "== Installing the embedded runtime (skipped when present)"
+echo "== Installing the embedded runtime and the default model (skipped when present)"
 "$gander" local install
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/gander-demo-XXXXXX")"
@@ -21,15 +21,15 @@ task="Run greet.sh with the name Gander and tell me what it prints."
 echo "== Gander, offline on the embedded model, in $work"
 echo "   task: $task"
 status=0
-(cd "$work" && "$gander" run --provider local -v --max-turns 6 -t "$task") 2> >(tee "$work/.gander-demo.err" >&2) || status=$?
+(cd "$work" && "$gander" run --provider local --temperature 0 -v --max-turns 6 -t "$task") 2> >(tee "$work/.gander-demo.err" >&2) || status=$?
 echo
 echo "== What changed in the project"
 git -C "$work" status --short -- . ':!.gander-demo.err' || true
 git -C "$work" --no-pager diff --stat || true
 if [ "$status" -ne 0 ]; then
   if grep -q -e "turns without an answer" -e "was cut off before it finished" "$work/.gander-demo.err"; then
-    echo "(The 135M-parameter default model did not reach a final answer; larger GGUF models do better:"
-    echo " gander local recommend, gander local pull REPO, then --model NAME.)"
+    echo "(The default model, Qwen2.5-Coder-0.5B, did not reach a final answer; larger models do better:"
+    echo " gander local install qwen2.5-coder-1.5b-instruct, then --model qwen2.5-coder-1.5b-instruct.)"
   else
     exit "$status"
   fi
