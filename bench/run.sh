@@ -13,7 +13,8 @@ runtime="${GANDER_RUNTIME_DIR:-${GANDER_DATA_DIR:-$HOME/.local/share/gander}/run
 model="$("$bin/gander" local list | awk -F'\t' '$1 == "smollm2-135m-instruct" { print $7 }')"
 python3 bench/local_model.py "$bin/gander" "$runtime/venv/bin/python" "$model" | tee -a bench/results/latest.md
 python3 bench/tool_calls.py "$bin/gander" | tee -a bench/results/latest.md
-python3 bench/tiny_tasks.py "$bin/gander" | tee -a bench/results/latest.md
+python3 bench/local_suite.py "$bin/gander" --model qwen2.5-coder-0.5b-instruct --temperature 0 | tee -a bench/results/latest.md
+python3 bench/local_models.py "$bin/gander" smollm2-135m-instruct qwen2.5-coder-0.5b-instruct | tee -a bench/results/latest.md
 python3 bench/local_harness.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/pull.py "$bin/gander" | tee -a bench/results/latest.md
 python3 bench/sessions.py "$bin" | tee -a bench/results/latest.md

@@ -66,7 +66,7 @@ def main():
     share = 100 * well_formed / calls if calls else 0
     print("\n".join([
         "", "## Embedded model: well-formed tool calls", "",
-        f"{len(PROMPTS)} prompts that should lead to a tool call, SmolLM2-135M-Instruct, greedy, grammar-constrained.", "",
+        f"{len(PROMPTS)} prompts that should lead to a tool call, the default local model, greedy, grammar-constrained.", "",
         f"- prompts answered with a tool call: {len(PROMPTS) - answered} of {len(PROMPTS)}",
         f"- well-formed calls: {well_formed} of {calls} ({share:.0f}%)", ""]))
 
