@@ -22,6 +22,9 @@ struct LocalToolset {
     private let workspace: WorkspaceSnapshot?
     private let compact: Bool
 
+    /// The verbs that only look.
+    static let lookingVerbs: Set<String> = ["read_file", "list_files", "search_text"]
+
     private static let editor = "developer__text_editor"
     private static let shell = "developer__shell"
     private static let search = "developer__search"
@@ -302,7 +305,7 @@ struct LocalTask {
         return recent.flatMap(\.toolCalls).contains { call in
             guard succeeded.contains(call.id) else { return false }
             let name = toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
-            return !["read_file", "list_files", "search_text"].contains(name)
+            return !LocalToolset.lookingVerbs.contains(name)
         }
     }
 }

@@ -27,12 +27,12 @@ struct LocalTurnPlan {
         let workspace = WorkspaceSnapshot(directory: workingDirectory)
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
         let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
+        let task = LocalTask(instruction: instruction)
         // Not before running something: a model that has just read a script runs the lines it read instead.
-        let looks = affordances.contains(.lookFirst) && !LocalTask(instruction: instruction).asksToRun
+        let looks = affordances.contains(.lookFirst) && !task.asksToRun
         let lookFirst: (files: [String], folders: [String]) = looks ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
         let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
                                    restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst)
-        let task = LocalTask(instruction: instruction)
         let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange
             && !task.changeMade(in: request.messages, toolset: toolset)
         let mayAnswer = !toolset.mustLook && !changePending
@@ -59,8 +59,10 @@ struct LocalTurnPlan {
         } else if wordsOnly, format.isTrained {
             constraint = nil
         } else if format.isTrained, !mayAnswer {
-            // A call now, in the model's own trained form, from the first token.
-            constraint = (format.callOnlyConstraint(for: toolset.unseenCallable), nil)
+            // A call now, in the model's own trained form, from the first token; once it has looked at something,
+            // a call that changes something (a small model made to act otherwise looks again and again).
+            let changing = toolset.unseenCallable.filter { !LocalToolset.lookingVerbs.contains($0.name) }
+            constraint = (format.callOnlyConstraint(for: seen.isEmpty || changing.isEmpty ? toolset.unseenCallable : changing), nil)
         } else {
             constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes,
                                            triggerNames: toolset.offered.map(\.name))

@@ -49,6 +49,26 @@ struct LocalRunTests {
         }
     }
 
+    @Test("in a network namespace whose loopback is down, a shell call runs and the run ends instead of hanging")
+    func noLoopback() async throws {
+        let (project, home, environment) = try workspace()
+        defer { project.remove(); home.remove() }
+        // A namespace of its own needs the privilege to make one; without it there is nothing to check here.
+        let probe = try await ChildCommand.run(["unshare", "-n", "true"], timeout: .seconds(30))
+        guard probe.status == 0 else {
+            Issue.record("unshare -n is not permitted here (\(probe.stderr.trimmingCharacters(in: .whitespacesAndNewlines))); run the tests as root")
+            return
+        }
+        let result = try await ChildCommand.run(
+            ["unshare", "-n", GanderProcess.executable.path, "run", "--model", LocalRuntime.smolLM2Name, "--mode", "auto",
+             "--max-turns", "3", "--temperature", "0", "--output-format", "stream-json",
+             "-t", "Run the command `echo ready` and tell me what it printed."],
+            in: project.url, environment: environment, timeout: localModelPatience)
+        #expect(!result.hung, "the run hung: \(result.stderr)")
+        #expect(result.stdout.contains("\"tool_result\""), "the shell call ran: \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("\"finished\""), "the run ended with its outcome: \(result.stdout)")
+    }
+
     @Test("gander info names the local default and why")
     func info() async throws {
         let (project, home, environment) = try workspace()
