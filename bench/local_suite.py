@@ -118,7 +118,8 @@ TASKS = [
      "Run greet.sh with the name Gander and tell me what it prints.", says("Hello, Gander")),
     ("run-square-arg", "run", {"square.py": "import sys\nn = int(sys.argv[1])\nprint(n * n)\n"},
      "Run square.py with the argument 7 and tell me the result.", says_number(49, "forty-nine")),
-    ("run-echo", "run", {}, "Run the command `echo ready` and tell me what it printed.", says("ready")),
+    # The output must not be in the instruction, or an answer that ran nothing would pass.
+    ("run-echo", "run", {}, "Run the command `echo $((17 * 3))` and tell me what it printed.", says_number(51, "fifty-one")),
     ("run-tests-failed", "run", {"test.sh": "#!/bin/sh\necho 'test_login ... ok'\necho 'test_logout ... FAILED'\necho '3 passed, 1 failed'\n"},
      "Run test.sh and tell me how many tests failed.", says_number(1, "one")),
     ("run-hello-py", "run", {"hello.py": "print('The answer is 42')\n"},

@@ -14,8 +14,11 @@ enum ToolCallFormat: String, Sendable, Equatable {
     /// in the `ipython` role.
     case llama3
 
-    /// The format a chat template was written for.
-    static func detect(chatTemplate: String?) -> ToolCallFormat {
+    /// The format a chat template was written for; `GANDER_LOCAL_TOOL_FORMAT` (json, hermes, llama3) overrides it,
+    /// to measure a model under another format.
+    static func detect(chatTemplate: String?,
+                       override: String? = ProcessInfo.processInfo.environment["GANDER_LOCAL_TOOL_FORMAT"]) -> ToolCallFormat {
+        if let override, let forced = ToolCallFormat(rawValue: override) { return forced }
         guard let template = chatTemplate else { return .json }
         if template.contains("<tool_call>") { return .hermes }
         if template.contains("<|start_header_id|>"), template.contains("ipython") || template.contains("<|python_tag|>") {
