@@ -43,7 +43,9 @@ struct ToolCallReader {
             }
             position = found.end
         }
-        if calls.isEmpty, broken { return nil }
+        // A call written so badly that no form reads it (`"name": "read_file", "arguments": …` without its braces)
+        // is still a call, not an answer.
+        if calls.isEmpty, broken || Self.looksLikeCall(reply) { return nil }
         let prose = String(reply[..<(firstCall ?? reply.endIndex)])
         return ParsedReply(text: calls.isEmpty ? reply.trimmingCharacters(in: .whitespacesAndNewlines)
                                                : Self.tidyProse(prose), calls: calls)
@@ -230,9 +232,9 @@ struct ToolCallReader {
 
     // MARK: JSON calls
 
-    /// Text that begins the way a call does: `{"name": "…", "arguments"` or `"parameters"`.
+    /// Text written the way a call is: `"name": "…", "arguments"` (or `"parameters"`), braces or not.
     static func looksLikeCall(_ text: String) -> Bool {
-        text.contains(/\{\s*"(name|function)"\s*:\s*"[^"]*"\s*,\s*"(arguments|parameters|args)"/)
+        text.contains(/"(name|function)"\s*:\s*"[^"]*"\s*,\s*"(arguments|parameters|args)"/)
     }
 
     /// A ```json fence's inside, when `text` is one.

@@ -89,6 +89,7 @@ import GanderCore
         "I'll write it.\n```json\n{\"name\": \"write_file\", \"arguments\": {\"path\": \"a.txt\", \"conte",
         "[TOOL_CALLS] [{\"name\": \"write_file\", \"arguments\": {",
         "```tool_code\nwrite_file(path=\"a.txt\", content=\n```",
+        "```json\n\"name\": \"list_files\", \"arguments\": \"path: .\"\n```",
     ])
     func aBrokenCallIsNeverAnAnswer(_ reply: String) {
         #expect(reader.read(reply) == nil, "read as an answer: \(reply)")
