@@ -264,7 +264,8 @@ public final class LocalProvider: ModelProvider, Sendable {
             case .user:
                 for toolResult in message.toolResults {
                     let name = toolset.modelName(ofResultFrom: toolResult.toolName, call: calls[toolResult.callID])
-                    result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + toolResult.text : toolResult.text,
+                    let text = LocalToolset.modelText(ofResult: toolResult.text, verb: name)
+                    result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + text : text,
                                                        toolName: name))
                 }
                 if !message.text.isEmpty { result.append(ChatTemplate.Message(role: "user", content: message.text)) }
@@ -295,7 +296,8 @@ public final class LocalProvider: ModelProvider, Sendable {
                     ? message.text : format.renderReply(text: message.text, calls: modelCalls)))
             case .user:
                 let results = message.toolResults.map {
-                    (name: toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID]), text: $0.text, isError: $0.isError)
+                    let name = toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID])
+                    return (name: name, text: LocalToolset.modelText(ofResult: $0.text, verb: name), isError: $0.isError)
                 }
                 if !results.isEmpty { turns.append(format.renderResults(results, task: task)) }
                 if !message.text.isEmpty { turns.append(("user", message.text)) }

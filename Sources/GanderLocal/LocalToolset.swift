@@ -40,6 +40,12 @@ struct LocalToolset {
     private static func strings(_ names: [(String, String)]) -> JSONValue {
         var properties: [String: JSONValue] = [:]
         for (name, description) in names { properties[name] = ["type": "string", "description": .string(description)] }
+        // A path is relative to the working directory: small models otherwise write to the directory itself, whose
+        // absolute path the system prompt names.
+        if case .object(var path)? = properties["path"] {
+            path["format"] = "relative-path"
+            properties["path"] = .object(path)
+        }
         return ["type": "object", "properties": .object(properties),
                 "required": .array(names.map { .string($0.0) }), "additionalProperties": false]
     }
@@ -226,6 +232,17 @@ struct LocalToolset {
             }
         }
         return seen
+    }
+
+    /// A result as the verb that asked for it promises it: `read_file` shows the file's contents, without the
+    /// editor's line numbers, which small models otherwise copy into the text they ask `replace_text` to find.
+    static func modelText(ofResult text: String, verb: String) -> String {
+        guard verb == "read_file" else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            guard let tab = line.firstIndex(of: "\t"), line[..<tab].allSatisfy({ $0 == " " || $0.isNumber }),
+                  line[..<tab].contains(where: \.isNumber) else { return String(line) }
+            return String(line[line.index(after: tab)...])
+        }.joined(separator: "\n")
     }
 
     /// The name the model knows a real tool's result by.

@@ -89,7 +89,10 @@ private struct RuleBuilder {
             return define(name, choices.map { ToolCallGrammar.literal($0.canonicalText) }.joined(separator: " | "))
         }
         switch schema["type"]?.stringValue {
-        case "string": return "string"
+        case "string":
+            // A path relative to the working directory: it cannot start with "/" (nor be empty).
+            guard schema["format"]?.stringValue == "relative-path" else { return "string" }
+            return define("relative-path", #""\"" [^/"\\\x7F\x00-\x1F] ( [^"\\\x7F\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" [0-9a-fA-F]{4} ) )* "\"""#)
         case "integer":
             // A bound becomes a digit limit, so a small model cannot write an absurd number the schema refuses.
             guard let maximum = schema["maximum"]?.intValue, maximum > 0 else { return "integer" }
