@@ -54,4 +54,13 @@ import GanderCore
         #expect(!LocalTask(instruction: "Fix the typo in main.py, then run it").isOneStep)
         #expect(!LocalTask(instruction: "Create add.py and run it").isOneStep)
     }
+
+    @Test func readFileResultsComeWithoutLineNumbersAndPathsAreRelative() {
+        #expect(LocalToolset.modelText(ofResult: "     1\thelo world\n     2\tbye\n[showing lines 1–2 of 9; …]", verb: "read_file")
+            == "helo world\nbye\n[showing lines 1–2 of 9; …]")
+        #expect(LocalToolset.modelText(ofResult: "     1\tx", verb: "run_command") == "     1\tx", "only what read_file shows")
+        let grammar = ToolCallGrammar(tools: LocalToolset(tools: [ToolSpec(name: "developer__text_editor", description: "",
+                                                                            inputSchema: ["type": "object"])], compact: true).offered).text
+        #expect(grammar.contains(#"relative-path ::= "\"" [^/"#), "a path cannot start with /: \(grammar)")
+    }
 }
