@@ -278,9 +278,17 @@ struct LocalTask {
         "remove", "update", "edit", "mkdir", "run", "execute",
     ]
 
+    /// The instruction's words, lowercased, without file names and paths: "run.sh" is not the verb "run".
+    private static func words(of instruction: String) -> [String] {
+        instruction.lowercased().split(whereSeparator: \.isWhitespace)
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()")) }
+            .filter { !$0.contains(".") && !$0.contains("/") }
+            .flatMap { $0.split { !$0.isLetter }.map(String.init) }
+    }
+
     init(instruction: String) {
         self.instruction = instruction
-        let words = instruction.lowercased().split { !$0.isLetter }.map(String.init)
+        let words = Self.words(of: instruction)
         asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
             && words.contains(where: Self.changeVerbs.contains)
         asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
@@ -300,7 +308,7 @@ struct LocalTask {
 
     /// The instruction asks for one change: one change verb, and no "then" or "and" joining steps.
     var isOneStep: Bool {
-        let words = instruction.lowercased().split { !$0.isLetter }.map(String.init)
+        let words = Self.words(of: instruction)
         return words.filter(Self.changeVerbs.contains).count == 1 && !words.contains("then") && !words.contains("and")
     }
 

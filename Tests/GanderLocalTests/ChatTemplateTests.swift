@@ -53,6 +53,8 @@ import GanderCore
         #expect(LocalTask(instruction: "Create a file named a.txt containing hi").isOneStep)
         #expect(!LocalTask(instruction: "Fix the typo in main.py, then run it").isOneStep)
         #expect(!LocalTask(instruction: "Create add.py and run it").isOneStep)
+        #expect(!LocalTask(instruction: "Write a shell script run.sh that prints done.").asksToRun, "run.sh is a file, not the verb")
+        #expect(LocalTask(instruction: "Run greet.sh with the name Gander.").asksToRun)
     }
 
     @Test func readFileResultsComeWithoutLineNumbersAndPathsAreRelative() {
