@@ -115,6 +115,21 @@ struct TextEditorTests {
         #expect(try fixture.directory.read("a.py") == "x = 1\ny = 2\nx = 1\nz = 4\nx = 1\n")
     }
 
+    @Test("writing a file back as it was, or replacing text with itself, is no edit and says so")
+    func unchanged() async throws {
+        let fixture = try DeveloperFixture()
+        defer { fixture.remove() }
+        try fixture.directory.write("readme.txt", "Welcome to the projcet.\n")
+
+        let rewrite = await fixture.edit(["command": "create", "path": "readme.txt", "file_text": "Welcome to the projcet."])
+        let same = await fixture.edit(["command": "str_replace", "path": "readme.txt", "old_str": "projcet", "new_str": "projcet"])
+        let fixed = await fixture.edit(["command": "create", "path": "readme.txt", "file_text": "Welcome to the project.\n"])
+
+        #expect(rewrite.isError && rewrite.text.hasPrefix("Nothing changed"), "\(rewrite.text)")
+        #expect(same.isError && same.text.hasPrefix("Nothing changed"), "\(same.text)")
+        #expect(!fixed.isError && (try fixture.directory.read("readme.txt")) == "Welcome to the project.\n")
+    }
+
     @Test("edits keep CRLF line endings and the file's permissions")
     func keepsLineEndingsAndMode() async throws {
         let fixture = try DeveloperFixture()

@@ -135,6 +135,16 @@ struct TextEditorTool: Sendable {
         return ToolOutput(content: [.text(text)], sources: [span])
     }
 
+    /// The same text, a final newline aside.
+    static func sameText(_ a: String, _ b: String) -> Bool {
+        func trimmed(_ text: String) -> Substring {
+            var text = Substring(text)
+            while text.last == "\n" || text.last == "\r\n" { text = text.dropLast() }
+            return text
+        }
+        return trimmed(a) == trimmed(b)
+    }
+
     static func numbered(_ text: String, line: Int) -> String {
         let number = String(line)
         return String(repeating: " ", count: max(0, 6 - number.count)) + number + "\t" + text
@@ -147,6 +157,8 @@ struct TextEditorTool: Sendable {
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         if isDirectory.boolValue { throw EditorError.isDirectory(url.path) }
         let previous = exists ? try Data(contentsOf: url) : nil
+        // Writing a file back as it was is no edit: the model is told so rather than told it replaced the file.
+        if let previous, Self.sameText(String(decoding: previous, as: UTF8.self), text) { throw EditorError.unchanged(url.path) }
         try AtomicFileWriter.write(Data(text.utf8), to: url)
         await history.record(previous, for: key(url))
         let lineCount = text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count
@@ -160,6 +172,7 @@ struct TextEditorTool: Sendable {
         let new = file.adoptingLineEnding(new)
         let occurrences = file.text.ranges(of: old)
         guard let match = occurrences.first else { throw EditorError.noMatch(url.path) }
+        guard old != new else { throw EditorError.unchanged(url.path) }
         guard occurrences.count == 1 else {
             let lines = occurrences.map { file.lineNumber(at: $0.lowerBound) }
             throw EditorError.multipleMatches(url.path, lines: lines)
@@ -297,6 +310,7 @@ enum EditorError: Error, CustomStringConvertible {
     case badRange(String)
     case nothingToUndo(String)
     case cannotWrite(String, String)
+    case unchanged(String)
 
     var description: String {
         switch self {
@@ -312,6 +326,8 @@ enum EditorError: Error, CustomStringConvertible {
         case .badRange(let detail): "Invalid range: \(detail)."
         case .nothingToUndo(let path): "There is no edit of \(path) to undo."
         case .cannotWrite(let path, let reason): "\(path) could not be written: \(reason)."
+        case .unchanged(let path):
+            "Nothing changed: \(path) already holds exactly this text. Write the corrected text, or use str_replace with the text to change and what replaces it."
         }
     }
 }
