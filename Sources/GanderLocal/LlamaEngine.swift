@@ -175,7 +175,52 @@ final class LlamaEngine: @unchecked Sendable {
     /// Brings the cache to hold exactly `prompt`, evaluating only what it does not already share with the cache.
     /// At least the last token is always evaluated, since its logits are what the first sample needs. Returns how
     /// many tokens were reused.
+    /// Where the prompt cache of this model is kept between processes (nil: none). A process starts with the KV cache
+    /// the last one left (the system prompt and the tools, evaluated once), so its first token does not wait for
+    /// them again.
+    var promptCacheFile: URL?
+    /// Whether this process has looked at the prompt cache on disk yet, and whether it should write it.
+    private var promptCacheRead = false
+
+    /// Fills the empty KV cache from the prompt cache on disk when that shares a useful prefix with `prompt`.
+    private func restorePromptCache(for prompt: [Int32]) {
+        guard let file = promptCacheFile, !promptCacheRead, cached.isEmpty else { return }
+        promptCacheRead = true
+        guard FileManager.default.fileExists(atPath: file.path) else { return }
+        var tokens = [Int32](repeating: 0, count: contextLength)
+        let count = file.path.withCString { library.stateLoad(context, $0, &tokens, Int32(tokens.count)) }
+        guard count > 0 else {
+            library.clearMemory(context)
+            return
+        }
+        cached = Array(tokens.prefix(Int(count)))
+    }
+
+    /// Keeps the prompt's cache on disk for the next process, when it holds more of this prompt than what is there.
+    private func savePromptCache(_ prompt: [Int32], reused: Int) {
+        guard let file = promptCacheFile, reused < prompt.count * 9 / 10, prompt.count >= 64 else { return }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        // Written beside it and renamed, so a process reading it never sees half a file.
+        let temporary = file.appendingPathExtension("\(getpid()).tmp")
+        let saved = prompt.withUnsafeBufferPointer { buffer in
+            temporary.path.withCString { library.stateSave(context, $0, buffer.baseAddress!, Int32(buffer.count)) }
+        }
+        if saved == 1 { rename(temporary.path, file.path) } else { unlink(temporary.path) }
+    }
+
     private func evaluate(_ prompt: [Int32]) throws -> Int {
+        restorePromptCache(for: prompt)
+        let reused = try evaluateFromCache(prompt)
+        if promptCacheFile != nil, !promptCacheSaved {
+            promptCacheSaved = true
+            savePromptCache(prompt, reused: reused)
+        }
+        return reused
+    }
+
+    private var promptCacheSaved = false
+
+    private func evaluateFromCache(_ prompt: [Int32]) throws -> Int {
         var shared = zip(cached, prompt).prefix { $0 == $1 }.count
         if shared == prompt.count { shared -= 1 }
         if shared <= 0 || library.forgetFrom(context, Int32(shared)) == 0 {

@@ -21,6 +21,8 @@ final class LlamaLibrary: @unchecked Sendable {
     typealias ForgetFrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
     typealias Decode = @convention(c) (UnsafeMutableRawPointer, UnsafeMutablePointer<Int32>, Int32) -> Int32
     typealias Sample = @convention(c) (UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int32
+    typealias StateSave = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>, UnsafePointer<Int32>, Int32) -> Int32
+    typealias StateLoad = @convention(c) (UnsafeMutableRawPointer, UnsafePointer<CChar>, UnsafeMutablePointer<Int32>, Int32) -> Int32
 
     let loadModel: LoadModel
     let freeModel: FreeHandle
@@ -39,6 +41,8 @@ final class LlamaLibrary: @unchecked Sendable {
     let freeSampler: FreeHandle
     let decode: Decode
     let sample: Sample
+    let stateSave: StateSave
+    let stateLoad: StateLoad
 
     /// Loads the shim; `llamaLibrary`, when given, is loaded first so the shim binds to that build of llama.cpp.
     init(shim: URL, llamaLibrary: URL?) throws {
@@ -75,6 +79,8 @@ final class LlamaLibrary: @unchecked Sendable {
         freeSampler = try symbol("gl_free_sampler", as: FreeHandle.self)
         decode = try symbol("gl_decode", as: Decode.self)
         sample = try symbol("gl_sample", as: Sample.self)
+        stateSave = try symbol("gl_state_save", as: StateSave.self)
+        stateLoad = try symbol("gl_state_load", as: StateLoad.self)
     }
 
     private static func lastError() -> String {

@@ -5,7 +5,7 @@
 /// exceptions through its C API, and only C++ can catch them before they end the process.
 enum LlamaShimSource {
     /// Bumped whenever the functions below change, so an old compiled shim is rebuilt.
-    static let version = 8
+    static let version = 9
 
     static let text = #"""
     #include <llama.h>
@@ -18,7 +18,7 @@ enum LlamaShimSource {
 
     extern "C" {
 
-    int gl_shim_version(void) { return 8; }
+    int gl_shim_version(void) { return 9; }
 
     static void gl_silent_log(enum ggml_log_level level, const char *text, void *user) {
         (void)level; (void)text; (void)user;
@@ -223,6 +223,20 @@ enum LlamaShimSource {
         }
         llama_sampler_accept(sampler->chain, token);
         return token;
+    }
+
+    /* The cache of sequence 0 and the tokens it holds, written to `path`; 1 on success. */
+    int gl_state_save(void *context, const char *path, const int *tokens, int count) {
+        return llama_state_seq_save_file((struct llama_context *)context, path, 0, (const llama_token *)tokens,
+                                         (size_t)count) > 0 ? 1 : 0;
+    }
+
+    /* Reads a cache written by gl_state_save into sequence 0; returns how many tokens it holds, or -1. */
+    int gl_state_load(void *context, const char *path, int *tokens, int capacity) {
+        size_t count = 0;
+        if (llama_state_seq_load_file((struct llama_context *)context, path, 0, (llama_token *)tokens, (size_t)capacity,
+                                      &count) == 0) return -1;
+        return (int)count;
     }
 
     int gl_decode(void *context, int *tokens, int count) {

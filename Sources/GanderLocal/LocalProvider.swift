@@ -54,6 +54,7 @@ public final class LocalProvider: ModelProvider, Sendable {
             if let engine { return engine }
             let library = try runtime.loadLibrary()
             let loaded = try LlamaEngine(library: library, modelPath: modelPath, contextLimit: contextLimit, threads: threads)
+            loaded.promptCacheFile = runtime.promptCacheFile(model: modelPath, contextLength: loaded.contextLength)
             engine = loaded
             return loaded
         }

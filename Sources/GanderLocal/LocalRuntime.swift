@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GanderCore
 
@@ -25,11 +26,14 @@ public struct LocalRuntime: Sendable {
         directory = environment["GANDER_RUNTIME_DIR"].map { URL(fileURLWithPath: $0) } ?? data.appendingPathComponent("runtime")
         registryFile = data.appendingPathComponent("models.json")
         pulledModels = data.appendingPathComponent("models")
+        promptCaches = data.appendingPathComponent("prompt-cache")
     }
 
     public var virtualEnvironment: URL { directory.appendingPathComponent("venv") }
     /// Where `gander local pull` puts models: `models/ORG/REPO/FILE.gguf` in the data directory.
     public let pulledModels: URL
+    /// Where the KV cache of each model's last prompt is kept between runs.
+    public let promptCaches: URL
     public var shim: URL { directory.appendingPathComponent("libgander_llama.so") }
     /// Where `gander local install` puts the models it joins from PyPI's chunk packages, the default among them.
     public var packagedModels: URL { directory.appendingPathComponent("models") }
@@ -48,6 +52,19 @@ public struct LocalRuntime: Sendable {
         guard let site = sitePackages else { return nil }
         let library = site.appendingPathComponent("llama_cpp/lib/libllama.so")
         return FileManager.default.fileExists(atPath: library.path) ? library : nil
+    }
+
+    /// Where the KV cache of a model's last prompt is kept between runs, named by everything that makes it valid: the
+    /// model file (path, size, modification time), the window and the llama.cpp build. `GANDER_LOCAL_PROMPT_CACHE=off`
+    /// keeps none.
+    func promptCacheFile(model: String, contextLength: Int) -> URL? {
+        guard environment["GANDER_LOCAL_PROMPT_CACHE"] != "off",
+              let attributes = try? FileManager.default.attributesOfItem(atPath: model) else { return nil }
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        let identity = "\(model)|\(size)|\(modified)|\(contextLength)|\(LlamaShimSource.version)|\(Self.llamaCppPythonVersion)"
+        let digest = SHA256.hash(data: Data(identity.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return promptCaches.appendingPathComponent(digest + ".bin")
     }
 
     /// Loads llama.cpp, or says in one line how to install it.

@@ -32,6 +32,29 @@ struct LocalProviderTests {
         #expect(events.last == .stop(.endTurn) || events.last == .stop(.maxTokens), "a finished or a capped answer, never a call")
     }
 
+    @Test("a second process starts from the prompt cache the first left, and answers the same")
+    func promptCacheAcrossProcesses() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A runtime of its own, so the cache starts empty: the library, shim and models are the installed ones.
+        let runtime = LocalRuntime(environment: ["GANDER_RUNTIME_DIR": installedRuntime.directory.path,
+                                                 "GANDER_DATA_DIR": directory.url.path])
+        let model = try installedRuntime.resolveModel(LocalRuntime.smolLM2Name).path
+        let request = ModelRequest(systemPrompt: String(repeating: "You are a careful assistant. ", count: 20),
+                                   messages: [.user("Name a colour.")], tools: [])
+        let sampling = SamplingSettings(temperature: 0, maxTokens: 12)
+        func usage(_ events: [ProviderEvent]) -> Usage? {
+            events.lazy.compactMap { if case .usage(let usage) = $0 { usage } else { nil } }.first
+        }
+        // A fresh provider is a fresh engine with an empty KV cache, as a new process has.
+        let first = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling), request)
+        let second = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling), request)
+        let firstUsage = try #require(usage(first))
+        let secondUsage = try #require(usage(second))
+        #expect(secondUsage.cacheReadTokens >= firstUsage.inputTokens - 1, "the prompt came from the cache: \(secondUsage)")
+        #expect(text(of: first) == text(of: second))
+    }
+
     @Test("the same seed gives the same output")
     func reproducible() async throws {
         let sampling = SamplingSettings(temperature: 0.9, topP: 0.95, seed: 7, maxTokens: 20)
