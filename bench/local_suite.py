@@ -36,7 +36,8 @@ def says(*needles):
 
 
 def says_number(number, word):
-    return lambda answer, directory: (re.search(rf"(?<![\d.]){number}(?![\d.])", answer) is not None
+    # Not part of a longer number or a version ("15", "2.5"), but a full stop may end the sentence ("is 5.").
+    return lambda answer, directory: (re.search(rf"(?<![\d.]){number}(?!\d|\.\d)", answer) is not None
                                       or re.search(rf"\b{word}\b", answer.lower()) is not None)
 
 
