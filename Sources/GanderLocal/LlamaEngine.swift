@@ -179,14 +179,12 @@ final class LlamaEngine: @unchecked Sendable {
     /// the last one left (the system prompt and the tools, evaluated once), so its first token does not wait for
     /// them again.
     var promptCacheFile: URL?
-    /// Whether this process has looked at the prompt cache on disk yet, and whether it should write it.
-    private var promptCacheRead = false
+    /// Whether this engine has evaluated a prompt yet: only its first is read from and written to the prompt cache.
+    private var evaluatedOnce = false
 
-    /// Fills the empty KV cache from the prompt cache on disk when that shares a useful prefix with `prompt`.
-    private func restorePromptCache(for prompt: [Int32]) {
-        guard let file = promptCacheFile, !promptCacheRead, cached.isEmpty else { return }
-        promptCacheRead = true
-        guard FileManager.default.fileExists(atPath: file.path) else { return }
+    /// Fills the empty KV cache from the prompt cache on disk; `evaluate` then keeps what it shares with the prompt.
+    private func restorePromptCache() {
+        guard let file = promptCacheFile, cached.isEmpty, FileManager.default.fileExists(atPath: file.path) else { return }
         var tokens = [Int32](repeating: 0, count: contextLength)
         let count = file.path.withCString { library.stateLoad(context, $0, &tokens, Int32(tokens.count)) }
         guard count > 0 else {
@@ -209,16 +207,13 @@ final class LlamaEngine: @unchecked Sendable {
     }
 
     private func evaluate(_ prompt: [Int32]) throws -> Int {
-        restorePromptCache(for: prompt)
+        guard !evaluatedOnce else { return try evaluateFromCache(prompt) }
+        evaluatedOnce = true
+        restorePromptCache()
         let reused = try evaluateFromCache(prompt)
-        if promptCacheFile != nil, !promptCacheSaved {
-            promptCacheSaved = true
-            savePromptCache(prompt, reused: reused)
-        }
+        savePromptCache(prompt, reused: reused)
         return reused
     }
-
-    private var promptCacheSaved = false
 
     private func evaluateFromCache(_ prompt: [Int32]) throws -> Int {
         var shared = zip(cached, prompt).prefix { $0 == $1 }.count
