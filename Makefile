@@ -26,6 +26,7 @@ mcp-test-servers:
 
 ## Build everything and run every test (offline: scripted model servers, the real embedded runtime, real MCP servers).
 test: runtime mcp-test-servers
+	python3 scripts/check-dependencies.py
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 

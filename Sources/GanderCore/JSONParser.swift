@@ -39,7 +39,7 @@ struct JSONParser {
         case UInt8(ascii: "t"): return try literal("true", .bool(true))
         case UInt8(ascii: "f"): return try literal("false", .bool(false))
         case UInt8(ascii: "n"): return try literal("null", .null)
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
         default: throw error("unexpected character")
         }
     }
@@ -182,8 +182,10 @@ struct JSONParser {
         return value
     }
 
-    private mutating func number() throws(JSONParseError) -> Double {
+    /// An integer that fits in 64 bits stays exact; anything else is a Double.
+    private mutating func number() throws(JSONParseError) -> JSONValue {
         let start = index
+        var whole = true
         if peek(UInt8(ascii: "-")) { index += 1 }
         if peek(UInt8(ascii: "0")) {
             index += 1
@@ -192,16 +194,19 @@ struct JSONParser {
         }
         if peek(UInt8(ascii: ".")) {
             index += 1
+            whole = false
             guard digits() > 0 else { throw error("invalid number: no digits after '.'") }
         }
         if peek(UInt8(ascii: "e")) || peek(UInt8(ascii: "E")) {
             index += 1
+            whole = false
             if peek(UInt8(ascii: "+")) || peek(UInt8(ascii: "-")) { index += 1 }
             guard digits() > 0 else { throw error("invalid number: no digits in the exponent") }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        if whole, let integer = Int64(text) { return .integer(integer) }
         guard let number = Double(text) else { throw error("invalid number") }
-        return number
+        return .number(number)
     }
 
     private mutating func digits() -> Int {

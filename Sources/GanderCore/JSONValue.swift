@@ -4,7 +4,11 @@ import Foundation
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
+    /// A number with a fraction or an exponent, or an integer too large for 64 bits.
     case number(Double)
+    /// A number written as an integer that fits in 64 bits: kept exact, where a Double would round it above 2^53
+    /// (ids and sizes that pass through MCP). Equal to the `.number` of the same value.
+    case integer(Int64)
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
@@ -31,14 +35,27 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     public var numberValue: Double? {
-        if case .number(let value) = self { return value }
-        return nil
+        switch self {
+        case .number(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
     }
 
-    /// The value as an integer when it is a number with no fractional part.
+    /// The value as an integer when it is a number with no fractional part that fits in 64 bits.
     public var intValue: Int? {
-        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9e15 else { return nil }
-        return Int(value)
+        switch self {
+        case .integer(let value): Int(value)
+        case .number(let value): Self.exactInteger(value).map(Int.init)
+        default: nil
+        }
+    }
+
+    /// `value` as an Int64 when it is a whole number that one holds exactly.
+    static func exactInteger(_ value: Double) -> Int64? {
+        // 2^63 is exactly representable as a Double; every whole Double below it in magnitude fits in an Int64.
+        guard value.isFinite, value.rounded() == value, value >= -0x1p63, value < 0x1p63 else { return nil }
+        return Int64(value)
     }
 
     public var boolValue: Bool? {
@@ -70,6 +87,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: output.append(contentsOf: Self.nullBytes)
         case .bool(let value): output.append(contentsOf: value ? Self.trueBytes : Self.falseBytes)
         case .number(let value): output.append(contentsOf: Self.format(value).utf8)
+        case .integer(let value): output.append(contentsOf: String(value).utf8)
         case .string(let value): Self.writeQuoted(value, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
@@ -98,6 +116,34 @@ public enum JSONValue: Sendable, Hashable {
     private static func format(_ number: Double) -> String {
         if number.isFinite, number.rounded() == number, abs(number) < 9e15 { return String(Int64(number)) }
         return number.isFinite ? String(number) : "null"
+    }
+
+    // Numbers are equal by value, whichever case holds them: 3 parsed from a request equals 3.0 built in code.
+    public static func == (left: JSONValue, right: JSONValue) -> Bool {
+        switch (left, right) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.string(let a), .string(let b)): a == b
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)): a == b
+        case (.integer(let a), .integer(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): exactInteger(b) == a
+        default: false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let value): hasher.combine(value)
+        case .string(let value): hasher.combine(value)
+        case .array(let value): hasher.combine(value)
+        case .object(let value): hasher.combine(value)
+        case .integer(let value): hasher.combine(value)
+        case .number(let value):
+            if let exact = Self.exactInteger(value) { hasher.combine(exact) } else { hasher.combine(value) }
+        }
     }
 
     private static func writeQuoted(_ text: String, to output: inout [UInt8]) {
@@ -134,6 +180,8 @@ extension JSONValue: Codable {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
@@ -152,6 +200,7 @@ extension JSONValue: Codable {
         case .bool(let value): try container.encode(value)
         case .number(let value):
             if value.rounded() == value, abs(value) < 9e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .integer(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)
@@ -164,7 +213,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, Ex
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(integerLiteral value: Int) { self = .integer(Int64(value)) }
     public init(floatLiteral value: Double) { self = .number(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
@@ -180,7 +229,7 @@ extension JSONValue {
         case .string(let value): body(value)
         case .array(let items): items.forEach { $0.forEachString(body) }
         case .object(let members): members.values.forEach { $0.forEachString(body) }
-        case .null, .bool, .number: break
+        case .null, .bool, .number, .integer: break
         }
     }
 
@@ -190,7 +239,7 @@ extension JSONValue {
         case .string(let value): .string(transform(value))
         case .array(let items): .array(items.map { $0.mapStrings(transform) })
         case .object(let members): .object(members.mapValues { $0.mapStrings(transform) })
-        case .null, .bool, .number: self
+        case .null, .bool, .number, .integer: self
         }
     }
 }

@@ -52,7 +52,8 @@ public actor Permissions {
     public private(set) var mode: PermissionMode
     /// Rules keyed by the tool's full name (`developer__shell`) or by an extension's name (`developer`).
     public let rules: [String: ToolRule]
-    /// Rules for the command lines of shell tools (`commands:` in config.yaml); they outrank everything else.
+    /// Rules for the command lines of shell tools (`commands:` in config.yaml); they outrank everything but a tool's
+    /// `never`.
     public nonisolated let commandRules: CommandRules
     private var grants: Set<String> = []
 
@@ -72,7 +73,14 @@ public actor Permissions {
     }
 
     /// The verdict for a call to `tool` with this `effect`; `commandLine` is what a shell tool would run.
+    ///
+    /// The order, first match wins: a `never` rule for the tool (or its extension); the `commands:` rules for a
+    /// shell tool's command line; the tool's `always`/`ask` rule; a grant from this session; the mode.
     public func verdict(tool: String, effect: CallEffect, commandLine: String? = nil) -> PermissionVerdict {
+        let toolRule = rule(for: tool)
+        if toolRule == .never {
+            return .refuse("Not run: the user's configuration never allows \(tool). Do without it, or explain what you need.")
+        }
         if let commandLine, mode != .chat {
             switch commandRules.verdict(for: commandLine) {
             case .deny(let rule, let command)?:
@@ -86,14 +94,12 @@ public actor Permissions {
                 break
             }
         }
-        switch rule(for: tool) {
-        case .never:
-            return .refuse("Not run: the user's configuration never allows \(tool). Do without it, or explain what you need.")
+        switch toolRule {
         case .always:
             return .run
         case .ask:
             return grants.contains(tool) ? .run : .ask
-        case nil:
+        case .never, nil:
             break
         }
         if grants.contains(tool) { return .run }

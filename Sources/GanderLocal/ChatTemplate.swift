@@ -73,6 +73,7 @@ struct ChatTemplate {
         case .number(let number):
             if number == number.rounded(), abs(number) < 1e15 { return .int(Int(number)) }
             return .double(number)
+        case .integer(let number): return .int(Int(number))
         case .string(let text): return .string(text)
         case .array(let items): return .array(items.map(value))
         case .object(let object): return .object(JinjaObject(object.keys.sorted().map { ($0, value(object[$0]!)) }))

@@ -383,6 +383,7 @@ enum PythonCallSyntax {
         case "False": return (.bool(false), rest)
         case "None": return (.null, rest)
         default:
+            if let integer = Int64(word) { return (.integer(integer), rest) }
             guard let number = Double(word) else { return nil }
             return (.number(number), rest)
         }

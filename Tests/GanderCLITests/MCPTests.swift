@@ -149,7 +149,8 @@ struct MCPTests {
         let scenario = try await Scenario(.openai, [
             .text("ready"),
             .tools(ScriptedToolCall("127_0_0_1__word_count", #"{"text":"one two three"}"#),
-                   ScriptedToolCall("127_0_0_1__shout", #"{"text":"quiet"}"#)),
+                   ScriptedToolCall("127_0_0_1__shout", #"{"text":"quiet"}"#),
+                   ScriptedToolCall("127_0_0_1__echo_integer", #"{"value":9007199254740993}"#)),
             .text("Three words."),
             .tools(editor(["command": "view", "path": "config.txt"])),
             .tools(ScriptedToolCall("127_0_0_1__word_count", #"{"text":"the token is «secret:1»"}"#)),
@@ -169,6 +170,8 @@ struct MCPTests {
         let shouted = try #require(results["127_0_0_1__shout"])
         #expect(shouted.isError && shouted.text.contains("needs the user's approval"),
                 "not read-only: refused headless in smart mode; got \(shouted.text)")
+        let echoed = try #require(results["127_0_0_1__echo_integer"])
+        #expect(echoed.text == "9007199254740993 9007199254740994", "an integer above 2^53 reaches the server and comes back exact")
 
         // Every message to the remote server is in the ledger beside the model calls.
         let audit = try await scenario.gander(["audit", "--format", "json"])

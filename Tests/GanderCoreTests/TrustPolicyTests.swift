@@ -29,6 +29,44 @@ struct CommandRulesTests {
     }
 }
 
+@Suite("permission order")
+struct PermissionOrderTests {
+    let commands = CommandRules(allow: ["git status*"], ask: ["git push*"], deny: ["rm -rf /*"])
+
+    @Test("a tool's never beats a command rule that allows the line, in every mode")
+    func neverWins() async {
+        for mode in [PermissionMode.auto, .smart, .approve] {
+            let byTool = Permissions(mode: mode, rules: ["developer__shell": .never], commandRules: commands)
+            #expect(await byTool.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "git status") == .refuse(
+                "Not run: the user's configuration never allows developer__shell. Do without it, or explain what you need."))
+            let byExtension = Permissions(mode: mode, rules: ["developer": .never], commandRules: commands)
+            if case .refuse = await byExtension.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "git status") {} else {
+                Issue.record("an extension's never did not refuse an allowed command in \(mode)")
+            }
+        }
+        let granted = Permissions(mode: .auto, rules: ["developer__shell": .never])
+        await granted.grantAlways("developer__shell")
+        if case .refuse = await granted.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "ls") {} else {
+            Issue.record("a grant outranked never")
+        }
+    }
+
+    @Test("command rules outrank the tool's always and ask rules and the mode")
+    func commandRulesNext() async {
+        let always = Permissions(mode: .auto, rules: ["developer__shell": .always], commandRules: commands)
+        if case .refuse = await always.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "rm -rf /home") {} else {
+            Issue.record("always outranked a deny rule")
+        }
+        #expect(await always.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "git push") == .ask)
+        let ask = Permissions(mode: .approve, rules: ["developer__shell": .ask], commandRules: commands)
+        #expect(await ask.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "git status") == .run)
+        #expect(await ask.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "make") == .ask)
+        let smart = Permissions(mode: .smart, commandRules: commands)
+        #expect(await smart.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "git status") == .run)
+        #expect(await smart.verdict(tool: "developer__shell", effect: .mayChange, commandLine: "make") == .ask)
+    }
+}
+
 @Suite("secret redaction")
 struct SecretRedactorTests {
     @Test("each shape is replaced, the same value keeps its placeholder, and restore brings it back")

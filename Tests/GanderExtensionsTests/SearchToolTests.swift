@@ -84,6 +84,62 @@ struct SearchToolTests {
         #expect(!expected.isEmpty)
     }
 
+    @Test("inline flags, quoted text and numbered escapes give no required text")
+    func requiredTextRefusesWhatItCannotRead() {
+        for pattern in ["(?i)todo", "(?i:TODO)list", "ab(?x) c d", "(?#note)todo", #"\x41BC"#, #"\u0041BC"#, #"\QTODO\E"#,
+                        #"\p{Lu}ODO"#, #"(?<w>to)do\k<w>"#, #"\0101BC"#, "(?-i)todo"] {
+            #expect(RequiredText.of(pattern).isEmpty, "\(pattern)")
+        }
+        #expect(RequiredText.of("(?:ab)cd(?=ef)gh") == ["cd", "gh"])
+        #expect(RequiredText.of(#"(?<year>\d+)-end"#) == ["-end"])
+    }
+
+    @Test("the prefiltered search finds exactly the lines the plain regular expression does, on a corpus of patterns")
+    func prefilterEqualsPlainRegex() throws {
+        let lines = ["todo", "TODO: fix the loop", "ToDo later", "to do", "x.yz", "xAyz", "Abc", "ABC", "a b", "aab", "abcd",
+                     "café", "CAFÉ", "Todo.", "TODO.", "Sherlock Holmes", "sherlock holmes", "  # comment", "foo123", "foo_bar",
+                     "2026-12-06", "[todo]", "(todo)", "a+b=c", "tab\there", "end$", "", "ÀBC", "swift_retain_n", "to-do"]
+        let text = lines.joined(separator: "\n")
+        let bytes = Array(text.utf8)
+        var patterns = [
+            // Patterns of the kind ripgrep's tests use.
+            "Sherlock Holmes", "Sherlock|Holmes", #"\w+\s+Holmes"#, "[^a-z]Holmes", "(?i)sherlock", "Holmes$", "^Sherlock",
+            #"foo\w+"#, #"\bfoo\b"#, #"[a-z]+\d+"#, #"^\s*#"#, "(foo|bar)_?bar", "a{2,}b", "x{0}yz", #"\d{4}-\d{2}"#,
+            // Inline flags and the escapes that cannot be read as plain text.
+            "(?i)todo", "(?i:todo):", "TO(?i)do", "(?x) t o d o", "(?i)café", #"x\x41yz"#, #"\QTODO.\E"#, #"\p{Lu}BC"#,
+            #"(?<w>to)\k<w>"#, "(?-i)TODO", "(?i)(?-i:TODO)", "(?s)to.do", "(?m)^todo$", #"\u00c0BC"#, #"a\+b"#, #"\[todo\]"#,
+        ]
+        // And random ones built from the same pieces, seeded so a failure repeats.
+        let pieces = ["to", "do", "TODO", "Todo", "x", "yz", "é", "-", ".", " ", "(?i)", "(?i:", "(?:", "(?=", "(", ")", "|",
+                      "*", "?", "+", "{2}", "[a-z]", #"\w"#, #"\b"#, #"\."#, #"\x41"#, "^", "$", #"\QTo.\E"#, "(?x)", "(?-i)"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for _ in 0..<600 {
+            patterns.append((0..<(1 + next(6))).map { _ in pieces[next(pieces.count)] }.joined())
+        }
+        var compared = 0
+        for pattern in patterns {
+            for caseInsensitive in [false, true] {
+                let options: NSRegularExpression.Options = caseInsensitive ? [.caseInsensitive, .anchorsMatchLines] : [.anchorsMatchLines]
+                guard let regex = try? NSRegularExpression(pattern: pattern, options: options) else { continue }
+                var expected: [Int] = []
+                for (index, line) in lines.enumerated() where regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil {
+                    expected.append(index + 1)
+                }
+                var found: [Int] = []
+                try LineMatcher(pattern: pattern, caseInsensitive: caseInsensitive).forEachMatchingLine(in: bytes) { number, _ in
+                    found.append(number)
+                }
+                #expect(found == expected, "\(pattern) (case-insensitive: \(caseInsensitive))")
+                compared += 1
+            }
+        }
+        #expect(compared > 600, "most patterns compile")
+    }
+
     @Test("the text a pattern cannot match without", arguments: [
         (#"swift_(retain|release)_n\b"#, ["swift_", "_n"]), ("a|b", []), (#"foo\.bar"#, ["foo.bar"]), ("colou?r", ["colo"]),
         ("x[abc]yz", ["yz"]), ("(ab)?cd", ["cd"]), ("ab*c", []), (#"print\(greet"#, ["print(greet"]), ("[]x]yz{2}", []),

@@ -162,8 +162,14 @@ struct SearchTool: Sendable {
 }
 
 /// The runs of plain text a regular expression cannot match without: characters outside groups, classes and
-/// alternations that no quantifier makes optional. Conservative: a pattern it cannot reason about yields none.
+/// alternations that no quantifier makes optional. Conservative: a pattern it cannot reason about yields none —
+/// one with inline flags (`(?i)`, `(?x)`, `(?i:…)`, which change what its text means), quoted text (`\Q…\E`), or
+/// an escape that names a character by number or property (`\x41`, `\u00e9`, `\0101`, `\p{L}`, `\k<name>`).
 enum RequiredText {
+    /// Escapes of one letter that stand for a class, an anchor or one control character, and take nothing after them.
+    private static let selfContainedEscapes: Set<Character> = ["b", "B", "d", "D", "w", "W", "s", "S", "h", "H", "v", "V",
+                                                                 "R", "X", "A", "z", "Z", "G", "n", "t", "r", "f", "e", "a"]
+
     static func of(_ pattern: String) -> [String] {
         var runs: [String] = []
         var current = ""
@@ -177,8 +183,15 @@ enum RequiredText {
             switch character {
             case "\\":
                 guard let escaped = characters.popFirst() else { return [] }
-                // An escaped punctuation mark is itself; \b, \d, \w and the like are not plain text.
-                if depth == 0, !escaped.isLetter, !escaped.isNumber { current.append(escaped) } else { flush() }
+                if !escaped.isLetter, !escaped.isNumber {
+                    // An escaped punctuation mark is itself.
+                    if depth == 0 { current.append(escaped) } else { flush() }
+                } else if selfContainedEscapes.contains(escaped) || (escaped.isNumber && escaped != "0") {
+                    // A class, an anchor, a control character or a back-reference: not plain text.
+                    flush()
+                } else {
+                    return []
+                }
             case "[":
                 flush()
                 // Skips the class, whose first `]` and escaped characters are part of it.
@@ -189,6 +202,14 @@ enum RequiredText {
                 }
             case "(":
                 flush()
+                if characters.first == "?" {
+                    // Groups that only group or look around are fine; anything else after `(?` sets flags or comments.
+                    let kind = characters.dropFirst().prefix(2)
+                    let known = kind.first == ":" || kind.first == "=" || kind.first == "!" || kind.first == ">"
+                        || kind.elementsEqual("<=") || kind.elementsEqual("<!")
+                        || (kind.first == "<" && kind.dropFirst().first?.isLetter == true)
+                    if !known { return [] }
+                }
                 depth += 1
             case ")":
                 flush()

@@ -10,6 +10,7 @@ enum MCPValueMapping {
         case .bool(let flag): .bool(flag)
         case .number(let number):
             if number.rounded() == number, abs(number) < 9e15 { .int(Int(number)) } else { .double(number) }
+        case .integer(let number): .int(Int(number))
         case .string(let text): .string(text)
         case .array(let items): .array(items.map(value))
         case .object(let members): .object(members.mapValues(value))
@@ -20,7 +21,7 @@ enum MCPValueMapping {
         switch value {
         case .null: .null
         case .bool(let flag): .bool(flag)
-        case .int(let number): .number(Double(number))
+        case .int(let number): .integer(Int64(number))
         case .double(let number): .number(number)
         case .string(let text): .string(text)
         case .data(let mimeType, let data): .string("data:\(mimeType ?? "application/octet-stream");base64,\(data.base64EncodedString())")

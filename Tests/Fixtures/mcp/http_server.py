@@ -13,6 +13,12 @@ def word_count(text: str) -> str:
     return f"{len(text.split())} words"
 
 
+@server.tool(annotations=ToolAnnotations(readOnlyHint=True))
+def echo_integer(value: int) -> str:
+    """Returns the integer it was given, and the next one, as Python reads them (exactly)."""
+    return f"{value} {value + 1}"
+
+
 @server.tool(annotations=ToolAnnotations(readOnlyHint=False, destructiveHint=True))
 def shout(text: str) -> str:
     """Returns the text in capitals."""
