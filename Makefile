@@ -1,7 +1,7 @@
 # Gander's everyday commands. `make test` is what CI runs.
 SWIFT ?= swift
 
-.PHONY: build release test bench demo runtime mcp-test-servers clean
+.PHONY: build release test bench bench-local demo runtime mcp-test-servers clean
 
 build:
 	$(SWIFT) build
@@ -26,14 +26,19 @@ mcp-test-servers:
 
 ## Build everything and run every test (offline: scripted model servers, the real embedded runtime, real MCP servers).
 test: runtime mcp-test-servers
-	python3 scripts/check-dependencies.py
+	python3 scripts/check-source.py
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-## Measure Gander (release build) side by side with peer agents; writes bench/results/latest.md.
+## Measure Gander (release build) side by side with peer agents; writes bench/results/latest.md in one go.
 bench:
 	bash scripts/install-system-deps.sh
 	bash bench/run.sh
+
+## The local models on the everyday-task suite (an hour or more); writes bench/results/local.md in one go.
+bench-local:
+	bash scripts/install-system-deps.sh
+	bash bench/run.sh local
 
 clean:
 	rm -rf .build

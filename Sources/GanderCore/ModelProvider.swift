@@ -14,12 +14,18 @@ public protocol ModelProvider: Sendable {
     var sendsOffMachine: Bool { get }
     /// Whether the model takes images; tools' pictures reach the others as the line that describes them.
     var acceptsImages: Bool { get }
+    /// What the user can do when a reply is cut off at the most tokens one reply may have: the setting that raises
+    /// that cap where Gander sets it, else how to ask for less.
+    var cutOffAdvice: String { get }
 }
 
 extension ModelProvider {
     public func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit { .fallback }
     public var sendsOffMachine: Bool { true }
     public var acceptsImages: Bool { true }
+    public var cutOffAdvice: String {
+        "\(name) caps how long one reply may be; ask for something shorter, or for the work in smaller steps"
+    }
 }
 
 /// Everything a provider needs for one call.

@@ -55,6 +55,8 @@ public enum PullError: Error, CustomStringConvertible, Equatable {
     case checksumMismatch(String, expected: String, actual: String)
     case notGGUF(String)
     case transport(String)
+    /// A question to the Hub (a search, a repository's file list) that got no usable answer: what was asked, and why.
+    case hubQuestion(String, reason: String)
 
     public var description: String {
         switch self {
@@ -80,6 +82,8 @@ public enum PullError: Error, CustomStringConvertible, Equatable {
             "\(file) is not a GGUF file; it was deleted"
         case .transport(let reason):
             "the download failed: \(reason); run the same command again to resume"
+        case .hubQuestion(let question, let reason):
+            "\(question) failed: \(reason); try again later, or point HF_ENDPOINT at a Hub mirror"
         }
     }
 }
@@ -120,15 +124,16 @@ public struct HuggingFaceHub: Sendable {
     /// The repository's GGUF files at `main`, with sizes and checksums.
     public func ggufFiles(in repository: String) async throws -> [HubFile] {
         let url = endpoint.appendingPathComponent("api/models/\(repository)/tree/main").absoluteString + "?recursive=true"
-        let (status, body) = try await get(url)
+        let question = "listing the files of \(repository) on the Hub"
+        let (status, body) = try await get(url, question: question)
         switch status {
         case 200: break
         case 401, 403: throw PullError.unauthorized(repository, tokenSet: token != nil)
         case 404: throw PullError.notFound(repository)
-        default: throw PullError.http(status, url)
+        default: throw PullError.hubQuestion(question, reason: "HTTP \(status) from \(url)")
         }
         guard let entries = try? JSONSerialization.jsonObject(with: body) as? [[String: Any]] else {
-            throw PullError.transport("the Hub's file list for \(repository) is not the JSON it should be")
+            throw PullError.hubQuestion(question, reason: "the answer is not the JSON file list it should be")
         }
         return entries.compactMap { entry in
             guard (entry["type"] as? String) == "file", let path = entry["path"] as? String,
@@ -150,10 +155,11 @@ public struct HuggingFaceHub: Sendable {
             URLQueryItem(name: "expand[]", value: "usedStorage"),
         ]
         let url = components.url!.absoluteString
-        let (status, body) = try await get(url)
-        guard status == 200 else { throw PullError.http(status, url) }
+        let question = "searching Hugging Face for \"\(text)\""
+        let (status, body) = try await get(url, question: question)
+        guard status == 200 else { throw PullError.hubQuestion(question, reason: "HTTP \(status) from \(url)") }
         guard let entries = try? JSONSerialization.jsonObject(with: body) as? [[String: Any]] else {
-            throw PullError.transport("the Hub's search answer is not the JSON it should be")
+            throw PullError.hubQuestion(question, reason: "the answer is not the JSON list of models it should be")
         }
         return entries.compactMap { entry in
             guard let id = entry["id"] as? String else { return nil }
@@ -189,13 +195,18 @@ public struct HuggingFaceHub: Sendable {
         }
     }
 
-    /// A GET of a small JSON answer, following redirects within the Hub.
-    private func get(_ url: String) async throws -> (Int, Data) {
+    /// A GET of a small JSON answer, following redirects within the Hub; a failure says what `question` was asked.
+    private func get(_ url: String, question: String) async throws -> (Int, Data) {
         var current = URL(string: url)!
         for _ in 0..<5 {
             var request = HTTPClientRequest(url: current.absoluteString)
             request.headers = headers(for: current)
-            let (response, receipt) = try await send(request, url: current, timeout: .seconds(60))
+            let response: HTTPClientResponse, receipt: OutboundReceipt
+            do {
+                (response, receipt) = try await send(request, url: current, timeout: .seconds(60))
+            } catch PullError.transport(let reason) {
+                throw PullError.hubQuestion(question, reason: reason)
+            }
             if (300..<400).contains(Int(response.status.code)), let location = response.headers.first(name: "Location"),
                let next = URL(string: location, relativeTo: current)?.absoluteURL {
                 receipt.complete(bytesReceived: 0)
@@ -206,7 +217,7 @@ public struct HuggingFaceHub: Sendable {
             receipt.complete(bytesReceived: body.readableBytes)
             return (Int(response.status.code), Data(buffer: body))
         }
-        throw PullError.transport("too many redirects from \(url)")
+        throw PullError.hubQuestion(question, reason: "too many redirects from \(url)")
     }
 }
 

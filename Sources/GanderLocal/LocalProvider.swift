@@ -10,6 +10,9 @@ public final class LocalProvider: ModelProvider, Sendable {
     public let sendsOffMachine = false
     /// The embedded runtime loads no vision projector.
     public let acceptsImages = false
+    /// A local reply runs until the window is full (or until the model repeats itself, which a notice says).
+    public let cutOffAdvice = "for the local model that is the room left in its context window; raise GANDER_CONTEXT_LIMIT "
+        + "(up to the model's trained length) or ask for something shorter"
 
     private let runtime: LocalRuntime
     private let modelPath: String

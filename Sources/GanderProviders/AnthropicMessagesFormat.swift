@@ -11,6 +11,7 @@ struct AnthropicMessagesFormat: WireFormat {
     /// Headers a custom provider adds to every request.
     var extraHeaders: [(String, String)] = []
     let maxTokens: Int
+    var outputTokenCap: Int? { maxTokens }
     let encodedMessages = MessageEncodingCache()
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {

@@ -69,7 +69,22 @@ public enum ModelCatalog {
         return !textOnly.contains { name.hasPrefix($0) || name.contains("/" + $0) }
     }
 
-    /// The most output tokens to ask Anthropic models for; the API requires a figure.
+    /// The setting that overrides `maxOutputTokens(for:)`.
+    public static let outputTokenCapVariable = "GANDER_MAX_OUTPUT_TOKENS"
+
+    /// The most output tokens to ask Anthropic models (directly or through Bedrock) for, as their APIs require a
+    /// figure: `GANDER_MAX_OUTPUT_TOKENS` when set, else what the model family allows.
+    public static func maxOutputTokens(for model: String, environment: [String: String]) throws -> Int {
+        if let text = environment[outputTokenCapVariable], !text.isEmpty {
+            guard let tokens = Int(text), tokens > 0 else {
+                throw ProviderError.configuration("\(outputTokenCapVariable)=\(text) is not a number of tokens; use e.g. \(outputTokenCapVariable)=16000")
+            }
+            return tokens
+        }
+        return maxOutputTokens(for: model)
+    }
+
+    /// The most output tokens the model family allows, as Gander knows it.
     public static func maxOutputTokens(for model: String) -> Int {
         let name = model.lowercased()
         if name.contains("opus-4") || name.contains("sonnet-4") || name.contains("haiku-4") || name.contains("3-7") {

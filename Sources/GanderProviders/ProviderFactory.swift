@@ -31,7 +31,9 @@ public struct ProviderSettings: Sendable {
 /// Builds the provider the user named, reading keys and addresses from the environment.
 public enum ProviderFactory {
     /// Every provider Gander speaks, as users type them.
-    public static let names = ["openai", "anthropic", "google", "vertex", "azure", "bedrock", "databricks", "ollama"] + OpenAICompatiblePreset.all.map(\.name)
+    /// The providers with a wire format of their own, as `--provider` takes them.
+    public static let nativeNames = ["openai", "anthropic", "google", "vertex", "azure", "bedrock", "databricks", "ollama"]
+    public static let names = nativeNames + OpenAICompatiblePreset.names
 
     /// The variables Gander reads model-provider keys from.
     static let modelKeyVariables = Set(["OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY",
@@ -122,7 +124,7 @@ public enum ProviderFactory {
             }
             let baseURL = try normalized(settings.baseURL ?? nonEmpty(environment["ANTHROPIC_BASE_URL"]) ?? "https://api.anthropic.com")
             let format = AnthropicMessagesFormat(model: model, baseURL: baseURL, apiKey: key,
-                                                 maxTokens: ModelCatalog.maxOutputTokens(for: model))
+                                                 maxTokens: try ModelCatalog.maxOutputTokens(for: model, environment: environment))
             return HTTPModelProvider(name: "anthropic", model: model, format: format, transport: transport("ANTHROPIC_API_KEY"))
         case "google":
             guard let keyVariable = googleKeyVariable(environment), let key = nonEmpty(environment[keyVariable]) else {
@@ -143,7 +145,7 @@ public enum ProviderFactory {
             let format = BedrockConverseFormat(
                 model: model, endpoint: endpoint,
                 signer: SigV4Signer(credentials: credentials, service: "bedrock", region: region),
-                maxTokens: ModelCatalog.maxOutputTokens(for: model))
+                maxTokens: try ModelCatalog.maxOutputTokens(for: model, environment: environment))
             return HTTPModelProvider(name: "bedrock", model: model, format: format, transport: transport(credentials.source))
         case "databricks":
             return try databricks(endpoint: model, settings: settings, environment: environment, transport: transport)
@@ -276,7 +278,7 @@ public enum ProviderFactory {
                                      declaredContextLimit: declared)
         case .anthropic:
             var format = AnthropicMessagesFormat(model: model, baseURL: try normalized(settings.baseURL ?? custom.baseURL),
-                                                 apiKey: key ?? "", maxTokens: ModelCatalog.maxOutputTokens(for: model))
+                                                 apiKey: key ?? "", maxTokens: try ModelCatalog.maxOutputTokens(for: model, environment: environment))
             format.extraHeaders = headers
             return HTTPModelProvider(name: custom.name, model: model, format: format, transport: transport,
                                      declaredContextLimit: declared)

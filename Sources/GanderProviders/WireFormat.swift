@@ -10,10 +10,14 @@ protocol WireFormat: Sendable {
     func makeDecoder() -> Decoder
     /// The model's context window as the server reports it; nil when the API has no way to say.
     func reportedContextLimit(transport: HTTPTransport) async -> ContextLimit?
+    /// The most output tokens each request asks for, when the API makes Gander name a figure; nil when the server's
+    /// own cap applies.
+    var outputTokenCap: Int? { get }
 }
 
 extension WireFormat {
     func reportedContextLimit(transport: HTTPTransport) async -> ContextLimit? { nil }
+    var outputTokenCap: Int? { nil }
 }
 
 /// Reads a streamed reply piece by piece.

@@ -150,7 +150,7 @@ struct ScriptedStreamEncoder {
             block(["type": "tool_use", "id": .string("toolu_\(turn)_\(position)"), "name": .string(call.name), "input": [:]],
                   pieces(call.arguments, reply).map { ["type": "input_json_delta", "partial_json": .string($0)] })
         }
-        let stop = reply.toolCalls?.isEmpty == false ? "tool_use" : "end_turn"
+        let stop = reply.finishReason ?? (reply.toolCalls?.isEmpty == false ? "tool_use" : "end_turn")
         out.append(sse(["type": "message_delta", "delta": ["stop_reason": .string(stop), "stop_sequence": .null],
                         "usage": ["output_tokens": 20]], event: "message_delta"))
         out.append(sse(["type": "message_stop"], event: "message_stop"))

@@ -6,7 +6,7 @@ import GanderProviders
 
 /// `gander configure`: the provider, its key, the model, the default mode and an extension, in one guided step that
 /// checks the provider answers before anything is saved.
-struct ConfigureCommand: ParsableCommand {
+struct ConfigureCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "configure",
         abstract: "Set up the provider, its key, the model, the mode and extensions, checking the provider answers.",
@@ -40,7 +40,10 @@ struct ConfigureCommand: ParsableCommand {
     @Option(name: .customLong("key-store"), help: "Where the key goes: auto (the system keyring when one answers, else secrets.yaml), keyring or file.")
     var keyStore: KeyStore = .auto
 
-    func run() throws {}
+    mutating func run() async throws {
+        let status = await execute()
+        if status != ExitStatus.success { throw ExitCode(status) }
+    }
 
     func execute() async -> Int32 {
         let terminal = Terminal()

@@ -18,8 +18,9 @@ struct GanderCommand: ParsableCommand {
         abstract: "An open-source AI agent for developers: one instruction in, the work done on your machine.",
         discussion: """
             Gander reads and edits files, runs commands and searches code with the model you choose: by default an \
-            open model that runs offline on this machine (`gander local install`), or OpenAI, Anthropic, Ollama and \
-            any OpenAI-compatible server.
+            open model that runs offline on this machine (`gander local install`), or OpenAI, Anthropic, Google \
+            (Gemini and Vertex AI), Azure OpenAI, Amazon Bedrock, Databricks, Ollama, and any OpenAI-compatible server \
+            (OpenRouter, Groq, Mistral, DeepSeek, xAI, Together, LM Studio, vLLM, llama.cpp, LiteLLM): see --provider.
 
             Exit status: 0 done, 1 error, 2 usage error, 130 interrupted.
             """,

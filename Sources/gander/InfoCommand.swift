@@ -4,7 +4,7 @@ import GanderCore
 import GanderLocal
 import GanderProviders
 
-struct InfoCommand: ParsableCommand {
+struct InfoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "info", abstract: "Show the active provider and model, where that choice came from, and where files live.")
 
@@ -20,7 +20,10 @@ struct InfoCommand: ParsableCommand {
     @Flag(help: "Send each configured provider a one-word request and say whether it answers.")
     var check = false
 
-    func run() throws {}
+    mutating func run() async throws {
+        let status = await execute()
+        if status != ExitStatus.success { throw ExitCode(status) }
+    }
 
     func execute() async -> Int32 {
         do {

@@ -88,7 +88,7 @@ struct LocalCommand: ParsableCommand {
 }
 
 extension LocalCommand {
-    struct Pull: ParsableCommand {
+    struct Pull: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "pull",
             abstract: "Download a GGUF model from Hugging Face (or a URL) into Gander's model folder.",
@@ -103,7 +103,7 @@ extension LocalCommand {
         @Argument(help: "What to download.")
         var reference: String
 
-        func execute() async throws {
+        func run() async throws {
             let environment = ProcessInfo.processInfo.environment
             let runtime = LocalRuntime(environment: environment)
             let bar = ProgressLine()
@@ -119,7 +119,7 @@ extension LocalCommand {
         }
     }
 
-    struct Search: ParsableCommand {
+    struct Search: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "search", abstract: "Search Hugging Face for GGUF models (most downloaded first).")
 
@@ -129,7 +129,7 @@ extension LocalCommand {
         @Option(help: "How many results.")
         var limit = 20
 
-        func execute() async throws {
+        func run() async throws {
             let hub = HuggingFaceHub(environment: ProcessInfo.processInfo.environment,
                                      recorder: LocalCommand.ledger(provider: "huggingface", model: "search"))
             let models = try await hub.search(text, limit: limit)
@@ -178,7 +178,7 @@ extension LocalCommand {
         }
     }
 
-    struct Bench: ParsableCommand {
+    struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench",
             abstract: "Time a local model on this machine: load, time to first token, tokens per second (JSON).")
@@ -205,7 +205,7 @@ extension LocalCommand {
         var turns: Int?
 
         /// Run from main.swift, which awaits it.
-        func execute() async throws {
+        func run() async throws {
             let provider = try LocalProvider(
                 runtime: LocalRuntime(environment: ProcessInfo.processInfo.environment), model: model,
                 contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads)

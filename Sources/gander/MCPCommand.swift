@@ -10,7 +10,7 @@ struct MCPCommand: ParsableCommand {
         abstract: "Offer Gander's built-in tools to any MCP client.",
         subcommands: [Serve.self])
 
-    struct Serve: ParsableCommand {
+    struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "serve",
             abstract: "Serve built-in extensions over MCP on stdin and stdout.",
@@ -46,7 +46,10 @@ struct MCPCommand: ParsableCommand {
             }
         }
 
-        func run() throws {}
+        mutating func run() async throws {
+            let status = await execute()
+            if status != ExitStatus.success { throw ExitCode(status) }
+        }
 
         /// Serves until the client closes stdin.
         func execute() async -> Int32 {

@@ -1,10 +1,13 @@
 import ArgumentParser
 import GanderCore
 import GanderLocal
+import GanderProviders
 
 /// The flags that choose and tune the model, shared by `run` and `session`.
 struct ModelOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("local (the default: an embedded open model), openai, anthropic, google, vertex, azure, bedrock, databricks, ollama, or an OpenAI-compatible service: openrouter, groq, mistral, deepseek, xai, together, lmstudio, vllm, llamacpp, litellm.", valueName: "name"))
+    @Option(help: ArgumentHelp("local (the default: an embedded open model), \(ProviderFactory.nativeNames.joined(separator: ", ")), "
+                               + "or an OpenAI-compatible service: \(OpenAICompatiblePreset.names.joined(separator: ", ")).",
+                               valueName: "name"))
     var provider: String?
 
     @Option(help: "The model to ask, e.g. gpt-4.1, claude-sonnet-4-5, qwen3; for local, a name from `gander local list` or a .gguf path.")

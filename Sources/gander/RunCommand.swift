@@ -3,7 +3,7 @@ import Foundation
 import GanderCore
 import GanderStore
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Carry out one instruction without interaction, for scripts and CI.",
@@ -65,7 +65,10 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func run() throws {}
+    mutating func run() async throws {
+        let status = await execute()
+        if status != ExitStatus.success { throw ExitCode(status) }
+    }
 
     /// Runs the instruction and returns the process's exit status.
     mutating func execute() async -> Int32 {

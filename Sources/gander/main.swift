@@ -4,6 +4,12 @@ import Foundation
 // A server or client that goes away mid-write must turn into an error on that pipe, not end Gander.
 signal(SIGPIPE, SIG_IGN)
 
+/// Runs the command's async `run()`. Through a function of its own, because top-level code picks ParsableCommand's
+/// synchronous `run()` (which only prints the help) over it.
+func runAsynchronously(_ command: inout some AsyncParsableCommand) async throws {
+    try await command.run()
+}
+
 // Parsing happens here rather than through `@main` so that a usage error exits with 2, as documented, instead of
 // ArgumentParser's 64.
 do {
@@ -15,43 +21,16 @@ do {
             + "cd into an existing directory and run Gander again\n").utf8))
         exit(ExitStatus.failure)
     }
-    if var run = command as? RunCommand {
-        exit(await run.execute())
-    }
-    if let session = command as? SessionCommand {
-        exit(await session.execute())
-    }
-    if let serve = command as? MCPCommand.Serve {
-        exit(await serve.execute())
-    }
-    if let configure = command as? ConfigureCommand {
-        exit(await configure.execute())
-    }
-    if let info = command as? InfoCommand {
-        exit(await info.execute())
-    }
-    if let pull = command as? LocalCommand.Pull {
-        try await pull.execute()
-        exit(ExitStatus.success)
-    }
-    if let search = command as? LocalCommand.Search {
-        try await search.execute()
-        exit(ExitStatus.success)
-    }
-    if let bench = command as? LocalCommand.Bench {
-        try await bench.execute()
-        exit(ExitStatus.success)
-    }
-    // Commands whose work waits on other processes (git, the installer's pip and compiler) run on the pool.
-    if let undo = command as? UndoCommand {
-        try await undo.run()
-    } else if let checkpoints = command as? CheckpointsCommand {
-        try await checkpoints.run()
-    } else if let install = command as? LocalCommand.Install {
-        try await install.run()
+    // Commands that wait on the network, the model or other processes are async; each ends by returning (exit 0)
+    // or by throwing, an `ExitCode` for a status it has already explained.
+    if var asynchronous = command as? any AsyncParsableCommand {
+        try await runAsynchronously(&asynchronous)
     } else {
         try command.run()
     }
+    exit(ExitStatus.success)
+} catch let status as ExitCode {
+    exit(status.rawValue)
 } catch {
     let code = GanderCommand.exitCode(for: error)
     if code == .success {

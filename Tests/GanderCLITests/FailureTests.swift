@@ -150,10 +150,29 @@ struct FailureTests {
 
         #expect(result.status == 1)
         #expect(result.stderr.contains("was cut off before it finished"), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("openai caps how long one reply may be") && !result.stderr.contains("GANDER_CONTEXT_LIMIT"),
+                "the window is not what cut it off: \(result.stderr)")
         let summary = try JSONValue(parsing: result.stdout)
         #expect(summary["stop_reason"] == "error")
         #expect(summary["messages"]?.arrayValue?.last?["content"]?.canonicalText.contains("first half") == true,
                 "the partial reply stays in the record")
+    }
+
+    @Test("where Gander sets the reply cap (Anthropic), a cut-off names GANDER_MAX_OUTPUT_TOKENS, which sets it")
+    func cutOffAtGandersCap() async throws {
+        var reply = ScriptedReply.text("The first half")
+        reply.finishReason = "max_tokens"
+        let scenario = try await Scenario(.anthropic, [reply])
+        defer { Task { await scenario.finish() } }
+
+        let result = try await scenario.run(["-t", "explain everything"], environment: ["GANDER_MAX_OUTPUT_TOKENS": "1234"])
+
+        #expect(result.status == 1)
+        #expect(scenario.server.chatRequests.first?.body?["max_tokens"] == 1234)
+        #expect(result.stderr.contains("Gander asks anthropic for at most 1234 tokens per reply; raise GANDER_MAX_OUTPUT_TOKENS"),
+                "stderr: \(result.stderr)")
+        let bad = try await scenario.run(["-t", "x"], environment: ["GANDER_MAX_OUTPUT_TOKENS": "lots"])
+        #expect(bad.status == 1 && bad.stderr.contains("GANDER_MAX_OUTPUT_TOKENS=lots is not a number of tokens"), "\(bad.stderr)")
     }
 
     @Test("a stream that breaks mid-answer is an error, not a hang", arguments: ScriptedWireFormat.allCases)
@@ -296,5 +315,15 @@ struct BadInputTests {
         let help = try await gander(["run", "--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("Examples:") && help.stdout.contains("--output-format"))
+        // The top-level help names every provider family, not the three it started with.
+        let top = try await gander(["--help"])
+        let topText = top.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for name in ["OpenAI", "Anthropic", "Gemini", "Vertex AI", "Azure OpenAI", "Bedrock", "Databricks", "Ollama", "OpenRouter"] {
+            #expect(topText.contains(name), "gander --help does not name \(name)")
+        }
+        let unwrapped = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for name in ["openai", "anthropic", "google", "vertex", "azure", "bedrock", "databricks", "ollama", "openrouter", "litellm"] {
+            #expect(unwrapped.contains(name), "run --help's --provider does not list \(name)")
+        }
     }
 }

@@ -196,5 +196,13 @@ struct LocalPullTests {
         #expect(result.status == 0)
         let rows = result.stdout.split(separator: "\n")
         #expect(rows.count == 2 && rows[1].hasPrefix("Org/Coder-GGUF\t0.5B\t"), "\(result.stdout)")
+
+        // A search that gets no answer says it was the search that failed, not a download.
+        let unreachable = try await gander(["local", "search", "coder"], hub: hub, home: home,
+                                           extra: ["HF_ENDPOINT": "http://127.0.0.1:9"])
+        #expect(unreachable.status == 1 && unreachable.stderrLines.count == 1, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("searching Hugging Face for \"coder\" failed: 127.0.0.1 could not be reached"),
+                "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("download"), "\(unreachable.stderr)")
     }
 }

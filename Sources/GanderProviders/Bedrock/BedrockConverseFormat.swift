@@ -11,6 +11,7 @@ struct BedrockConverseFormat: WireFormat {
     let endpoint: String
     let signer: SigV4Signer
     let maxTokens: Int
+    var outputTokenCap: Int? { maxTokens }
 
     func makeRequest(_ request: ModelRequest, transport: HTTPTransport) async throws -> HTTPClientRequest {
         var body: [String: JSONValue] = [

@@ -3,7 +3,7 @@ import Foundation
 import GanderCore
 import GanderStore
 
-struct SessionCommand: ParsableCommand {
+struct SessionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "session",
         abstract: "Work with Gander interactively; every message is saved as it finishes.",
@@ -34,7 +34,10 @@ struct SessionCommand: ParsableCommand {
     @OptionGroup(title: "Extensions")
     var extensionOptions: ExtensionOptions
 
-    func run() throws {}
+    mutating func run() async throws {
+        let status = await execute()
+        if status != ExitStatus.success { throw ExitCode(status) }
+    }
 
     /// Runs the session and returns the process's exit status.
     func execute() async -> Int32 {

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Checks that every module a target imports is one Package.swift declares for it.
+"""Checks two things the compiler lets through. Run by `make test`; exit 1 with one line per problem.
 
-SwiftPM builds a target that imports a module it only gets through another target's dependencies, until the day
-that other dependency changes; declared dependencies are what architecture.md describes. Run by `make test`.
-Exit 1 with one line per undeclared import, naming the file and the module.
+1. Every module a target imports is one Package.swift declares for it. SwiftPM builds a target that imports a module
+   it only gets through another target's dependencies, until the day that other dependency changes; declared
+   dependencies are what docs/architecture.md describes.
+2. No command has an empty `run()`: a command whose work is reached some other way does nothing when ArgumentParser
+   (or a test, or a future caller) runs it as a command. Async work belongs in AsyncParsableCommand's `run()`.
 """
 import pathlib
 import re
@@ -43,10 +45,14 @@ def main() -> int:
                 match = re.match(r"\s*(?:@testable\s+|@_exported\s+|@preconcurrency\s+)?import\s+(?:(?:struct|class|enum|func|protocol)\s+)?([A-Za-z_]\w*)", line)
                 if match and match.group(1) not in SYSTEM and match.group(1) not in declared and match.group(1) != name:
                     problems.append(f"{source.relative_to(ROOT)}: imports {match.group(1)}, which Package.swift does not declare for {name}")
-    for problem in sorted(set(problems)):
-        print(problem)
     if problems:
-        print("Declare each module in the target's dependencies in Package.swift.")
+        problems.append("Declare each module in the target's dependencies in Package.swift.")
+    for source in sorted((ROOT / "Sources").rglob("*.swift")):
+        for number, line in enumerate(source.read_text().splitlines(), 1):
+            if re.match(r"\s*(mutating\s+)?func run\(\)\s*(async\s*)?(throws\s*)?\{\s*\}", line):
+                problems.append(f"{source.relative_to(ROOT)}:{number}: a command with an empty run(); do its work there")
+    for problem in problems:
+        print(problem)
     return 1 if problems else 0
 
 
