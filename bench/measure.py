@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Gander's whole-process figures: wall time and peak RSS of real commands, several runs, medians.
 
-Usage: python3 bench/measure.py BIN_DIR RESULTS.md
+Usage: python3 bench/measure.py BIN_DIR   (prints a Markdown section; bench/run.sh collects it into latest.md)
 BIN_DIR holds release builds of `gander` and `scripted-model-server`.
 """
 import json
@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 
 RUNS = int(os.environ.get("BENCH_RUNS", "15"))
 
@@ -81,7 +80,7 @@ def machine():
 
 
 def main():
-    bin_dir, output = sys.argv[1], sys.argv[2]
+    bin_dir = sys.argv[1]
     gander = os.path.join(bin_dir, "gander")
     workdir, project, env = bench_project("gander-bench-", "one\ntwo\nthree\n")
     rows = []
@@ -116,11 +115,8 @@ def main():
     per_trip_shell = (shelling["median_ms"] - one["median_ms"]) / (turns - 1)
 
     lines = [
-        "# Gander benchmark results", "",
-        f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {machine()}",
-        f"- runs per figure: {RUNS} (median, with min and max); release build",
-        "- reproduce: `make bench`", "",
+        "", "## Start-up, one turn, tool round trips", "",
+        f"Runs per figure: {RUNS} (median, with min and max); release build.", "",
         "| figure | median | min | max | peak RSS (median) | target |",
         "| --- | ---: | ---: | ---: | ---: | --- |",
     ]
@@ -136,11 +132,7 @@ def main():
         f"- shell `true` (includes spawning bash): {per_trip_shell:.2f} ms",
         "",
     ]
-    report = "\n".join(lines)
-    os.makedirs(os.path.dirname(output), exist_ok=True)
-    with open(output, "w") as handle:
-        handle.write(report)
-    print(report)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

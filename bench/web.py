@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Figures for the web and browser extensions (issue 15), from a release build of gander.
 
-- web__fetch of a 1 MB article to Markdown: the wall time of the MCP tool call (fetch over loopback, parse, render),
-  and Python's own GET of the same page for the network's share; medians of RUNS calls.
+- web__fetch of a 1 MB article to Markdown, as the agent runs it: `gander run` with a scripted model that asks for
+  the fetch, timed from the tool_call event to the tool_result event on stream-json (fetch over loopback, parse,
+  render, the ledger row); and Python's own GET of the same page for the network's share; medians of RUNS runs.
 - The browser: start to first page text, cold (the first browser__navigate, which starts Chromium) and warm (a later
   one); medians over RUNS sessions.
 - Peak RSS of gander itself (VmHWM) with the browser running, Chromium's processes not counted.
@@ -18,13 +19,16 @@ import sys
 import time
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from measure import ScriptedServer, bench_project  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVER = os.path.join(HERE, "..", "Tests", "Fixtures", "web", "web_server.py")
 RUNS = int(os.environ.get("RUNS", "7"))
 
 
 class Client:
-    """`gander mcp serve EXTENSION`, driven over stdio."""
+    """`gander mcp serve EXTENSION`, driven over stdio: the browser's figures, which need one process across calls."""
 
     def __init__(self, gander, extension):
         self.process = subprocess.Popen([gander, "mcp", "serve", extension], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -64,6 +68,31 @@ class Client:
         self.process.wait(timeout=30)
 
 
+def fetch_in_a_run(bin_dir, url):
+    """Milliseconds from the tool_call event to its tool_result in one `gander run`, and the Markdown's length."""
+    workdir, project, env = bench_project("gander-bench-web-", "x\n")
+    server = ScriptedServer(bin_dir, [{"tool_calls": [{"name": "web__fetch", "arguments": json.dumps({"url": url})}]},
+                                      {"text": "Read it."}], workdir)
+    try:
+        process = subprocess.Popen([os.path.join(bin_dir, "gander"), "run", "-t", "read the article", "--provider", "openai",
+                                    "--model", "bench", "--base-url", server.base_url, "--output-format", "stream-json"],
+                                   cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        called = None
+        for line in process.stdout:
+            event = json.loads(line)
+            if event["type"] == "tool_call":
+                called = time.perf_counter()
+            elif event["type"] == "tool_result":
+                elapsed = (time.perf_counter() - called) * 1000
+                result = event["result"]
+                assert not result["is_error"], result
+                markdown = len(result["content"][0]["text"])
+        process.wait(timeout=60)
+        return elapsed, markdown
+    finally:
+        server.stop()
+
+
 def main():
     gander = os.path.join(sys.argv[1], "gander")
     port = random.randint(20000, 40000)
@@ -82,11 +111,9 @@ def main():
             urllib.request.urlopen(url).read()
             network.append((time.perf_counter() - start) * 1000)
 
-        web = Client(gander, "web")
-        web.call("fetch", {"url": url})  # the first call also sets up the HTTP client
-        fetches = [web.call("fetch", {"url": url})[0] for _ in range(RUNS)]
-        markdown = len(web.call("fetch", {"url": url})[1]["content"][0]["text"])
-        web.close()
+        runs = [fetch_in_a_run(sys.argv[1], url) for _ in range(RUNS)]
+        fetches = [elapsed for elapsed, _ in runs]
+        markdown = runs[-1][1]
 
         cold, warm, rss = [], [], []
         for _ in range(RUNS):
@@ -103,7 +130,7 @@ def main():
     print("\n## The web and the browser\n")
     print(f"| figure | median of {RUNS} |")
     print("| --- | --- |")
-    print(f"| web__fetch of a {size / 1048576:.2f} MB article to Markdown ({markdown / 1024:.0f} KB shown): whole tool call | {median(fetches):.1f} ms |")
+    print(f"| web__fetch of a {size / 1048576:.2f} MB article to Markdown ({markdown / 1024:.0f} KB shown) in `gander run`: tool_call to tool_result | {median(fetches):.1f} ms |")
     print(f"| the same GET by Python's urllib (the network's share) | {median(network):.1f} ms |")
     print(f"| Gander's own time (tool call minus the GET) | {median(fetches) - median(network):.1f} ms |")
     print(f"| browser: start to first page text, cold (Chromium starts) | {median(cold):.0f} ms |")

@@ -373,7 +373,7 @@ private final class AgentLoop: @unchecked Sendable {
         if assembler.stopReason == .maxTokens, reply.toolCalls.isEmpty {
             // A reply cut off by the token limit is not an answer: keep what came, and end the run saying so.
             try append(reply)
-            throw ReplyCutOff(model: agent.provider.model)
+            throw ReplyCutOff(model: agent.provider.model, advice: agent.provider.cutOffAdvice)
         }
         return reply
     }
@@ -392,9 +392,7 @@ private final class AgentLoop: @unchecked Sendable {
                 results[index] = result
                 emit(.toolResult(result))
             case .ready(let prepared):
-                let key = prepared.entry.owner.serializationKey(
-                    tool: prepared.entry.localName, arguments: prepared.arguments, context: agent.context)
-                if let key { lanes[key, default: []].append((index, prepared)) } else { unkeyed.append([(index, prepared)]) }
+                if let key = prepared.footprint.serializationKey { lanes[key, default: []].append((index, prepared)) } else { unkeyed.append([(index, prepared)]) }
             }
         }
 
@@ -464,23 +462,21 @@ private final class AgentLoop: @unchecked Sendable {
                 "Not run: this is the \(streak)th call in a row to \(call.name) with the same arguments (the limit is "
                     + "\(repetitionGuard.limit)). Its result would not change. Try a different approach, or give your answer.")
         }
+        let footprint = entry.handler.footprint(of: members, context: agent.context)
         // Secrets first: a call that would carry one away is refused (or asked about) for that, whatever else it does.
         var restored = members
         let secrets = egress.secretsIn(members)
         if !secrets.isEmpty {
-            if case .offMachine(let place) = entry.owner.reach(tool: entry.localName, arguments: members),
-               let refusal = await secretLeaving(call, secrets: secrets, to: place) {
+            if case .offMachine(let place) = footprint.reach, let refusal = await secretLeaving(call, secrets: secrets, to: place) {
                 return .refused(refusal)
             }
             restored = egress.restore(members)
         }
-        let commandLine = entry.owner.commandLine(tool: entry.localName, arguments: members)
-        let effect = effect(of: entry, arguments: members)
-        let note = entry.owner.approvalNote(tool: entry.localName, arguments: members)
-        if let refusal = await permission(for: call, effect: effect, commandLine: commandLine, note: note) {
+        let effect = effect(of: entry.spec, footprint)
+        if let refusal = await permission(for: call, effect: effect, commandLine: footprint.commandLine, note: footprint.approvalNote) {
             return .refused(refusal)
         }
-        return .ready(PreparedCall(call: call, entry: entry, arguments: restored, mayChange: effect == .mayChange))
+        return .ready(PreparedCall(call: call, entry: entry, arguments: restored, footprint: footprint))
     }
 
     /// Nil when the user lets a call carry the secrets behind `secrets` off the machine; otherwise what the model is
@@ -506,15 +502,16 @@ private final class AgentLoop: @unchecked Sendable {
         }
     }
 
-    private func effect(of entry: ToolCatalog.Entry, arguments: [String: JSONValue]) -> CallEffect {
-        if let address = entry.owner.localNetworkTarget(tool: entry.localName, arguments: arguments) {
+    /// What the permission modes make of a call's footprint. A spec marked read-only (an MCP tool annotated so) reads
+    /// only, whatever the footprint says.
+    private func effect(of spec: ToolSpec, _ footprint: CallFootprint) -> CallEffect {
+        if let address = footprint.localNetworkTarget {
             return .reachesLocalNetwork(address)
         }
-        guard entry.spec.isReadOnly || entry.owner.isReadOnly(tool: entry.localName, arguments: arguments) else {
+        guard spec.isReadOnly || footprint.readsOnly else {
             return .mayChange
         }
-        let paths = entry.owner.pathsRead(tool: entry.localName, arguments: arguments, context: agent.context)
-        if let outside = paths.lazy.compactMap(agent.context.boundary.escape).first {
+        if let outside = footprint.pathsRead.lazy.compactMap(agent.context.boundary.escape).first {
             return .readsOutsideWorkspace(outside)
         }
         return .readsWorkspace
@@ -602,11 +599,13 @@ private struct PreparedCall: Sendable {
     let call: ToolCall
     let entry: ToolCatalog.Entry
     let arguments: [String: JSONValue]
-    /// The call may change files, so the run's checkpoint must be taken before it.
-    let mayChange: Bool
+    let footprint: CallFootprint
+
+    /// The call may change files, so the turn's checkpoint must be taken before it.
+    var mayChange: Bool { footprint.localNetworkTarget == nil && !(entry.spec.isReadOnly || footprint.readsOnly) }
 
     func execute(context: ToolContext) async -> ToolResult {
-        let output = await entry.owner.call(tool: entry.localName, arguments: arguments, context: context)
+        let output = await entry.handler.run(arguments, context: context)
         return ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError,
                           sources: output.sources)
     }
@@ -615,9 +614,9 @@ private struct PreparedCall: Sendable {
 /// The model's reply stopped at its output-token limit before it finished, so the run could not finish either.
 struct ReplyCutOff: Error, CustomStringConvertible {
     let model: String
+    let advice: String
 
     var description: String {
-        "\(model)'s reply was cut off before it finished (at its token limit, or stopped for repeating itself); "
-            + "ask for something shorter, or give the model a larger window (GANDER_CONTEXT_LIMIT or context_limit: in config.yaml)"
+        "\(model)'s reply was cut off before it finished, at the most tokens one reply may have; \(advice)"
     }
 }

@@ -1,39 +1,16 @@
 import Foundation
 
 /// A source of tools and of instructions for the system prompt. Built-in extensions are Swift types; an MCP
-/// server becomes one through an adapter.
+/// server becomes one through an adapter. Each tool answers for itself (`ToolHandler`).
 public protocol Extension: Sendable {
     /// The namespace of the extension's tools; the model sees `name__tool`.
     var name: String { get }
     /// Text for the system prompt telling the model how to use these tools well.
     var instructions: String { get }
-    /// The tools offered, with names local to the extension.
-    func tools() async throws -> [ToolSpec]
-    /// Runs one tool. Failures the model should see are returned as an error output, not thrown.
-    func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput
-    /// Calls that share a key run one after another in the order the model made them; calls with different keys,
-    /// or none, may run at the same time.
-    func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String?
-    /// Whether this one call only reads, for tools whose spec cannot say so for every call (an editor that views
-    /// and writes). A spec marked read-only needs no answer here.
-    func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool
-    /// The files and directories a read-only call reads, so `smart` mode can ask before a read outside the working
-    /// directory. Tools that read nothing Gander can name (an MCP server's) return none.
-    func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL]
-    /// The address on this machine or its private network that a call would reach (a fetch of
-    /// `http://127.0.0.1:8080/`), so every mode but `auto` asks first.
-    func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String?
-    /// Where a call's arguments end up: on this machine only, or off it. A secret the model knows only by its
-    /// placeholder is put back into a call that stays here, and never into one that would carry it away.
-    func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach
-    /// What the user should know before approving this call that its arguments do not show (a command that runs
-    /// outside the sandbox can read the protected files); nil when nothing.
-    func approvalNote(tool: String, arguments: [String: JSONValue]) -> String?
+    /// The tools offered now, with names local to the extension.
+    func tools() async throws -> [any ToolHandler]
     /// Closes what the extension keeps running for the session (a browser); called once, when the session ends.
     func shutdown() async
-    /// The command line a call would run, for tools that run shell commands, so the user's `commands:` rules can
-    /// judge it before it runs.
-    func commandLine(tool: String, arguments: [String: JSONValue]) -> String?
     /// Lines for the user about the extension itself (a server that did not start), each given once.
     func notices() async -> [String]
 }
@@ -43,36 +20,15 @@ extension Extension {
         []
     }
 
-    public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
-        false
-    }
-
-    public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
-        nil
-    }
-
-    public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
-        []
-    }
-
-    public func commandLine(tool: String, arguments: [String: JSONValue]) -> String? {
-        nil
-    }
-
-    public func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String? {
-        nil
-    }
-
-    /// What Gander cannot see into may send what it is given anywhere.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        .offMachine("\(name)__\(tool), whose reach Gander cannot see")
-    }
-
-    public func approvalNote(tool: String, arguments: [String: JSONValue]) -> String? {
-        nil
-    }
-
     public func shutdown() async {}
+
+    /// Runs the tool named `tool` (its local name) outside the agent: for `gander mcp serve` and tests.
+    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
+        guard let handler = try? await tools().first(where: { $0.spec.name == tool }) else {
+            return .error("The \(name) extension has no tool named \(tool).")
+        }
+        return await handler.run(arguments, context: context)
+    }
 }
 
 /// Where a tool call's arguments end up.

@@ -223,7 +223,7 @@ struct WebFetchTests {
         #expect(output.isError)
         #expect(output.content == [.text("Not fetched: refused to send a request to https://example.com/: Gander runs offline "
             + "(--offline or GANDER_OFFLINE=1), so nothing may leave the machine.")])
-        #expect(web.localNetworkTarget(tool: "fetch", arguments: ["url": "http://127.0.0.1:9/"]) == "127.0.0.1")
-        #expect(web.localNetworkTarget(tool: "fetch", arguments: ["url": "https://93.184.216.34/"]) == nil)
+        #expect(WebExtension.footprint(["url": "http://127.0.0.1:9/"]).localNetworkTarget == "127.0.0.1")
+        #expect(WebExtension.footprint(["url": "https://93.184.216.34/"]).localNetworkTarget == nil)
     }
 }

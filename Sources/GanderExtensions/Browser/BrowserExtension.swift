@@ -70,30 +70,33 @@ public struct BrowserExtension: Extension {
         ToolSpec(name: "back", description: "Go back to the previous page and return it.", inputSchema: schema([:]), isReadOnly: true),
     ]
 
-    public func tools() async throws -> [ToolSpec] { Self.specs }
-
-    public func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String? {
-        guard tool == "navigate", let url = arguments["url"]?.stringValue.flatMap(WebAddress.parse) else { return nil }
-        return LocalAddress.target(of: url)
-    }
-
-    /// A local file opened in the browser is read like the editor's `view`: `smart` mode asks outside the workspace.
-    public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
-        guard tool == "navigate", let text = arguments["url"]?.stringValue, let url = Self.address(text, context: context),
-              url.isFileURL else { return [] }
-        return [url]
+    public func tools() async throws -> [any ToolHandler] {
+        Self.specs.map { spec in
+            InlineTool(spec, footprint: { arguments, context in
+                spec.name == "navigate" ? navigationFootprint(arguments, context: context)
+                    : CallFootprint(readsOnly: spec.isReadOnly, reach: Self.reach)
+            }, run: { arguments, context in await call(spec.name, arguments, context: context) })
+        }
     }
 
     /// What the browser is given (an address, text typed into a page) goes to the pages it has open.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        .offMachine("the web pages the browser has open")
+    private static let reach = ToolReach.offMachine("the web pages the browser has open")
+
+    /// Opening an address on this machine or its network asks in every mode but `auto`; a local file is read like
+    /// the editor's `view`, so `smart` mode asks outside the workspace.
+    private func navigationFootprint(_ arguments: [String: JSONValue], context: ToolContext) -> CallFootprint {
+        var footprint = CallFootprint(readsOnly: true, reach: Self.reach)
+        guard let text = arguments["url"]?.stringValue else { return footprint }
+        footprint.localNetworkTarget = WebAddress.parse(text).flatMap(LocalAddress.target)
+        if let url = Self.address(text, context: context), url.isFileURL { footprint.pathsRead = [url] }
+        return footprint
     }
 
     public func shutdown() async {
         await session.close()
     }
 
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
+    private func call(_ tool: String, _ arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         do {
             await session.record(with: context.recorder(provider: "browser", model: "chromium"))
             return try await run(tool, arguments, context: context)

@@ -54,29 +54,48 @@ public struct DeveloperExtension: Extension {
             + (sandbox.allowsNetwork ? "." : ", and have no network (installs and downloads fail).")
     }
 
-    public func tools() async throws -> [ToolSpec] {
-        [ShellTool.spec, TextEditorTool.spec, SearchTool.spec, ScreenshotTool.spec]
+    public func tools() async throws -> [any ToolHandler] {
+        [
+            InlineTool(ShellTool.spec, footprint: { arguments, _ in shellFootprint(arguments) }, run: { arguments, context in
+                if let refusal = protectedPath(in: arguments["command"]?.stringValue ?? "", context: context) {
+                    return .error(refusal)
+                }
+                return await shell.call(arguments, context: context)
+            }),
+            InlineTool(TextEditorTool.spec, footprint: { arguments, context in
+                // `view` only reads its path; the other commands write it, one after another per file.
+                let path = arguments["path"]?.stringValue.map(context.resolve)
+                return arguments["command"]?.stringValue == "view"
+                    ? .reads(path.map { [$0] } ?? [])
+                    : .changesThisMachine(serializationKey: editor.serializationKey(arguments, context: context))
+            }, run: { arguments, context in
+                if arguments["command"]?.stringValue != "view", let path = arguments["path"]?.stringValue,
+                   let refusal = sandbox.writeRefusal(for: context.resolve(path), workspace: context.workingDirectory) {
+                    return .error(refusal)
+                }
+                return await editor.call(arguments, context: context)
+            }),
+            InlineTool(SearchTool.spec, footprint: { arguments, context in
+                .reads([context.resolve(arguments["path"]?.stringValue ?? ".")])
+            }, run: { arguments, context in await search.call(arguments, context: context) }),
+            InlineTool(ScreenshotTool.spec, footprint: { _, _ in .reads() },
+                       run: { arguments, _ in await screenshot.call(arguments) }),
+        ]
     }
 
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
-        switch tool {
-        case "shell":
-            if let refusal = protectedPath(in: arguments["command"]?.stringValue ?? "", context: context) {
-                .error(refusal)
-            } else {
-                await shell.call(arguments, context: context)
-            }
-        case "text_editor":
-            if arguments["command"]?.stringValue != "view", let path = arguments["path"]?.stringValue,
-               let refusal = sandbox.writeRefusal(for: context.resolve(path), workspace: context.workingDirectory) {
-                .error(refusal)
-            } else {
-                await editor.call(arguments, context: context)
-            }
-        case "search": await search.call(arguments, context: context)
-        case "screenshot": await screenshot.call(arguments)
-        default: .error("The developer extension has no tool named \(tool).")
+    /// A command stays on this machine when the sandbox keeps it off the network; outside the sandbox it reaches
+    /// what the tools are kept from, whatever its words say, and the user is told so before approving it.
+    private func shellFootprint(_ arguments: [String: JSONValue]) -> CallFootprint {
+        var footprint = CallFootprint(readsOnly: false, reach: .thisMachine, commandLine: arguments["command"]?.stringValue)
+        if !(sandbox.isActive && !sandbox.allowsNetwork) {
+            footprint.reach = .offMachine(sandbox.isActive ? "a command whose sandbox has network (--sandbox-network)"
+                                                           : "a command outside the sandbox, which can use the network")
         }
+        if !sandbox.isActive {
+            footprint.approvalNote = "this command runs outside the sandbox, with your rights: it can read protected files "
+                + "such as .env and keys however it spells them, and use the network"
+        }
+        return footprint
     }
 
     /// The refusal for a command line that names a protected file (`cat .env`), judged word by word; commands that
@@ -89,42 +108,5 @@ public struct DeveloperExtension: Extension {
             if let refusal = protected.refusal(for: url) { return "Not run: the command names a protected file. " + refusal }
         }
         return nil
-    }
-
-    /// The editor, search and screenshots stay on this machine; a command does when the sandbox keeps it off the
-    /// network.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        guard tool == "shell", !(sandbox.isActive && !sandbox.allowsNetwork) else { return .thisMachine }
-        return .offMachine(sandbox.isActive ? "a command whose sandbox has network (--sandbox-network)"
-                                            : "a command outside the sandbox, which can use the network")
-    }
-
-    /// A command outside the sandbox reaches what the tools are kept from, whatever its words say.
-    public func approvalNote(tool: String, arguments: [String: JSONValue]) -> String? {
-        guard tool == "shell", !sandbox.isActive else { return nil }
-        return "this command runs outside the sandbox, with your rights: it can read protected files such as .env and "
-            + "keys however it spells them, and use the network"
-    }
-
-    /// The editor's `view` only reads; its other commands write.
-    public func isReadOnly(tool: String, arguments: [String: JSONValue]) -> Bool {
-        tool == "text_editor" && arguments["command"]?.stringValue == "view"
-    }
-
-    /// The editor's `view` reads its `path`; search reads the tree under its `path`.
-    public func pathsRead(tool: String, arguments: [String: JSONValue], context: ToolContext) -> [URL] {
-        switch tool {
-        case "text_editor": arguments["path"]?.stringValue.map { [context.resolve($0)] } ?? []
-        case "search": [context.resolve(arguments["path"]?.stringValue ?? ".")]
-        default: []
-        }
-    }
-
-    public func commandLine(tool: String, arguments: [String: JSONValue]) -> String? {
-        tool == "shell" ? arguments["command"]?.stringValue : nil
-    }
-
-    public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
-        tool == "text_editor" ? editor.serializationKey(arguments, context: context) : nil
     }
 }

@@ -50,18 +50,19 @@ public final class MCPExtension: Extension {
         await supervisor.start(in: context)
     }
 
-    public func tools() async throws -> [ToolSpec] {
-        await supervisor.offeredTools()
-    }
-
-
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
-        await supervisor.call(tool, arguments: arguments)
+    /// The server's tools as it listed them. Gander cannot see what they read or write: each is read-only only when
+    /// the server annotates it so (`spec.isReadOnly`), and its reach is the server's.
+    public func tools() async throws -> [any ToolHandler] {
+        let reach = reach
+        return await supervisor.offeredTools().map { spec in
+            InlineTool(spec, footprint: { _, _ in CallFootprint(readsOnly: spec.isReadOnly, reach: reach) },
+                       run: { [supervisor] arguments, _ in await supervisor.call(spec.name, arguments: arguments) })
+        }
     }
 
     /// A remote server is off the machine; a local one is a program that may use the network, trusted with secrets
     /// only when its entry says `receives_secrets: true`.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
+    private var reach: ToolReach {
         switch transport {
         case .streamableHTTP(let url, _):
             .offMachine("the remote MCP server \(name) at \(url.host ?? url.absoluteString)")

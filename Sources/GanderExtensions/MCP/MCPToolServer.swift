@@ -24,12 +24,12 @@ public struct MCPToolServer: Sendable {
         var byName: [String: ToolCatalog.Entry] = [:]
         var offered: [Tool] = []
         for entry in catalog.entries {
-            let name = namespaced ? entry.spec.name : entry.localName
+            let name = namespaced ? entry.spec.name : entry.handler.spec.name
             byName[name] = entry
             offered.append(Tool(
                 name: name, description: entry.spec.description, inputSchema: MCPValueMapping.value(entry.spec.inputSchema),
                 annotations: .init(readOnlyHint: entry.spec.isReadOnly, destructiveHint: entry.spec.isDestructive,
-                                   openWorldHint: ["web", "browser"].contains(entry.owner.name))))
+                                   openWorldHint: ["web", "browser"].contains(entry.extensionName))))
         }
         let (entries, tools) = (byName, offered)
 
@@ -45,7 +45,7 @@ public struct MCPToolServer: Sendable {
                 return CallTool.Result(content: [.text(text: "The arguments do not fit the tool's input schema: \(problem)",
                                                        annotations: nil, _meta: nil)], isError: true)
             }
-            let output = await entry.owner.call(tool: entry.localName, arguments: arguments, context: context)
+            let output = await entry.handler.run(arguments, context: context)
             try Task.checkCancellation()
             return CallTool.Result(content: output.content.map(Self.content), isError: output.isError)
         }

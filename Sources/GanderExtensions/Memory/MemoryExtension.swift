@@ -22,16 +22,17 @@ public struct MemoryExtension: Extension {
         instructions = Self.instructions(project: project, global: global)
     }
 
-    public func tools() async throws -> [ToolSpec] {
-        [Self.rememberSpec, Self.retrieveSpec, Self.forgetSpec]
+    /// Its files stay on this machine; calls that change one store run in the order they were made.
+    public func tools() async throws -> [any ToolHandler] {
+        [Self.rememberSpec, Self.retrieveSpec, Self.forgetSpec].map { spec in
+            InlineTool(spec, footprint: { arguments, _ in
+                spec.name == "retrieve" ? .reads()
+                    : .changesThisMachine(serializationKey: "memory-" + (arguments["scope"]?.stringValue ?? "project"))
+            }, run: { arguments, _ in call(spec.name, arguments) })
+        }
     }
 
-    /// Its files stay on this machine.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        .thisMachine
-    }
-
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
+    private func call(_ tool: String, _ arguments: [String: JSONValue]) -> ToolOutput {
         let scope = arguments["scope"]?.stringValue ?? "project"
         guard let store = scope == "global" ? global : scope == "project" ? project : nil else {
             return .error("`scope` must be project or global, not \(scope).")
@@ -91,11 +92,6 @@ public struct MemoryExtension: Extension {
         } catch {
             return .error("Could not write \(store.directory.path): \(error.localizedDescription)")
         }
-    }
-
-    /// Calls that change one store run in the order they were made.
-    public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
-        tool == "retrieve" ? nil : "memory-" + (arguments["scope"]?.stringValue ?? "project")
     }
 
     private static func instructions(project: MemoryStore, global: MemoryStore) -> String {

@@ -30,37 +30,26 @@ public final class TodoExtension: Extension {
         is done (one step in_progress at a time). The user sees it. Skip it for a one-step task.
         """
 
-    public func tools() async throws -> [ToolSpec] {
-        [Self.writeSpec, Self.readSpec]
+    /// The list stays on this machine; writes run in the order the model made them.
+    public func tools() async throws -> [any ToolHandler] {
+        [
+            InlineTool(Self.writeSpec, footprint: { _, _ in .changesThisMachine(serializationKey: "todo") },
+                       run: { [self] arguments, _ in write(arguments) }),
+            InlineTool(Self.readSpec, footprint: { _, _ in .reads() },
+                       run: { [self] _, _ in .text(Self.render(list.withLock { $0 })) }),
+        ]
     }
 
-    /// Its files stay on this machine.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        .thisMachine
-    }
-
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
-        switch tool {
-        case "write":
-            var items: [Item] = []
-            for entry in arguments["items"]?.arrayValue ?? [] {
-                let text = (entry["text"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !text.isEmpty else { return .error("Every item needs a non-empty `text`.") }
-                let status = entry["status"]?.stringValue.flatMap(Item.Status.init) ?? .pending
-                items.append(Item(text: text, status: status))
-            }
-            list.withLock { $0 = items }
-            return .text(Self.render(items))
-        case "read":
-            return .text(Self.render(list.withLock { $0 }))
-        default:
-            return .error("The todo extension has no tool named \(tool).")
+    private func write(_ arguments: [String: JSONValue]) -> ToolOutput {
+        var items: [Item] = []
+        for entry in arguments["items"]?.arrayValue ?? [] {
+            let text = (entry["text"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !text.isEmpty else { return .error("Every item needs a non-empty `text`.") }
+            let status = entry["status"]?.stringValue.flatMap(Item.Status.init) ?? .pending
+            items.append(Item(text: text, status: status))
         }
-    }
-
-    /// Writes run in the order the model made them.
-    public func serializationKey(tool: String, arguments: [String: JSONValue], context: ToolContext) -> String? {
-        "todo"
+        list.withLock { $0 = items }
+        return .text(Self.render(items))
     }
 
     static func render(_ items: [Item]) -> String {

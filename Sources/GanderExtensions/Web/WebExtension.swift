@@ -41,21 +41,20 @@ public struct WebExtension: Extension {
         ],
         isReadOnly: true)
 
-    public func tools() async throws -> [ToolSpec] { [Self.fetchSpec] }
-
-    public func localNetworkTarget(tool: String, arguments: [String: JSONValue]) -> String? {
-        guard tool == "fetch", let url = arguments["url"]?.stringValue.flatMap(WebAddress.parse) else { return nil }
-        return LocalAddress.target(of: url)
+    public func tools() async throws -> [any ToolHandler] {
+        [InlineTool(Self.fetchSpec, footprint: { arguments, _ in Self.footprint(arguments) },
+                    run: { arguments, context in await fetch(arguments, context: context) })]
     }
 
-    /// Everything a fetch is given goes into its address, to whatever server that names.
-    public func reach(tool: String, arguments: [String: JSONValue]) -> ToolReach {
-        let host = arguments["url"]?.stringValue.flatMap(WebAddress.parse)?.host
-        return .offMachine(host.map { "the web server \($0)" } ?? "a web server")
+    /// Everything a fetch is given goes into its address, to whatever server that names; an address on this machine
+    /// or its network asks in every mode but `auto`.
+    static func footprint(_ arguments: [String: JSONValue]) -> CallFootprint {
+        let url = arguments["url"]?.stringValue.flatMap(WebAddress.parse)
+        return CallFootprint(readsOnly: true, reach: .offMachine(url?.host.map { "the web server \($0)" } ?? "a web server"),
+                             localNetworkTarget: url.flatMap(LocalAddress.target))
     }
 
-    public func call(tool: String, arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
-        guard tool == "fetch" else { return .error("The web extension has no tool named \(tool); it has fetch.") }
+    private func fetch(_ arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {
         guard let text = arguments["url"]?.stringValue, !text.isEmpty else { return .error("Pass `url`, the address to fetch.") }
         guard let url = WebAddress.parse(text) else {
             return .error("\(text) is not an http or https address; web__fetch reads web pages only "
