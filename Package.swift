@@ -27,6 +27,11 @@ let package = Package(
         .target(name: "GanderCore", dependencies: ["CGanderSystem"], swiftSettings: strict),
         .target(name: "GanderTemplates", swiftSettings: strict),
         .target(
+            name: "GanderRecipes",
+            dependencies: ["GanderCore", "GanderTemplates", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
             name: "GanderHost",
             dependencies: [
                 "GanderCore", "CGanderSystem",
@@ -85,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "gander",
             dependencies: [
-                "GanderCore", "GanderHost", "GanderProviders", "GanderExtensions", "GanderLocal", "GanderStore",
+                "GanderCore", "GanderHost", "GanderProviders", "GanderExtensions", "GanderLocal", "GanderStore", "GanderRecipes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -115,6 +120,7 @@ let package = Package(
         ),
         .testTarget(name: "GanderCoreTests", dependencies: ["GanderCore"], swiftSettings: strict),
         .testTarget(name: "GanderTemplatesTests", dependencies: ["GanderTemplates"], swiftSettings: strict),
+        .testTarget(name: "GanderRecipesTests", dependencies: ["GanderRecipes", "GanderCore"], swiftSettings: strict),
         .testTarget(
             name: "GanderProvidersTests",
             dependencies: ["GanderCore", "GanderProviders", "GanderHost", "GanderTestSupport"],

@@ -19,6 +19,8 @@ public struct SystemPrompt: Sendable {
     private let preamble: String
     /// The project hints, after them.
     private let hintSection: String
+    /// A recipe's instructions: the way of working it was written for, after Gander's own and before the tools'.
+    public var recipeInstructions: String?
 
     public init(hints: Hints, workingDirectory: URL, date: Date = Date()) {
         preamble = Self.base + "\n\n"
@@ -29,6 +31,7 @@ public struct SystemPrompt: Sendable {
     /// The prompt with what `extensions` say about their tools now.
     public func text(extensions: [any Extension]) -> String {
         var sections = [preamble]
+        if let recipeInstructions, !recipeInstructions.isEmpty { sections.append("# Recipe\n\n\(recipeInstructions)") }
         for ext in extensions {
             let instructions = ext.instructions
             if !instructions.isEmpty { sections.append("# Extension \(ext.name)\n\n\(instructions)") }

@@ -120,7 +120,11 @@ struct JinjaRenderer: Sendable {
                 if flow != .normal { return flow }
             case .include(let name, let line):
                 let included = try loadTemplate(try evaluate(name, line: line), line: line)
-                _ = try execute(included, into: &output)
+                // An included template is a document of its own: it may extend another, with blocks of its own.
+                let outerBlocks = blocks
+                blocks = [:]
+                try renderDocument(included, into: &output)
+                blocks = outerBlocks
                 depth -= 1
             case .extends(_, let line):
                 throw JinjaError.render("{% extends %} must come before everything else in a template", line: line)

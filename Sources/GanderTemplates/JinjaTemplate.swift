@@ -44,6 +44,32 @@ public struct JinjaTemplate: Sendable {
         return names
     }
 
+    /// The templates it names in `include` and `extends` with a literal name, in order; names computed while rendering
+    /// are not known before.
+    public var namedTemplates: [String] {
+        var names: [String] = []
+        func walk(_ nodes: [JinjaNode]) {
+            for node in nodes {
+                switch node {
+                case .include(.literal(.string(let name)), _), .extends(.literal(.string(let name)), _):
+                    if !names.contains(name) { names.append(name) }
+                case .conditional(let branches, let otherwise, _):
+                    branches.forEach { walk($0.1) }
+                    walk(otherwise)
+                case .loop(_, _, _, let body, let otherwise, _):
+                    walk(body)
+                    walk(otherwise)
+                case .macro(_, _, let body, _), .block(_, let body), .filterBlock(_, _, let body, _), .assignBlock(_, let body, _):
+                    walk(body)
+                default:
+                    break
+                }
+            }
+        }
+        walk(nodes)
+        return names
+    }
+
     /// Renders with `context`; `load` finds the source of a template named by `include` or `extends`.
     public func render(_ context: [String: JinjaValue],
                        load: (@Sendable (String) throws -> String)? = nil) throws -> String {

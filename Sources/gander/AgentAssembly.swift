@@ -2,6 +2,7 @@ import Foundation
 import GanderCore
 import GanderHost
 import GanderExtensions
+import GanderRecipes
 
 /// Puts an agent together the same way for every front end: the built-in extensions and the MCP servers, the hints
 /// of the working directory and the system prompt.
@@ -22,20 +23,28 @@ struct AgentAssembly {
 
     let workingDirectory: URL
     let extensions: [any Extension]
+    /// Lines for the user about how a recipe's extensions were set up (one Gander has no equivalent for).
+    private(set) var notices: [String] = []
     /// The MCP servers among `extensions`.
     let mcp: ExtensionSet
-    let systemPrompt: SystemPrompt
+    var systemPrompt: SystemPrompt
     /// The fence the model's commands run in.
     let sandbox: CommandSandbox
     private let dataDirectory: URL
+    /// The built-ins among `extensions`, which `stop()` shuts down beside the MCP servers.
+    private let builtins: [any Extension]
 
-    /// `provider` is the one the run starts with; it decides which built-ins are on by default.
+    /// `provider` is the one the run starts with; it decides which built-ins are on by default. `recipe`, when given,
+    /// replaces the user's extensions (config.yaml's, the flags') with the recipe's, as goose does; `additions` come
+    /// on top (a recipe's final-output tool).
     init(settings: Settings, provider: String, sandbox: CommandSandbox, extensionOptions: ExtensionOptions = ExtensionOptions(),
+         recipe: RecipeExtensions? = nil, additions: [any Extension] = [],
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
         self.sandbox = sandbox
         dataDirectory = settings.directories.data
-        mcp = try ExtensionSet(settings: settings, options: extensionOptions)
+        mcp = try recipe.map { try ExtensionSet(settings: settings, configs: $0.servers) }
+            ?? ExtensionSet(settings: settings, options: extensionOptions)
         let projectRoot = GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory
         let builtins: [any Extension] = [
             DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: provider), sandbox: sandbox,
@@ -48,10 +57,15 @@ struct AgentAssembly {
         ]
         // An MCP server the user named like a built-in (a `memory` server of their own) takes its place.
         let taken = Set(mcp.servers.map(\.name))
-        extensions = builtins.filter { builtin in
-            !taken.contains(builtin.name)
-                && settings.config.builtins[builtin.name] ?? Self.isOnByDefault(builtin.name, provider: provider)
-        } + mcp.servers
+        self.builtins = builtins.filter { builtin in
+            guard !taken.contains(builtin.name) else { return false }
+            if let recipe { return recipe.builtins.contains(builtin.name) }
+            return settings.config.builtins[builtin.name] ?? Self.isOnByDefault(builtin.name, provider: provider)
+        }
+        extensions = (self.builtins + (mcp.servers as [any Extension])).map { ext in
+            recipe?.availableTools[ext.name].map { ToolSubset(ext, keeping: $0) } ?? ext
+        } + additions
+        notices = recipe?.notices ?? []
         let hints = Hints.load(workingDirectory: workingDirectory, globalFile: settings.directories.globalHints)
         systemPrompt = SystemPrompt(hints: hints, workingDirectory: workingDirectory)
     }
@@ -73,7 +87,7 @@ struct AgentAssembly {
     /// Ends what the run or session started: the MCP servers, and a browser if one was opened.
     func stop() async {
         await mcp.stop()
-        for builtin in extensions where !(builtin is MCPExtension) { await builtin.shutdown() }
+        for builtin in builtins { await builtin.shutdown() }
     }
 
     /// The snapshots of this working directory that `gander undo` goes back to.

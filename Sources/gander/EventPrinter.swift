@@ -14,6 +14,8 @@ final class EventPrinter {
     private var sessionID: String?
     /// What the model's tokens cost, for the JSON summary's `cost_usd`.
     var price: ModelPrice?
+    /// The structured result of a run with a response schema: in text format, all that stdout carries.
+    var finalOutput: JSONValue?
 
     init(format: OutputFormat, quiet: Bool, verbose: Bool) {
         self.format = format
@@ -51,13 +53,15 @@ final class EventPrinter {
         guard let outcome else { return }
         switch format {
         case .text:
-            if !outcome.finalText.isEmpty, outcome.stopReason != .error {
+            if let finalOutput, outcome.stopReason == .answered {
+                writeOut(Data((finalOutput.canonicalText + "\n").utf8))
+            } else if !outcome.finalText.isEmpty, outcome.stopReason != .error {
                 writeOut(Data((outcome.finalText.hasSuffix("\n") ? outcome.finalText : outcome.finalText + "\n").utf8))
             }
         case .json:
             let summary = RunSummary(stopReason: outcome.stopReason, finalText: outcome.finalText, messages: messages,
                                      usage: outcome.usage, costUSD: price?.cost(of: outcome.usage), turns: outcome.turns,
-                                     error: errors.last, sessionID: sessionID)
+                                     error: errors.last, sessionID: sessionID, output: finalOutput)
             if let data = try? encoder.encode(summary) { writeOut(data + Data("\n".utf8)) }
         case .streamJSON:
             break
@@ -121,10 +125,12 @@ private struct RunSummary: Encodable {
     let turns: Int
     let error: String?
     let sessionID: String?
+    /// The validated structured output of a run with a response schema.
+    let output: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case stopReason = "stop_reason", finalText = "final_text", messages, usage, costUSD = "cost_usd", turns, error
-        case sessionID = "session_id"
+        case sessionID = "session_id", output
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -137,5 +143,6 @@ private struct RunSummary: Encodable {
         try container.encode(turns, forKey: .turns)
         try container.encode(error, forKey: .error)
         try container.encode(sessionID, forKey: .sessionID)
+        try container.encodeIfPresent(output, forKey: .output)
     }
 }

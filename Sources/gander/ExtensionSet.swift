@@ -11,9 +11,14 @@ struct ExtensionSet: Sendable {
 
     init(settings: Settings, options: ExtensionOptions) throws {
         let configured = settings.config.extensions.filter(\.enabled)
+        try self.init(settings: settings, configs: configured + (try options.configs(besides: settings.config.extensions)))
+    }
+
+    /// Exactly these servers (a recipe's).
+    init(settings: Settings, configs: [ExtensionConfig]) throws {
         let cache = MCPToolCache(directory: settings.directories.data.appendingPathComponent("mcp"))
         let startupWait = try Self.defaultStartupWait(settings.environment)
-        servers = (configured + (try options.configs(besides: settings.config.extensions))).map { config in
+        servers = configs.map { config in
             var config = config
             config.startupWait = config.startupWait ?? startupWait
             return MCPExtension(config: config, cache: cache)

@@ -26,5 +26,5 @@ struct GanderCommand: ParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, SessionCommand.self, SessionsCommand.self, ExtensionsCommand.self, MCPCommand.self,
-                      LocalCommand.self, ConfigureCommand.self, InfoCommand.self, UndoCommand.self, CheckpointsCommand.self, AuditCommand.self])
+                      LocalCommand.self, RecipeCommand.self, ConfigureCommand.self, InfoCommand.self, UndoCommand.self, CheckpointsCommand.self, AuditCommand.self])
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import GanderCore
 import GanderLocal
 import GanderProviders
+import GanderRecipes
 
 /// The flags that choose and tune the model, shared by `run` and `session`.
 struct ModelOptions: ParsableArguments {
@@ -16,8 +17,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The server's base URL, e.g. http://localhost:8080/v1 for an OpenAI-compatible server.", valueName: "url"))
     var baseURL: String?
 
-    @Option(help: "Local model: sampling temperature (0 picks the likeliest token every time).")
-    var temperature: Float = 0.2
+    @Option(help: "Local model: sampling temperature (0 picks the likeliest token every time; default 0.2).")
+    var temperature: Float?
 
     @Option(help: "Local model: nucleus sampling threshold.")
     var topP: Float = 0.95
@@ -32,7 +33,14 @@ struct ModelOptions: ParsableArguments {
         if maxRetries < 1 { throw ValidationError("--max-retries must be at least 1") }
     }
 
-    var sampling: SamplingSettings { SamplingSettings(temperature: temperature, topP: topP, seed: seed) }
+    var sampling: SamplingSettings { SamplingSettings(temperature: temperature ?? 0.2, topP: topP, seed: seed) }
+
+    /// A recipe's `settings:` fill in what the flags leave open.
+    mutating func adopt(_ settings: Recipe.Settings) {
+        provider = provider ?? settings.provider
+        model = model ?? settings.model
+        temperature = temperature ?? settings.temperature.map { Float($0) }
+    }
 
     /// The provider `choice` names, configured by these flags.
     func makeProvider(_ choice: ProviderChoice, settings: Settings) throws -> any ModelProvider {
@@ -57,18 +65,18 @@ struct AgentOptions: ParsableArguments {
     @Flag(help: "Send nothing off this machine: every request to a model provider or remote MCP server is refused.")
     var offline = false
 
-    @Option(help: "Stop after this many model calls.")
-    var maxTurns: Int = 1000
+    @Option(help: "Stop after this many model calls (default 1000).")
+    var maxTurns: Int?
 
     @Option(help: "Refuse a tool call repeated with the same arguments more than this many times in a row.")
     var maxToolRepetitions: Int = 3
 
     func validate() throws {
-        if maxTurns < 1 { throw ValidationError("--max-turns must be at least 1") }
+        if let maxTurns, maxTurns < 1 { throw ValidationError("--max-turns must be at least 1") }
         if maxToolRepetitions < 1 { throw ValidationError("--max-tool-repetitions must be at least 1") }
     }
 
-    var limits: AgentLimits { AgentLimits(maxTurns: maxTurns, maxToolRepetitions: maxToolRepetitions) }
+    var limits: AgentLimits { AgentLimits(maxTurns: maxTurns ?? 1000, maxToolRepetitions: maxToolRepetitions) }
 }
 
 /// MCP servers for this run only, beside the enabled ones of config.yaml.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import GanderCore
+import GanderHost
+import GanderRecipes
 import GanderStore
 
 struct RunCommand: AsyncParsableCommand {
@@ -14,6 +16,8 @@ struct RunCommand: AsyncParsableCommand {
               git diff | gander run -i - -t "review this diff" --output-format json
               gander run -t "fix the failing test" --provider openai --base-url http://localhost:8080/v1 --model qwen
               gander run --resume -t "now add tests for it"
+              gander run --recipe code-review --params branch=main
+              gander run -t "list the TODOs" --output-schema todos.schema.json
 
             The provider comes from --provider, else GANDER_PROVIDER, else whichever of ANTHROPIC_API_KEY or \
             OPENAI_API_KEY is set, else the embedded local model (install it with `gander local install`). The model \
@@ -44,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Extensions")
     var extensionOptions: ExtensionOptions
 
+    @OptionGroup(title: "Recipe")
+    var recipeOptions: RecipeOptions
+
     @Flag(help: "Keep no record of this run in the session database.")
     var noSession = false
 
@@ -57,8 +64,8 @@ struct RunCommand: AsyncParsableCommand {
     var verbose = false
 
     mutating func validate() throws {
-        if text == nil, instructions == nil {
-            throw ValidationError("give the instruction with -t TEXT, -i FILE or -i - (stdin)")
+        if text == nil, instructions == nil, recipeOptions.recipe == nil {
+            throw ValidationError("give the instruction with -t TEXT, -i FILE or -i - (stdin), or a recipe with --recipe NAME")
         }
         if noSession, sessionOptions.resume || sessionOptions.name != nil {
             throw ValidationError("--no-session keeps no record, so it cannot be used with --resume or --name")
@@ -73,9 +80,32 @@ struct RunCommand: AsyncParsableCommand {
     /// Runs the instruction and returns the process's exit status.
     mutating func execute() async -> Int32 {
         let printer = EventPrinter(format: outputFormat, quiet: quiet, verbose: verbose)
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let recipe: LoadedRecipe?
+        do {
+            recipe = try recipeOptions.load(workingDirectory: workingDirectory, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printer.fail("\(recipeOptions.recipe ?? "the recipe"): \(error)")
+            return ExitStatus.failure
+        }
+        if let recipe {
+            if recipeOptions.explain {
+                print(RecipeOptions.explanation(of: recipe))
+                return ExitStatus.success
+            }
+            if recipeOptions.renderRecipe {
+                print(recipe.renderedText)
+                return ExitStatus.success
+            }
+            for warning in recipe.warnings { printer.warn("\(recipe.file.displayName): \(warning)") }
+            if !recipe.recipe.subRecipes.isEmpty {
+                printer.warn("\(recipe.file.displayName): its sub_recipes are not offered to the model; this version of "
+                    + "Gander does not run sub-agents")
+            }
+        }
         let prepared: PreparedRun
         do {
-            prepared = try prepare()
+            prepared = try prepare(recipe: recipe, workingDirectory: workingDirectory)
         } catch let error as InputError {
             printer.fail(error.description)
             return ExitStatus.usage
@@ -85,19 +115,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let session = prepared.session { printer.announce(session: session.id) }
         if let warning = prepared.assembly.sandbox.unavailability { printer.warn(warning) }
+        prepared.assembly.notices.forEach(printer.warn)
         printer.price = prepared.price
         let servers = prepared.assembly.mcp
         await servers.start(workingDirectory: prepared.assembly.workingDirectory,
                             logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName(), ledger: prepared.agent.ledger)
 
-        let run = prepared.agent.run(.user(prepared.instruction), history: prepared.history)
-        let interrupts = InterruptHandler { run.cancel() }
-        defer { interrupts.stop() }
-        var outcome: AgentOutcome?
-        for await event in run.events {
-            printer.show(event)
-            if case .finished(let finished) = event { outcome = finished }
-        }
+        let outcome = await RunAttempts(agent: prepared.agent, instruction: prepared.instruction, history: prepared.history,
+                                        finalOutput: prepared.finalOutput, reminders: recipeOptions.finalOutputReminders,
+                                        retry: recipe?.recipe.retry, workingDirectory: workingDirectory, printer: printer).run()
+        printer.finalOutput = prepared.finalOutput?.output
         printer.finish()
         await prepared.assembly.stop()
         switch outcome?.stopReason {
@@ -116,17 +143,30 @@ struct RunCommand: AsyncParsableCommand {
         let assembly: AgentAssembly
         /// What the model's tokens cost, for the JSON output; nil when not known.
         let price: ModelPrice?
+        /// The tool the run must end with, when it has a response schema.
+        let finalOutput: FinalOutputExtension?
     }
 
-    private func prepare() throws -> PreparedRun {
-        let instruction = try readInstruction()
+    private func prepare(recipe: LoadedRecipe?, workingDirectory: URL) throws -> PreparedRun {
+        let instruction = try readInstruction(recipe: recipe?.recipe)
         let settings = try Settings(offline: agentOptions.offline)
+        var modelOptions = modelOptions
+        var limits = agentOptions.limits
+        if let recipe {
+            modelOptions.adopt(recipe.recipe.settings)
+            if agentOptions.maxTurns == nil, let maxTurns = recipe.recipe.settings.maxTurns { limits.maxTurns = maxTurns }
+        }
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
         let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
-        let assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
-                                         extensionOptions: extensionOptions)
+        let schema = try recipeOptions.schema(workingDirectory: workingDirectory) ?? recipe?.recipe.response?.jsonSchema
+        let finalOutput = schema.map(FinalOutputExtension.init)
+        var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                         extensionOptions: extensionOptions,
+                                         recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
+                                         additions: finalOutput.map { [$0] } ?? [], workingDirectory: workingDirectory)
+        assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
 
         var session: SessionInfo?
         var history: [Message] = []
@@ -145,15 +185,17 @@ struct RunCommand: AsyncParsableCommand {
             if settings.config.redact { redactor = try store.redactor(for: opened.id) }
         }
         let agent = assembly.agent(
-            provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: agentOptions.limits,
+            provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: limits,
             permissions: Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands),
             log: log, ledger: ledger, redactor: redactor, session: session?.id ?? "unsaved")
         return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly,
-                           price: settings.price(for: choice))
+                           price: settings.price(for: choice), finalOutput: finalOutput)
     }
 
-    private func readInstruction() throws -> String {
+    /// The first message: the recipe's prompt (else its instructions), then -i's file, then -t's text.
+    private func readInstruction(recipe: Recipe?) throws -> String {
         var parts: [String] = []
+        if let recipe, let opening = recipe.prompt ?? recipe.instructions { parts.append(opening) }
         if let instructions {
             if instructions == "-" {
                 let data = FileHandle.standardInput.readDataToEndOfFile()
@@ -172,6 +214,7 @@ struct RunCommand: AsyncParsableCommand {
         if let text { parts.append(text) }
         let instruction = parts.joined(separator: "\n\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !instruction.isEmpty else { throw InputError("the instruction is empty; say what Gander should do") }
+
         return instruction
     }
 }

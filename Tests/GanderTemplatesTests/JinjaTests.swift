@@ -121,6 +121,14 @@ import Testing
             return text
         }
         #expect(rendered == "Title: REVIEW\n[part review]")
+        // An included template may extend another, with blocks of its own that do not leak into the includer's.
+        let layered = [
+            "frame.md": "<{% block inner %}frame{% endblock %}>",
+            "card.md": "{% extends 'frame.md' %}{% block inner %}card {{ name }}{% endblock %}",
+        ]
+        let including = try JinjaTemplate("{% block inner %}outer{% endblock %} {% include 'card.md' %} {{ self_check | default('ok') }}")
+        #expect(try including.render(["name": .string("x")]) { layered[$0]! } == "outer <card x> ok")
+        #expect(try JinjaTemplate("{% include 'card.md' %}{% extends 'frame.md' %}").namedTemplates == ["card.md", "frame.md"])
         #expect(throws: JinjaError.self) { try JinjaTemplate("{% include 'nope.md' %}").render([:]) { _ in throw JinjaError.type("missing") } }
     }
 
