@@ -405,24 +405,32 @@ private final class AgentLoop: @unchecked Sendable {
 
         var toolContext = agent.context
         toolContext.redactor = egress.leavesMachine ? egress.redactor : nil
-        let context = toolContext
         let emit = self.emit
-        await withTaskGroup(of: [(Int, ToolResult)].self) { group in
+        toolContext.events = emit
+        let context = toolContext
+        var spent = Usage()
+        await withTaskGroup(of: [(Int, ToolResult, Usage)].self) { group in
             for lane in Array(lanes.values) + unkeyed {
                 group.addTask {
-                    var finished: [(Int, ToolResult)] = []
+                    var finished: [(Int, ToolResult, Usage)] = []
                     for (index, prepared) in lane {
-                        let result = await prepared.execute(context: context)
+                        let (result, usage) = await prepared.execute(context: context)
                         emit(.toolResult(result))
-                        finished.append((index, result))
+                        finished.append((index, result, usage))
                     }
                     return finished
                 }
             }
             for await finished in group {
-                for (index, result) in finished { results[index] = result }
+                for (index, result, usage) in finished {
+                    results[index] = result
+                    spent = spent + usage
+                }
             }
         }
+        // What tools spent on models of their own (sub-agents) is the run's too, and is kept with its next reply.
+        usage = usage + spent
+        unrecordedUsage = unrecordedUsage + spent
         return results.map { $0! }
     }
 
@@ -604,10 +612,10 @@ private struct PreparedCall: Sendable {
     /// The call may change files, so the turn's checkpoint must be taken before it.
     var mayChange: Bool { footprint.localNetworkTarget == nil && !(entry.spec.isReadOnly || footprint.readsOnly) }
 
-    func execute(context: ToolContext) async -> ToolResult {
+    func execute(context: ToolContext) async -> (ToolResult, Usage) {
         let output = await entry.handler.run(arguments, context: context)
-        return ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError,
-                          sources: output.sources)
+        return (ToolResult(callID: call.id, toolName: call.name, content: output.content, isError: output.isError,
+                           sources: output.sources), output.usage)
     }
 }
 

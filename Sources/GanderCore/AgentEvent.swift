@@ -27,6 +27,9 @@ public enum AgentEvent: Sendable, Equatable {
     case error(String)
     /// The run is over. Always the last event.
     case finished(AgentOutcome)
+    /// An event of a sub-agent a tool call started (a recipe's sub-recipe, a delegated task), under the name the call
+    /// gave it; its own `finished` comes last.
+    indirect case subagent(name: String, event: AgentEvent)
 }
 
 /// How a run ended.
@@ -64,7 +67,7 @@ public enum AgentStopReason: String, Codable, Sendable {
 extension AgentEvent: Codable {
     enum CodingKeys: String, CodingKey {
         case type, text, call, result, message, usage, attempt, delaySeconds = "delay_seconds", reason, outcome
-        case tokens, limit, compaction
+        case tokens, limit, compaction, name, event
     }
 
     public init(from decoder: any Decoder) throws {
@@ -90,6 +93,9 @@ extension AgentEvent: Codable {
         case "notice": self = .notice(try container.decode(String.self, forKey: .text))
         case "error": self = .error(try container.decode(String.self, forKey: .text))
         case "finished": self = .finished(try container.decode(AgentOutcome.self, forKey: .outcome))
+        case "subagent":
+            self = .subagent(name: try container.decode(String.self, forKey: .name),
+                             event: try container.decode(AgentEvent.self, forKey: .event))
         default:
             throw DecodingError.dataCorruptedError(forKey: .type, in: container, debugDescription: "unknown event \(type)")
         }
@@ -140,6 +146,10 @@ extension AgentEvent: Codable {
         case .finished(let outcome):
             try container.encode("finished", forKey: .type)
             try container.encode(outcome, forKey: .outcome)
+        case .subagent(let name, let event):
+            try container.encode("subagent", forKey: .type)
+            try container.encode(name, forKey: .name)
+            try container.encode(event, forKey: .event)
         }
     }
 }

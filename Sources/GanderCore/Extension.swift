@@ -48,6 +48,8 @@ public struct ToolContext: Sendable {
     public var ledger: (any OutboundLedger)?
     /// The session's secrets, for tools that record what they send: a ledger row shows a placeholder, never a value.
     public var redactor: SecretRedactor?
+    /// Where a tool that runs an agent of its own (a sub-agent) streams that agent's events, nested in the run's.
+    public var events: (@Sendable (AgentEvent) -> Void)?
 
     /// Where a tool's own requests off the machine are recorded, as rows of `provider` and `model`.
     public func recorder(provider: String, model: String) -> LedgerRecorder? {
@@ -79,11 +81,14 @@ public struct ToolOutput: Sendable, Equatable {
     public var isError: Bool
     /// The local files whose contents are in `content`, for the ledger.
     public var sources: [FileSpan]
+    /// Model tokens the tool itself spent (a sub-agent's), which count towards the run's.
+    public var usage: Usage
 
-    public init(content: [ToolContent], isError: Bool = false, sources: [FileSpan] = []) {
+    public init(content: [ToolContent], isError: Bool = false, sources: [FileSpan] = [], usage: Usage = Usage()) {
         self.content = content
         self.isError = isError
         self.sources = sources
+        self.usage = usage
     }
 
     public static func text(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)]) }

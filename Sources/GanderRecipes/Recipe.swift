@@ -81,6 +81,19 @@ public struct Recipe: Sendable, Equatable {
         /// Only these of its tools are offered; nil for all.
         public var availableTools: [String]?
         public var line: Int
+
+        public init(name: String, kind: Kind, timeout: Int? = nil, availableTools: [String]? = nil, line: Int = 0) {
+            self.name = name
+            self.kind = kind
+            self.timeout = timeout
+            self.availableTools = availableTools
+            self.line = line
+        }
+
+        /// One of goose's built-ins, by name.
+        public static func builtin(_ name: String) -> ExtensionEntry {
+            ExtensionEntry(name: name, kind: .builtin)
+        }
     }
 
     /// `response.json_schema`: the run ends with JSON that fits it.

@@ -21,13 +21,22 @@ public struct RecipeLoader: Sendable {
     /// goose's checks of a recipe file, each problem with its line; the recipe as read with no values (templates
     /// empty) and the warnings when there are none.
     public func check(_ file: RecipeFile) throws -> (recipe: Recipe, warnings: [RecipeError]) {
-        let template = file.template
+        let checked = try check(file, template: file.template)
+        return (checked.recipe, checked.warnings)
+    }
+
+    private func check(_ file: RecipeFile, template: RecipeTemplate) throws -> (recipe: Recipe, warnings: [RecipeError]) {
         let variables = try template.variables()
         var decoder = RecipeDecoder()
         let recipe = try decoder.decode(try template.render([:], strict: false))
-        // goose judges blank instructions and prompt on the text as written, before any value is put in.
-        var asWritten = RecipeDecoder()
-        let unrendered = (try? asWritten.decode(RecipeTemplate.keepingNonExpressions(file.text))) ?? recipe
+        // goose judges blank instructions and prompt on the text as written, before any value is put in; only when
+        // they are blank with empty values is the text read as written too.
+        let isBlank = { (text: String?) in (text ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        var unrendered = recipe
+        if isBlank(recipe.instructions), isBlank(recipe.prompt) {
+            var asWritten = RecipeDecoder()
+            unrendered = (try? asWritten.decode(RecipeTemplate.keepingNonExpressions(file.text))) ?? recipe
+        }
         var problems: [RecipeError] = []
         var warnings = decoder.warnings
 
@@ -61,9 +70,7 @@ public struct RecipeLoader: Sendable {
             problems.append(RecipeError("parameter \(parameter.key) is not used by any template; remove it or use "
                 + "{{ \(parameter.key) }}", line: parameter.line))
         }
-        let hasInstructions = !(unrendered.instructions ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        let hasPrompt = !(unrendered.prompt ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        if !hasInstructions, !hasPrompt {
+        if isBlank(unrendered.instructions), isBlank(unrendered.prompt) {
             problems.append(RecipeError("the recipe needs instructions or a prompt (or both), and neither may be blank"))
         }
         if let schema = recipe.response?.jsonSchema {
@@ -97,10 +104,11 @@ public struct RecipeLoader: Sendable {
     /// `given` are the `--params`; `ask` asks for a `user_prompt` parameter in a terminal (nil when headless).
     public func load(_ file: RecipeFile, given: [String: String], workingDirectory: URL,
                      ask: ((Recipe.Parameter) -> String?)? = nil) throws -> LoadedRecipe {
-        let checked = try check(file)
+        let template = file.template
+        let checked = try check(file, template: template)
         let values = try RecipeParameters.resolve(checked.recipe.parameters, given: given,
                                                   workingDirectory: workingDirectory, ask: ask)
-        let rendered = try file.template.render(values, strict: true)
+        let rendered = try template.render(values, strict: true)
         var decoder = RecipeDecoder()
         let recipe = try decoder.decode(rendered)
         return LoadedRecipe(file: file, recipe: recipe, values: values, renderedText: rendered, warnings: checked.warnings)

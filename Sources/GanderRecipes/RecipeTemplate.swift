@@ -13,14 +13,18 @@ public struct RecipeTemplate: Sendable {
     /// as it is written, not an error.
     let source: String
     let directory: URL?
+    /// The source parsed once, or why it does not parse; renders and the variable check share it.
+    private let parsed: Result<JinjaTemplate, RecipeError>?
     /// A recipe that came as data (a deeplink's JSON) is rendered value by value: escaped quotes inside its strings
     /// would break tags if the JSON text were rendered whole.
     let data: JSONValue?
 
     public init(text: String, directory: URL?) {
-        source = Self.keepingNonExpressions(text)
+        let source = Self.keepingNonExpressions(text)
+        self.source = source
         self.directory = directory
         data = nil
+        parsed = Result { () throws(RecipeError) in try Self.parse(source, name: nil) }
     }
 
     /// A recipe given as a JSON document.
@@ -28,6 +32,7 @@ public struct RecipeTemplate: Sendable {
         source = ""
         directory = nil
         self.data = data.mapStrings(Self.keepingNonExpressions)
+        parsed = nil
     }
 
     /// The names the recipe's templates use, its included and extended files' too, `recipe_dir` aside.
@@ -35,7 +40,7 @@ public struct RecipeTemplate: Sendable {
         var names: [String] = []
         var visited: Set<String> = []
         func collect(_ text: String, name: String?) throws {
-            let template = try parse(text, name: name)
+            let template = try (name == nil && data == nil ? parsed?.get() : nil) ?? Self.parse(text, name: name)
             for variable in template.referencedNames where !names.contains(variable) { names.append(variable) }
             for included in template.namedTemplates where visited.insert(included).inserted {
                 try collect(try load(included), name: included)
@@ -68,8 +73,8 @@ public struct RecipeTemplate: Sendable {
         return rendered.canonicalText
     }
 
-    private func render(_ source: String, _ values: [String: String], strict: Bool) throws -> String {
-        let template = try parse(source, name: nil, strict: strict)
+    private func render(_ text: String, _ values: [String: String], strict: Bool) throws -> String {
+        let template = try ((data == nil ? parsed?.get() : nil) ?? Self.parse(text, name: nil)).with(strictUndefined: strict)
         var context = values.mapValues(JinjaValue.string)
         if let directory { context[Self.recipeDirectoryName] = .string(directory.path) }
         let load: @Sendable (String) throws -> String = { [directory] name in
@@ -82,11 +87,12 @@ public struct RecipeTemplate: Sendable {
         }
     }
 
-    private func parse(_ text: String, name: String?, strict: Bool = false) throws -> JinjaTemplate {
+    private static func parse(_ text: String, name: String?) throws(RecipeError) -> JinjaTemplate {
         do {
-            return try JinjaTemplate(text, options: JinjaTemplate.Options(strictUndefined: strict))
-        } catch let error as JinjaError {
+            return try JinjaTemplate(text)
+        } catch {
             let place = name.map { " in \($0)" } ?? ""
+            guard let error = error as? JinjaError else { throw RecipeError("template\(place): \(error)") }
             throw RecipeError("template\(place): \(Self.detail(of: error))", line: name == nil ? Self.line(of: error) : nil)
         }
     }
@@ -122,30 +128,55 @@ public struct RecipeTemplate: Sendable {
         }
     }
 
-    /// goose keeps `{{ … }}` whose inside is not a Jinja expression as literal text; so does Gander.
+    /// goose keeps `{{ … }}` whose inside is not a Jinja expression as literal text; so does Gander. Walks the bytes:
+    /// a long recipe has hundreds of these.
     static func keepingNonExpressions(_ text: String) -> String {
-        guard text.contains("{{") else { return text }
-        var result = ""
-        var rest = text[...]
-        while let open = rest.range(of: "{{") {
-            result += rest[..<open.lowerBound]
-            let afterOpen = rest[open.upperBound...]
-            // As goose's pattern: the closing braces on the same line.
-            guard let close = afterOpen.range(of: "}}"), !afterOpen[..<close.lowerBound].contains("\n") else {
-                result += "{{"
-                rest = afterOpen
+        let bytes = Array(text.utf8)
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}"), newline = UInt8(ascii: "\n")
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == open, index + 1 < bytes.count, bytes[index + 1] == open else {
+                output.append(bytes[index])
+                index += 1
                 continue
             }
-            let inner = afterOpen[..<close.lowerBound]
-            let whole = "{{" + inner + "}}"
-            let isSimpleName = inner.trimmingCharacters(in: .whitespaces).wholeMatch(of: /[A-Za-z_][A-Za-z0-9_]*/) != nil
-            if isSimpleName || (try? JinjaTemplate(whole)) != nil {
-                result += whole
-            } else {
-                result += "{% raw %}" + whole + "{% endraw %}"
+            // As goose's pattern: the closing braces on the same line.
+            var end = index + 2
+            while end + 1 < bytes.count, !(bytes[end] == close && bytes[end + 1] == close), bytes[end] != newline { end += 1 }
+            guard end + 1 < bytes.count, bytes[end] == close, bytes[end + 1] == close else {
+                output.append(contentsOf: bytes[index..<index + 2])
+                index += 2
+                continue
             }
-            rest = afterOpen[close.upperBound...]
+            let whole = bytes[index..<end + 2]
+            let inner = String(decoding: bytes[index + 2..<end], as: UTF8.self)
+            if isName(trimmed(inner)) || (try? JinjaTemplate(String(decoding: whole, as: UTF8.self))) != nil {
+                output.append(contentsOf: whole)
+            } else {
+                output.append(contentsOf: Array("{% raw %}".utf8) + whole + Array("{% endraw %}".utf8))
+            }
+            index = end + 2
         }
-        return result + rest
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private static func trimmed(_ text: String) -> String {
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }),
+              let last = bytes.lastIndex(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+
+    /// `[A-Za-z_][A-Za-z0-9_]*`, checked by hand: a regular expression built for each `{{ … }}` of a long recipe
+    /// costs more than rendering it.
+    private static func isName(_ text: String) -> Bool {
+        guard let first = text.utf8.first, first == UInt8(ascii: "_") || (first | 0x20) >= UInt8(ascii: "a") && (first | 0x20) <= UInt8(ascii: "z")
+        else { return false }
+        return text.utf8.allSatisfy { byte in
+            byte == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20)
+        }
     }
 }

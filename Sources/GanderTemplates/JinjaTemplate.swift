@@ -26,13 +26,20 @@ public struct JinjaTemplate: Sendable {
     }
 
     let nodes: [JinjaNode]
-    let options: Options
+    var options: Options
 
     public init(_ source: String, options: Options = Options()) throws {
         let parts = try TemplateScanner(trimBlocks: options.trimBlocks, lstripBlocks: options.lstripBlocks).parts(of: source)
         var parser = JinjaParser(parts: parts)
         nodes = try parser.parseTemplate()
         self.options = options
+    }
+
+    /// The same template with other options for rendering (undefined names strict or not); the source is not read again.
+    public func with(strictUndefined: Bool) -> JinjaTemplate {
+        var copy = self
+        copy.options.strictUndefined = strictUndefined
+        return copy
     }
 
     /// The names the template reads that it does not set itself (loop variables, `set` targets and macro

@@ -7,8 +7,9 @@ import GanderRecipes
 /// Puts an agent together the same way for every front end: the built-in extensions and the MCP servers, the hints
 /// of the working directory and the system prompt.
 struct AgentAssembly {
-    /// The extensions built into Gander; config.yaml's `builtins:` turns each on or off.
-    static let builtinNames = ["developer", "memory", "todo", "web", "browser"]
+    /// The extensions built into Gander; config.yaml's `builtins:` turns each on or off. `summon` (sub-agents) is
+    /// added by `gander run` itself, where it is on.
+    static let builtinNames = ["developer", "memory", "todo", "web", "browser", "summon"]
 
     /// Whether a built-in is on when config.yaml does not say. The embedded model gets the developer tools alone:
     /// a small model offered more tools picks a wrong one more often (the 135M default writes empty checklists instead
@@ -16,7 +17,7 @@ struct AgentAssembly {
     static func isOnByDefault(_ builtin: String, provider: String) -> Bool {
         switch builtin {
         case "developer": true
-        case "browser": false
+        case "browser", "summon": false
         default: provider != "local"
         }
     }

@@ -3,7 +3,8 @@ import GanderCore
 
 /// Shows a headless run's events in the chosen output format. Answers and JSON go to stdout; progress goes to stderr,
 /// and only when stderr is a terminal, so pipelines get clean output.
-final class EventPrinter {
+/// Unchecked: one task at a time calls it — the one that reads the run's events — so its state needs no lock.
+final class EventPrinter: @unchecked Sendable {
     private let format: OutputFormat
     private let showsProgress: Bool
     private let quiet: Bool
@@ -96,6 +97,8 @@ final class EventPrinter {
             writeErr("  note: \(text)\n")
         case .compacted(let report):
             writeErr("  \(SessionView.describe(report))\n")
+        case .subagent(let name, let inner):
+            if let line = SubagentLine.text(name: name, event: inner) { writeErr(line + "\n") }
         default:
             break
         }

@@ -20,6 +20,8 @@ struct RecipeExtensions {
     init(_ entries: [Recipe.ExtensionEntry]) throws {
         for entry in entries {
             switch entry.kind {
+            case .builtin where entry.name == "summon":
+                continue  // The run adds sub-agents itself (`SummonExtension`).
             case .builtin:
                 guard let equivalents = Self.builtinEquivalents[entry.name] else {
                     notices.append("the recipe's built-in extension \(entry.name) has no equivalent in Gander; it is left out")

@@ -6,8 +6,9 @@ import GanderRecipes
 /// One headless instruction carried to its end: the agent's run, then — for a run that must end with structured
 /// output — a bounded number of reminders to a model that answered without it, and — for a recipe with `retry` —
 /// its checks, and on a failed check its `on_failure` command and a fresh attempt from the start of the conversation.
-/// The printer sees every event but the intermediate `finished` ones, and a notice for each reminder and attempt;
-/// the outcome it gets last covers the whole of it.
+/// `emit` sees every event but the intermediate `finished` ones, and a notice for each reminder and attempt; the
+/// outcome it gets last covers the whole of it. Cancelling the task that runs it (Ctrl-C at the top, the parent's
+/// cancellation for a sub-agent) cancels the run under way.
 struct RunAttempts {
     let agent: Agent
     let instruction: String
@@ -16,7 +17,7 @@ struct RunAttempts {
     let reminders: Int
     let retry: Recipe.Retry?
     let workingDirectory: URL
-    let printer: EventPrinter
+    let emit: @Sendable (AgentEvent) -> Void
 
     /// The outcome over all runs; nil when no run finished.
     func run() async -> AgentOutcome? {
@@ -29,15 +30,15 @@ struct RunAttempts {
             guard let failure = await firstFailingCheck(retry) else { return finish(total, as: outcome) }
             if attempt == attempts {
                 let ending = "the check `\(failure.check)` failed \(failure.reason) after \(attempts) attempt\(attempts == 1 ? "" : "s")"
-                printer.show(.error(ending))
+                emit(.error(ending))
                 outcome?.stopReason = .error
                 return finish(total, as: outcome)
             }
-            printer.show(.notice("attempt \(attempt) of \(attempts): the check `\(failure.check)` failed \(failure.reason); "
+            emit(.notice("attempt \(attempt) of \(attempts): the check `\(failure.check)` failed \(failure.reason); "
                 + (retry.onFailure.map { "running `\($0)`, then " } ?? "") + "starting again from the instruction"))
             if let onFailure = retry.onFailure,
                let problem = await shell(onFailure, timeout: retry.onFailureTimeoutSeconds) {
-                printer.show(.notice("on_failure `\(onFailure)` failed \(problem); trying again anyway"))
+                emit(.notice("on_failure `\(onFailure)` failed \(problem); trying again anyway"))
             }
         }
         return finish(total, as: nil)
@@ -50,12 +51,17 @@ struct RunAttempts {
         var remindersLeft = reminders
         while true {
             let run = agent.run(input, history: conversation)
-            let interrupts = InterruptHandler { run.cancel() }
-            var outcome: AgentOutcome?
-            for await event in run.events {
-                if case .finished(let finished) = event { outcome = finished } else { printer.show(event) }
+            // The events are read in a task of their own: a cancelled task's stream ends at once, and the run's last
+            // events (what was kept, `finished` as interrupted) would be lost.
+            let emit = self.emit
+            let reader = Task {
+                var outcome: AgentOutcome?
+                for await event in run.events {
+                    if case .finished(let finished) = event { outcome = finished } else { emit(event) }
+                }
+                return outcome
             }
-            interrupts.stop()
+            let outcome = await withTaskCancellationHandler { await reader.value } onCancel: { run.cancel() }
             conversation = await run.conversation
             if let outcome {
                 total = total.map { AgentOutcome(stopReason: outcome.stopReason, finalText: outcome.finalText,
@@ -63,7 +69,7 @@ struct RunAttempts {
             }
             guard outcome?.stopReason == .answered, let finalOutput, finalOutput.output == nil else { return outcome }
             guard remindersLeft > 0 else {
-                printer.show(.error("the model ended without calling recipe__final_output"
+                emit(.error("the model ended without calling recipe__final_output"
                     + (reminders > 0 ? ", \(reminders) reminder\(reminders == 1 ? "" : "s") notwithstanding" : "")
                     + "; no structured output"))
                 var failed = outcome
@@ -71,7 +77,7 @@ struct RunAttempts {
                 return failed
             }
             remindersLeft -= 1
-            printer.show(.notice("the model answered without recipe__final_output; reminding it "
+            emit(.notice("the model answered without recipe__final_output; reminding it "
                 + "(\(reminders - remindersLeft) of \(reminders))"))
             input = .user(finalOutput.reminder)
         }
@@ -83,7 +89,7 @@ struct RunAttempts {
             total.stopReason = last.stopReason
             total.finalText = last.finalText
         }
-        printer.show(.finished(total))
+        emit(.finished(total))
         return total
     }
 

@@ -98,10 +98,6 @@ struct RunCommand: AsyncParsableCommand {
                 return ExitStatus.success
             }
             for warning in recipe.warnings { printer.warn("\(recipe.file.displayName): \(warning)") }
-            if !recipe.recipe.subRecipes.isEmpty {
-                printer.warn("\(recipe.file.displayName): its sub_recipes are not offered to the model; this version of "
-                    + "Gander does not run sub-agents")
-            }
         }
         let prepared: PreparedRun
         do {
@@ -121,9 +117,13 @@ struct RunCommand: AsyncParsableCommand {
         await servers.start(workingDirectory: prepared.assembly.workingDirectory,
                             logName: prepared.session?.id ?? ExtensionSet.unsavedRunLogName(), ledger: prepared.agent.ledger)
 
-        let outcome = await RunAttempts(agent: prepared.agent, instruction: prepared.instruction, history: prepared.history,
-                                        finalOutput: prepared.finalOutput, reminders: recipeOptions.finalOutputReminders,
-                                        retry: recipe?.recipe.retry, workingDirectory: workingDirectory, printer: printer).run()
+        let attempts = RunAttempts(agent: prepared.agent, instruction: prepared.instruction, history: prepared.history,
+                                   finalOutput: prepared.finalOutput, reminders: recipeOptions.finalOutputReminders,
+                                   retry: recipe?.recipe.retry, workingDirectory: workingDirectory, emit: { printer.show($0) })
+        let task = Task { await attempts.run() }
+        let interrupts = InterruptHandler { task.cancel() }
+        let outcome = await task.value
+        interrupts.stop()
         printer.finalOutput = prepared.finalOutput?.output
         printer.finish()
         await prepared.assembly.stop()
@@ -160,13 +160,6 @@ struct RunCommand: AsyncParsableCommand {
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
         let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
-        let schema = try recipeOptions.schema(workingDirectory: workingDirectory) ?? recipe?.recipe.response?.jsonSchema
-        let finalOutput = schema.map(FinalOutputExtension.init)
-        var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
-                                         extensionOptions: extensionOptions,
-                                         recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
-                                         additions: finalOutput.map { [$0] } ?? [], workingDirectory: workingDirectory)
-        assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
 
         var session: SessionInfo?
         var history: [Message] = []
@@ -176,14 +169,36 @@ struct RunCommand: AsyncParsableCommand {
         if !noSession {
             let store = try SessionStore(url: settings.directories.sessionDatabase)
             let opened = try sessionOptions.session(
-                in: store, workingDirectory: assembly.workingDirectory.path, provider: choice.provider,
-                model: choice.model ?? "")
+                in: store, workingDirectory: workingDirectory.path, provider: choice.provider, model: choice.model ?? "")
             session = opened
             history = sessionOptions.resume ? try store.currentConversation(of: opened) : []
             log = store.log(for: opened.id, price: settings.price(for: choice))
             ledger = store.ledger(for: opened.id)
             if settings.config.redact { redactor = try store.redactor(for: opened.id) }
         }
+
+        // What the run adds to the extensions: the final-output tool, and sub-agents for a recipe's sub-recipes (or
+        // for tasks given in words, where config.yaml turns `summon` on).
+        let schema = try recipeOptions.schema(workingDirectory: workingDirectory) ?? recipe?.recipe.response?.jsonSchema
+        let finalOutput = schema.map(FinalOutputExtension.init)
+        var additions: [any Extension] = finalOutput.map { [$0] } ?? []
+        let subRecipes = recipe?.recipe.subRecipes ?? []
+        let asksForSummon = recipe?.recipe.extensions?.contains { $0.name == "summon" }
+            ?? settings.config.builtins["summon"] ?? false
+        if !subRecipes.isEmpty || asksForSummon {
+            let runner = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode,
+                                        sandbox: sandbox, ledger: ledger, redactor: redactor,
+                                        reminders: recipeOptions.finalOutputReminders)
+            additions.append(SummonExtension(subRecipes: subRecipes, directory: recipe?.file.directory,
+                                             chain: recipe?.file.url.map { [$0.path] } ?? [],
+                                             runner: { await runner.run($0, context: $1) }))
+        }
+        var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                         extensionOptions: extensionOptions,
+                                         recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
+                                         additions: additions, workingDirectory: workingDirectory)
+        assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
+
         let agent = assembly.agent(
             provider: provider, contextPolicy: try settings.contextPolicy(for: choice), limits: limits,
             permissions: Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands),

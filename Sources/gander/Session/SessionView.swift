@@ -66,6 +66,12 @@ final class SessionView {
             spinner.start("thinking…", style: style)
         case .approvalRequested, .usage:
             break
+        case .subagent(let name, let inner):
+            if let line = SubagentLine.text(name: name, event: inner) {
+                spinner.stop()
+                endAnswer()
+                terminal.write(style.dim(line) + "\n")
+            }
         case .finished(let outcome):
             spinner.stop()
             endAnswer()
