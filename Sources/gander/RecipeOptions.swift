@@ -37,6 +37,11 @@ struct RecipeOptions: ParsableArguments {
     /// `user_prompt` parameters); nil when no recipe was asked for.
     func load(workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe? {
         guard let recipe else { return nil }
+        return try Self.load(recipe, params: params, workingDirectory: workingDirectory, environment: environment)
+    }
+
+    /// The recipe `reference` names, checked and rendered with `params` (and what the user types in a terminal).
+    static func load(_ recipe: String, params: [String], workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe {
         let library = RecipeLibrary(workingDirectory: workingDirectory, environment: environment)
         let file = try library.locate(recipe)
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1

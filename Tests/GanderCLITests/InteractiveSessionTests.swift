@@ -49,6 +49,34 @@ struct InteractiveSessionTests {
         #expect(terminal.screen().contains("saved"))
     }
 
+    @Test("a session started with a recipe: its instructions in the system prompt, its prompt as the first turn, then the user goes on")
+    func recipeSession() async throws {
+        let scenario = try await Scenario(.openai, [.text("Hi Ada!"), .text("Bye for now.")])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("greet.yaml", """
+            title: Greeter
+            description: greets someone by name
+            instructions: Always greet warmly.
+            prompt: "Say hi to {{ who }}."
+            parameters:
+              - key: who
+                input_type: string
+                requirement: required
+                description: whom to greet
+            """)
+        let terminal = try await start(scenario, ["--recipe", "greet.yaml", "--params", "who=Ada"])
+        defer { terminal.close() }
+
+        #expect(await terminal.waitFor("Hi Ada!"), "\(terminal.screen())")
+        #expect(terminal.screen().contains("recipe: Greeter"))
+        #expect(scenario.systemPrompt(inRequest: 0).contains("# Recipe\n\nAlways greet warmly."))
+        #expect(scenario.server.chatRequests[0].body?["messages"]?.arrayValue?[1]["content"]?.stringValue == "Say hi to Ada.")
+        try terminal.enter("thanks")
+        #expect(await terminal.waitFor("Bye for now."), "\(terminal.screen())")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+    }
+
     @Test("/undo puts back the files of the last turn, and /audit lists what this session sent")
     func undoAndAudit() async throws {
         let scenario = try await Scenario(.openai, [

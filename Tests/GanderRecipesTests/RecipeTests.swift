@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import Synchronization
 @testable import GanderRecipes
 import Testing
 
@@ -231,5 +232,33 @@ struct FinalOutputTests {
         #expect(listTool.spec.inputSchema["required"] == ["output"])
         _ = await listTool.run(["output": [1, 2]], context: context)
         #expect(list.output == [1, 2])
+    }
+}
+
+@Suite("recipes: sub-agents")
+struct SummonTests {
+    @Test("nesting past the limit is refused before anything runs; an unknown source names the sub-recipes")
+    func limits() async throws {
+        let runs = Mutex(0)
+        let deep = SummonExtension(subRecipes: [], directory: Fixtures.folder, chain: [], depth: SummonExtension.maximumDepth + 1,
+                                   runner: { _, _ in runs.withLock { $0 += 1 }; return .text("ran") })
+        let context = ToolContext(workingDirectory: Fixtures.folder)
+        let delegate = try #require(try await deep.tools().first { $0.spec.name == "delegate" })
+        let refused = await delegate.run(["instructions": "do it"], context: context)
+        #expect(refused.isError && refused.content == [.text("Not run: sub-agents may nest 3 deep, and this one is at that depth. Do the task yourself.")])
+        #expect(runs.withLock { $0 } == 0)
+
+        let sub = Recipe.SubRecipe(name: "layered", path: "layered.yaml", values: ["team": "core"], sequentialWhenRepeated: true,
+                                   description: nil, line: 1)
+        let summon = SummonExtension(subRecipes: [sub], directory: Fixtures.folder, chain: [],
+                                     runner: { task, _ in .text("\(task.name): \(task.prompt)") })
+        let tools = try await summon.tools()
+        let ran = await tools[0].run(["source": "layered", "parameters": ["team": "ignored", "focus": "docs"]], context: context)
+        #expect(ran.content == [.text("layered: Start in \(Fixtures.folder.path).")], "the recipe's values win, the model's others go in")
+        #expect(tools[0].footprint(of: ["source": "layered"], context: context).serializationKey == "summon-layered")
+        let missing = await tools[0].run(["source": "nowhere"], context: context)
+        #expect(missing.isError && missing.content == [.text("Not run: there is no sub-recipe nowhere; the sub-recipes are layered")])
+        let loaded = await tools[1].run(["source": "layered"], context: context)
+        #expect(loaded.content.first.map { if case .text(let text) = $0 { text.hasPrefix("# Layered") } else { false } } == true)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderRecipes
 import GanderStore
 
 /// The interactive session: reads the user's input, runs turns, answers slash commands, asks for approvals, and
@@ -21,27 +22,50 @@ final class InteractiveSession {
     private let desk = ApprovalDesk()
     private var agent: Agent
     private let assembly: AgentAssembly
+    /// The recipe the session started with, if any.
+    private let recipe: LoadedRecipe?
     private let terminal = Terminal()
     private let style: Style
     private let view: SessionView
     private let editor: LineEditor
 
     init(modelOptions: ModelOptions, agentOptions: AgentOptions, sessionOptions: SessionOptions,
-         extensionOptions: ExtensionOptions) throws {
+         extensionOptions: ExtensionOptions, recipe: LoadedRecipe? = nil) throws {
         settings = try Settings(offline: agentOptions.offline)
+        var modelOptions = modelOptions
+        var limits = agentOptions.limits
+        if let recipe {
+            modelOptions.adopt(recipe.recipe.settings)
+            if agentOptions.maxTurns == nil, let maxTurns = recipe.recipe.settings.maxTurns { limits.maxTurns = maxTurns }
+        }
         self.modelOptions = modelOptions
+        self.recipe = recipe
         choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .smart).mode
         permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
 
         let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
-        assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
-                                     extensionOptions: extensionOptions)
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         store = try SessionStore(url: settings.directories.sessionDatabase)
         session = try sessionOptions.session(
-            in: store, workingDirectory: assembly.workingDirectory.path, provider: choice.provider,
-            model: choice.model ?? "")
+            in: store, workingDirectory: workingDirectory.path, provider: choice.provider, model: choice.model ?? "")
+        let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
+        // A recipe's sub-recipes are sub-agents here too, put together like the session's agent (asking no one).
+        var additions: [any Extension] = []
+        if let recipe, !recipe.recipe.subRecipes.isEmpty {
+            let runner = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode,
+                                        sandbox: sandbox, ledger: store.ledger(for: session.id), redactor: redactor, reminders: 3)
+            additions.append(SummonExtension(subRecipes: recipe.recipe.subRecipes, directory: recipe.file.directory,
+                                             chain: recipe.file.url.map { [$0.path] } ?? [],
+                                             runner: { await runner.run($0, context: $1) }))
+        }
+        var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                         extensionOptions: extensionOptions,
+                                         recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
+                                         additions: additions, workingDirectory: workingDirectory)
+        assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
+        self.assembly = assembly
         resumed = sessionOptions.resume
         if resumed {
             if session.provider != choice.provider || session.model != (choice.model ?? "") {
@@ -52,10 +76,9 @@ final class InteractiveSession {
             pendingHistory = Task.detached { try store.currentConversation(of: session) }
         }
         agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
-                               limits: agentOptions.limits, permissions: permissions, approver: desk,
+                               limits: limits, permissions: permissions, approver: desk,
                                log: store.log(for: session.id, price: settings.price(for: choice)),
-                               ledger: store.ledger(for: session.id),
-                               redactor: settings.config.redact ? try store.redactor(for: session.id) : nil, session: session.id)
+                               ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)
 
         style = Style(environment: settings.environment, outputIsTerminal: terminal.outputIsTerminal)
         view = SessionView(terminal: terminal, style: style)
@@ -77,6 +100,11 @@ final class InteractiveSession {
             terminal.restore()
         }
         await greet()
+        // A recipe's prompt is the first turn, as if typed (not on a resumed session, which has had it).
+        if let recipe, !resumed, let prompt = recipe.recipe.prompt, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            terminal.write(style.cyan("› ") + style.dim("(\(recipe.recipe.title)) ") + prompt + "\n")
+            await turn(prompt, interrupts: interrupts)
+        }
         var emptyInterrupts = 0
         while true {
             switch editor.read(prompt: style.bold(style.cyan("› ")), promptWidth: 2) {
@@ -309,6 +337,11 @@ final class InteractiveSession {
             + (session.name.map { " (\($0))" } ?? "") + "\n")
         terminal.write(style.dim("/help for commands · Ctrl-J for a new line · Ctrl-C stops a turn · Ctrl-D leaves") + "\n")
         if let warning = assembly.sandbox.unavailability { terminal.write(style.yellow("note: \(warning)") + "\n") }
+        if let recipe {
+            terminal.write(style.dim("recipe: ") + recipe.recipe.title + style.dim(" (\(recipe.file.displayName))") + "\n")
+            for warning in recipe.warnings { terminal.write(style.yellow("note: ") + "\(warning)\n") }
+        }
+        assembly.notices.forEach { terminal.write(style.yellow("note: ") + $0 + "\n") }
         guard resumed else { return }
         terminal.write(style.dim("resumed: \(recap.count) messages in this conversation") + "\n")
         for message in recap.recent {

@@ -13,6 +13,7 @@ struct SessionCommand: AsyncParsableCommand {
               gander s --resume                 # the latest session in this directory
               gander session --resume refactor  # by name, id or the start of an id
               gander session --mode auto --provider anthropic
+              gander session --recipe code-review --params branch=main
 
             Keys: Enter sends; Ctrl-J or a line ending in \\ starts a new line; Up/Down recall earlier input; \
             Ctrl-C stops the turn under way (what came so far is kept) or clears the line; Ctrl-C twice on an empty \
@@ -34,6 +35,18 @@ struct SessionCommand: AsyncParsableCommand {
     @OptionGroup(title: "Extensions")
     var extensionOptions: ExtensionOptions
 
+    @Option(help: ArgumentHelp("Start with a recipe: its instructions, extensions and settings for the session, its prompt as the first turn.",
+                               valueName: "recipe"))
+    var recipe: String?
+
+    @Option(name: .customLong("params"), help: ArgumentHelp("A value for one of the recipe's parameters (repeatable).",
+                                                           valueName: "key=value"))
+    var params: [String] = []
+
+    func validate() throws {
+        if recipe == nil, !params.isEmpty { throw ValidationError("--params goes with --recipe NAME") }
+    }
+
     mutating func run() async throws {
         let status = await execute()
         if status != ExitStatus.success { throw ExitCode(status) }
@@ -43,8 +56,12 @@ struct SessionCommand: AsyncParsableCommand {
     func execute() async -> Int32 {
         let session: InteractiveSession
         do {
+            let loaded = try recipe.map {
+                try RecipeOptions.load($0, params: params, workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                       environment: ProcessInfo.processInfo.environment)
+            }
             session = try InteractiveSession(modelOptions: modelOptions, agentOptions: agentOptions,
-                                             sessionOptions: sessionOptions, extensionOptions: extensionOptions)
+                                             sessionOptions: sessionOptions, extensionOptions: extensionOptions, recipe: loaded)
         } catch {
             FileHandle.standardError.write(Data("gander: \(error)\n".utf8))
             return error is InputError ? ExitStatus.usage : ExitStatus.failure
