@@ -36,7 +36,8 @@ struct ModelOptions: ParsableArguments {
     var sampling: SamplingSettings { SamplingSettings(temperature: temperature ?? 0.2, topP: topP, seed: seed) }
 
     /// A recipe's `settings:` fill in what the flags leave open.
-    mutating func adopt(_ settings: Recipe.Settings) {
+    mutating func adopt(_ settings: Recipe.Settings?) {
+        guard let settings else { return }
         provider = provider ?? settings.provider
         model = model ?? settings.model
         temperature = temperature ?? settings.temperature.map { Float($0) }
@@ -77,6 +78,13 @@ struct AgentOptions: ParsableArguments {
     }
 
     var limits: AgentLimits { AgentLimits(maxTurns: maxTurns ?? 1000, maxToolRepetitions: maxToolRepetitions) }
+
+    /// The limits, with a recipe's `max_turns` where `--max-turns` does not say.
+    func limits(with settings: Recipe.Settings?) -> AgentLimits {
+        var limits = limits
+        if maxTurns == nil, let recipeTurns = settings?.maxTurns { limits.maxTurns = recipeTurns }
+        return limits
+    }
 }
 
 /// MCP servers for this run only, beside the enabled ones of config.yaml.

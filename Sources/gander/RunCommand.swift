@@ -151,11 +151,8 @@ struct RunCommand: AsyncParsableCommand {
         let instruction = try readInstruction(recipe: recipe?.recipe)
         let settings = try Settings(offline: agentOptions.offline)
         var modelOptions = modelOptions
-        var limits = agentOptions.limits
-        if let recipe {
-            modelOptions.adopt(recipe.recipe.settings)
-            if agentOptions.maxTurns == nil, let maxTurns = recipe.recipe.settings.maxTurns { limits.maxTurns = maxTurns }
-        }
+        modelOptions.adopt(recipe?.recipe.settings)
+        let limits = agentOptions.limits(with: recipe?.recipe.settings)
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
@@ -181,18 +178,10 @@ struct RunCommand: AsyncParsableCommand {
         // for tasks given in words, where config.yaml turns `summon` on).
         let schema = try recipeOptions.schema(workingDirectory: workingDirectory) ?? recipe?.recipe.response?.jsonSchema
         let finalOutput = schema.map(FinalOutputExtension.init)
-        var additions: [any Extension] = finalOutput.map { [$0] } ?? []
-        let subRecipes = recipe?.recipe.subRecipes ?? []
-        let asksForSummon = recipe?.recipe.extensions?.contains { $0.name == "summon" }
-            ?? settings.config.builtins["summon"] ?? false
-        if !subRecipes.isEmpty || asksForSummon {
-            let runner = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode,
-                                        sandbox: sandbox, ledger: ledger, redactor: redactor,
-                                        reminders: recipeOptions.finalOutputReminders)
-            additions.append(SummonExtension(subRecipes: subRecipes, directory: recipe?.file.directory,
-                                             chain: recipe?.file.url.map { [$0.path] } ?? [],
-                                             runner: { await runner.run($0, context: $1) }))
-        }
+        let summon = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode, sandbox: sandbox,
+                                    ledger: ledger, redactor: redactor, reminders: recipeOptions.finalOutputReminders)
+            .summon(for: recipe)
+        let additions: [any Extension] = [finalOutput as (any Extension)?, summon].compactMap { $0 }
         var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
                                          extensionOptions: extensionOptions,
                                          recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
@@ -229,7 +218,6 @@ struct RunCommand: AsyncParsableCommand {
         if let text { parts.append(text) }
         let instruction = parts.joined(separator: "\n\n").trimmingCharacters(in: .whitespacesAndNewlines)
         guard !instruction.isEmpty else { throw InputError("the instruction is empty; say what Gander should do") }
-
         return instruction
     }
 }

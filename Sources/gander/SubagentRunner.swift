@@ -18,6 +18,16 @@ struct SubagentRunner: Sendable {
     let redactor: SecretRedactor?
     let reminders: Int
 
+    /// The `summon` extension for a run or session started from `recipe` (its sub-recipes), or for tasks in words
+    /// where the recipe's extensions or config.yaml's `builtins:` ask for it; nil when neither does.
+    func summon(for recipe: LoadedRecipe?) -> SummonExtension? {
+        let subRecipes = recipe?.recipe.subRecipes ?? []
+        let asked = recipe?.recipe.extensions?.contains { $0.name == "summon" } ?? settings.config.builtins["summon"] ?? false
+        guard !subRecipes.isEmpty || asked else { return nil }
+        return SummonExtension(subRecipes: subRecipes, directory: recipe?.file.directory,
+                               chain: recipe?.file.url.map { [$0.path] } ?? [], runner: { await run($0, context: $1) })
+    }
+
     func run(_ task: SummonExtension.Task, context: ToolContext) async -> ToolOutput {
         let forward: @Sendable (AgentEvent) -> Void = { context.events?(.subagent(name: task.name, event: $0)) }
         let assembly: AgentAssembly

@@ -33,11 +33,8 @@ final class InteractiveSession {
          extensionOptions: ExtensionOptions, recipe: LoadedRecipe? = nil) throws {
         settings = try Settings(offline: agentOptions.offline)
         var modelOptions = modelOptions
-        var limits = agentOptions.limits
-        if let recipe {
-            modelOptions.adopt(recipe.recipe.settings)
-            if agentOptions.maxTurns == nil, let maxTurns = recipe.recipe.settings.maxTurns { limits.maxTurns = maxTurns }
-        }
+        modelOptions.adopt(recipe?.recipe.settings)
+        let limits = agentOptions.limits(with: recipe?.recipe.settings)
         self.modelOptions = modelOptions
         self.recipe = recipe
         choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
@@ -52,14 +49,9 @@ final class InteractiveSession {
             in: store, workingDirectory: workingDirectory.path, provider: choice.provider, model: choice.model ?? "")
         let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
         // A recipe's sub-recipes are sub-agents here too, put together like the session's agent (asking no one).
-        var additions: [any Extension] = []
-        if let recipe, !recipe.recipe.subRecipes.isEmpty {
-            let runner = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode,
-                                        sandbox: sandbox, ledger: store.ledger(for: session.id), redactor: redactor, reminders: 3)
-            additions.append(SummonExtension(subRecipes: recipe.recipe.subRecipes, directory: recipe.file.directory,
-                                             chain: recipe.file.url.map { [$0.path] } ?? [],
-                                             runner: { await runner.run($0, context: $1) }))
-        }
+        let summon = SubagentRunner(settings: settings, modelOptions: modelOptions, limits: limits, mode: mode, sandbox: sandbox,
+                                    ledger: store.ledger(for: session.id), redactor: redactor, reminders: 3).summon(for: recipe)
+        let additions: [any Extension] = summon.map { [$0] } ?? []
         var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
                                          extensionOptions: extensionOptions,
                                          recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
