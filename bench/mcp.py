@@ -107,7 +107,8 @@ def first_request_ms(gander, endpoint, project, env, before_each=lambda: None):
 
 
 def peak_rss_with(gander, endpoint, project, env, names):
-    """Gander's VmHWM after its extensions are all up and each has answered a call, read by its own shell tool."""
+    """Gander's VmHWM after its extensions are all up and each has answered a call, read by its own shell tool — run
+    outside the sandbox, which hides Gander's data directory and gives commands a /proc of their own."""
     files = " ".join(f"$HOME/.local/share/gander/mcp/{name}.tools.json" for name in names)
     wait = f"for i in $(seq 600); do ok=1; for f in {files}; do [ -f $f ] || ok=0; done; [ $ok = 1 ] && exit 0; sleep 0.1; done; exit 1"
     samples = []
@@ -118,7 +119,7 @@ def peak_rss_with(gander, endpoint, project, env, names):
             {"tools": [("developer__shell", {"command": "grep VmHWM /proc/$PPID/status"})]},
             {"text": "done"},
         ])
-        _, stdout = gander_run(gander, endpoint, project, env, "call them all")
+        _, stdout = gander_run(gander, endpoint, project, env, "call them all", extra=("--sandbox", "off"))
         events = [json.loads(line) for line in stdout.splitlines() if line.strip()]
         results = [event["result"] for event in events if event.get("type") == "tool_result"]
         errors = [r for r in results if r["is_error"]]
