@@ -23,7 +23,10 @@ extension ModelProvider {
     public func contextLimit(recorder: (any OutboundRecorder)?) async -> ContextLimit { .fallback }
     public var sendsOffMachine: Bool { true }
     public var acceptsImages: Bool { true }
-    public var cutOffAdvice: String {
+    public var cutOffAdvice: String { serverCapAdvice }
+
+    /// The advice where the provider's server, not Gander, caps a reply.
+    public var serverCapAdvice: String {
         "\(name) caps how long one reply may be; ask for something shorter, or for the work in smaller steps"
     }
 }

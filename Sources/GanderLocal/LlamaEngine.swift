@@ -172,9 +172,6 @@ final class LlamaEngine: @unchecked Sendable {
         return result
     }
 
-    /// Brings the cache to hold exactly `prompt`, evaluating only what it does not already share with the cache.
-    /// At least the last token is always evaluated, since its logits are what the first sample needs. Returns how
-    /// many tokens were reused.
     /// Where the prompt cache of this model is kept between processes (nil: none). A process starts with the KV cache
     /// the last one left (the system prompt and the tools, evaluated once), so its first token does not wait for
     /// them again.
@@ -206,6 +203,8 @@ final class LlamaEngine: @unchecked Sendable {
         if saved == 1 { rename(temporary.path, file.path) } else { unlink(temporary.path) }
     }
 
+    /// Brings the cache to hold exactly `prompt` and returns how many tokens were reused; the engine's first prompt
+    /// starts from the prompt cache on disk and leaves its own there.
     private func evaluate(_ prompt: [Int32]) throws -> Int {
         guard !evaluatedOnce else { return try evaluateFromCache(prompt) }
         evaluatedOnce = true
@@ -215,6 +214,8 @@ final class LlamaEngine: @unchecked Sendable {
         return reused
     }
 
+    /// Evaluates only what `prompt` does not already share with the cache. At least the last token is always
+    /// evaluated, since its logits are what the first sample needs. Returns how many tokens were reused.
     private func evaluateFromCache(_ prompt: [Int32]) throws -> Int {
         var shared = zip(cached, prompt).prefix { $0 == $1 }.count
         if shared == prompt.count { shared -= 1 }

@@ -14,9 +14,7 @@ struct HTTPModelProvider<Format: WireFormat>: ModelProvider {
     var acceptsImages: Bool { ModelCatalog.acceptsImages(model) }
 
     var cutOffAdvice: String {
-        guard let cap = format.outputTokenCap else {
-            return "\(name) caps how long one reply may be; ask for something shorter, or for the work in smaller steps"
-        }
+        guard let cap = format.outputTokenCap else { return serverCapAdvice }
         return "Gander asks \(name) for at most \(cap) tokens per reply; raise \(ModelCatalog.outputTokenCapVariable), "
             + "or ask for the work in smaller steps"
     }

@@ -119,7 +119,8 @@ public struct RecipeLibrary: Sendable {
     static func looksLikeRecipe(_ url: URL) -> Bool {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return false }
         let lines = text.split(separator: "\n")
-        let has = { (key: String) in lines.contains { $0.hasPrefix(key + ":") || $0.hasPrefix("\"\(key)\":") || $0.contains("\"\(key)\":") } }
+        // A YAML key at the start of a line, or a JSON key anywhere.
+        let has = { (key: String) in lines.contains { $0.hasPrefix(key + ":") || $0.contains("\"\(key)\":") } }
         return (has("title") && has("description")) || has("recipe")
     }
 }

@@ -88,9 +88,11 @@ public struct SummonExtension: Extension {
     /// A sub-agent's task goes to its model provider: a secret known only by its placeholder is not put back into it.
     /// Repeats of a sequential sub-recipe wait for each other.
     private func footprint(_ arguments: [String: JSONValue]) -> CallFootprint {
-        let sub = arguments["source"]?.stringValue.flatMap { source in subRecipes.first { $0.name == source } }
+        let sequential = arguments["source"]?.stringValue.flatMap { source in
+            subRecipes.first { $0.name == source && $0.sequentialWhenRepeated }
+        }
         return CallFootprint(readsOnly: false, reach: .offMachine("a sub-agent's model"),
-                             serializationKey: sub?.sequentialWhenRepeated == true ? "summon-\(sub!.name)" : nil)
+                             serializationKey: sequential.map { "summon-\($0.name)" })
     }
 
     private func run(_ arguments: [String: JSONValue], context: ToolContext) async -> ToolOutput {

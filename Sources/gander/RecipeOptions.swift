@@ -3,15 +3,43 @@ import Foundation
 import GanderCore
 import GanderRecipes
 
-/// The flags that run a recipe, or hold a plain run to a response schema.
-struct RecipeOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Run a recipe: its name (`gander recipe list`), a path to its file, or a goose:// deeplink.",
+/// The recipe a run or session starts from, and its parameters' values: `--recipe` and `--params`. Each command
+/// says itself which of its other flags need a recipe.
+struct RecipeChoice: ParsableArguments {
+    @Option(help: ArgumentHelp("A recipe: its name (`gander recipe list`), a path to its file, or a goose:// deeplink.",
                                valueName: "recipe"))
     var recipe: String?
 
     @Option(name: .customLong("params"), help: ArgumentHelp("A value for one of the recipe's parameters (repeatable).",
                                                            valueName: "key=value"))
     var params: [String] = []
+
+    /// The recipe, checked and rendered with the `--params` values (and, in a terminal, what the user types for its
+    /// `user_prompt` parameters); nil when no recipe was asked for.
+    func load(workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe? {
+        guard let recipe else { return nil }
+        let file = try RecipeLibrary(workingDirectory: workingDirectory, environment: environment).locate(recipe)
+        let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
+        let ask: ((Recipe.Parameter) -> String?)? = canAsk ? { Self.ask($0) } : nil
+        return try RecipeLoader().load(file, given: try RecipeParameters.parse(params), workingDirectory: workingDirectory,
+                                       ask: ask)
+    }
+
+    /// Asks for one parameter on the terminal; an empty line takes the default.
+    private static func ask(_ parameter: Recipe.Parameter) -> String? {
+        let hint = parameter.defaultValue.map { " [\($0)]" } ?? ""
+        let about = parameter.description.isEmpty ? "" : " (\(parameter.description))"
+        FileHandle.standardError.write(Data("\(parameter.key)\(about)\(hint): ".utf8))
+        guard let line = readLine(strippingNewline: true) else { return nil }
+        return line.isEmpty ? parameter.defaultValue : line
+    }
+}
+
+/// The flags that run a recipe headless, or hold a plain run to a response schema.
+struct RecipeOptions: ParsableArguments {
+    @OptionGroup var choice: RecipeChoice
+
+    var recipe: String? { choice.recipe }
 
     @Flag(help: "Show what the recipe is, its parameters and what it would run with, and run nothing.")
     var explain = false
@@ -27,27 +55,10 @@ struct RecipeOptions: ParsableArguments {
     var finalOutputReminders: Int = 3
 
     func validate() throws {
-        if recipe == nil, !params.isEmpty || explain || renderRecipe {
+        if recipe == nil, !choice.params.isEmpty || explain || renderRecipe {
             throw ValidationError("--params, --explain and --render-recipe go with --recipe NAME")
         }
         if finalOutputReminders < 0 { throw ValidationError("--final-output-reminders must be 0 or more") }
-    }
-
-    /// The recipe, checked and rendered with the `--params` values (and, in a terminal, what the user types for its
-    /// `user_prompt` parameters); nil when no recipe was asked for.
-    func load(workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe? {
-        guard let recipe else { return nil }
-        return try Self.load(recipe, params: params, workingDirectory: workingDirectory, environment: environment)
-    }
-
-    /// The recipe `reference` names, checked and rendered with `params` (and what the user types in a terminal).
-    static func load(_ recipe: String, params: [String], workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe {
-        let library = RecipeLibrary(workingDirectory: workingDirectory, environment: environment)
-        let file = try library.locate(recipe)
-        let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
-        let ask: ((Recipe.Parameter) -> String?)? = canAsk ? { Self.ask($0) } : nil
-        return try RecipeLoader().load(file, given: try RecipeParameters.parse(params), workingDirectory: workingDirectory,
-                                       ask: ask)
     }
 
     /// The schema of `--output-schema`.
@@ -57,15 +68,6 @@ struct RecipeOptions: ParsableArguments {
         guard let data = try? Data(contentsOf: url) else { throw InputError("--output-schema \(outputSchema): no such file") }
         guard let schema = try? JSONValue(parsing: data) else { throw InputError("--output-schema \(outputSchema) is not JSON") }
         return schema
-    }
-
-    /// Asks for one parameter on the terminal; an empty line takes the default.
-    private static func ask(_ parameter: Recipe.Parameter) -> String? {
-        let hint = parameter.defaultValue.map { " [\($0)]" } ?? ""
-        let about = parameter.description.isEmpty ? "" : " (\(parameter.description))"
-        FileHandle.standardError.write(Data("\(parameter.key)\(about)\(hint): ".utf8))
-        guard let line = readLine(strippingNewline: true) else { return nil }
-        return line.isEmpty ? parameter.defaultValue : line
     }
 
     /// `--explain`: what the recipe is and what it would run with.

@@ -83,7 +83,7 @@ struct RunCommand: AsyncParsableCommand {
         let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         let recipe: LoadedRecipe?
         do {
-            recipe = try recipeOptions.load(workingDirectory: workingDirectory, environment: ProcessInfo.processInfo.environment)
+            recipe = try recipeOptions.choice.load(workingDirectory: workingDirectory, environment: ProcessInfo.processInfo.environment)
         } catch {
             printer.fail("\(recipeOptions.recipe ?? "the recipe"): \(error)")
             return ExitStatus.failure

@@ -35,16 +35,12 @@ struct SessionCommand: AsyncParsableCommand {
     @OptionGroup(title: "Extensions")
     var extensionOptions: ExtensionOptions
 
-    @Option(help: ArgumentHelp("Start with a recipe: its instructions, extensions and settings for the session, its prompt as the first turn.",
-                               valueName: "recipe"))
-    var recipe: String?
-
-    @Option(name: .customLong("params"), help: ArgumentHelp("A value for one of the recipe's parameters (repeatable).",
-                                                           valueName: "key=value"))
-    var params: [String] = []
+    /// A recipe's instructions, extensions and settings for the session, and its prompt as the first turn.
+    @OptionGroup(title: "Recipe")
+    var recipeChoice: RecipeChoice
 
     func validate() throws {
-        if recipe == nil, !params.isEmpty { throw ValidationError("--params goes with --recipe NAME") }
+        if recipeChoice.recipe == nil, !recipeChoice.params.isEmpty { throw ValidationError("--params goes with --recipe NAME") }
     }
 
     mutating func run() async throws {
@@ -56,10 +52,8 @@ struct SessionCommand: AsyncParsableCommand {
     func execute() async -> Int32 {
         let session: InteractiveSession
         do {
-            let loaded = try recipe.map {
-                try RecipeOptions.load($0, params: params, workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-                                       environment: ProcessInfo.processInfo.environment)
-            }
+            let loaded = try recipeChoice.load(workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                               environment: ProcessInfo.processInfo.environment)
             session = try InteractiveSession(modelOptions: modelOptions, agentOptions: agentOptions,
                                              sessionOptions: sessionOptions, extensionOptions: extensionOptions, recipe: loaded)
         } catch {
