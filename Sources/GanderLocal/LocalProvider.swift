@@ -239,7 +239,8 @@ public final class LocalProvider: ModelProvider, Sendable {
                             toolset: LocalToolset, workspace: WorkspaceSnapshot?, remindsOfTask: Bool) -> String {
         var system = format == nil ? given : toolset.adaptedSystemPrompt(given)
         if let format, format.isTrained, let template = engine.chatTemplate, template.offersTools,
-           let text = try? template.render(nativeMessages(system: system, messages: messages, toolset: toolset),
+           let text = try? template.render(Self.nativeMessages(system: system, messages: messages, toolset: toolset,
+                                                          remindsOfTask: remindsOfTask),
                                            tools: toolset.offered) {
             return text
         }
@@ -253,9 +254,12 @@ public final class LocalProvider: ModelProvider, Sendable {
     }
 
     /// The conversation in the shape chat templates take: calls on assistant messages and each result a `tool`
-    /// message, in the model's tool names.
-    /// No reminder of the task is added to results here: trained models echo it back as their answer.
-    private func nativeMessages(system: String, messages: [Message], toolset: LocalToolset) -> [ChatTemplate.Message] {
+    /// message, in the model's tool names. With `remindsOfTask`, the latest results are followed by the user's
+    /// instruction again, as the user would say it (no more: trained models echo a reminder with words of
+    /// Gander's own back as their answer). It is left out of earlier turns, so each request changes only the end
+    /// of the cached prompt.
+    static func nativeMessages(system: String, messages: [Message], toolset: LocalToolset,
+                                remindsOfTask: Bool) -> [ChatTemplate.Message] {
         var result = [ChatTemplate.Message(role: "system", content: system)]
         let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for message in messages {
@@ -268,12 +272,16 @@ public final class LocalProvider: ModelProvider, Sendable {
             case .user:
                 for toolResult in message.toolResults {
                     let name = toolset.modelName(ofResultFrom: toolResult.toolName, call: calls[toolResult.callID])
-                    let text = LocalToolset.modelText(ofResult: toolResult.text, verb: name)
+                    let text = LocalToolset.modelText(ofResult: toolResult.text, verb: name, isError: toolResult.isError)
                     result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + text : text,
                                                        toolName: name))
                 }
                 if !message.text.isEmpty { result.append(ChatTemplate.Message(role: "user", content: message.text)) }
             }
+        }
+        if remindsOfTask, let last = messages.last, last.role == .user, last.text.isEmpty, !last.toolResults.isEmpty,
+           let instruction = messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text {
+            result.append(ChatTemplate.Message(role: "user", content: instruction))
         }
         return result
     }
@@ -301,7 +309,7 @@ public final class LocalProvider: ModelProvider, Sendable {
             case .user:
                 let results = message.toolResults.map {
                     let name = toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID])
-                    return (name: name, text: LocalToolset.modelText(ofResult: $0.text, verb: name), isError: $0.isError)
+                    return (name: name, text: LocalToolset.modelText(ofResult: $0.text, verb: name, isError: $0.isError), isError: $0.isError)
                 }
                 if !results.isEmpty { turns.append(format.renderResults(results, task: task)) }
                 if !message.text.isEmpty { turns.append(("user", message.text)) }

@@ -42,9 +42,10 @@ struct LocalToolset {
         for (name, description) in names { properties[name] = ["type": "string", "description": .string(description)] }
         // A path is relative to the working directory: small models otherwise write to the directory itself, whose
         // absolute path the system prompt names.
-        if case .object(var path)? = properties["path"] {
+        for name in ["path", "source", "destination"] {
+            guard case .object(var path)? = properties[name] else { continue }
             path["format"] = "relative-path"
-            properties["path"] = .object(path)
+            properties[name] = .object(path)
         }
         return ["type": "object", "properties": .object(properties),
                 "required": .array(names.map { .string($0.0) }), "additionalProperties": false]
@@ -72,7 +73,11 @@ struct LocalToolset {
         Verb(spec: ToolSpec(name: "search_text", description: "Find the lines of the project's files that match a regular expression.",
                             inputSchema: strings([("pattern", "The regular expression to look for.")]), isReadOnly: true),
              tool: search, translate: { ["pattern": $0["pattern"] ?? ""] }),
-    ]
+    ] + FileOperationVerb.allCases.map { operation in
+        Verb(spec: ToolSpec(name: operation.rawValue, description: operation.description,
+                            inputSchema: strings(operation.arguments.map { ($0.name, $0.description) })),
+             tool: shell, translate: { ["command": .string(operation.command($0))] })
+    }
 
     /// `tools` as offered by the agent. `compact` leaves out the built-in memory and todo tools, for models small
     /// enough that every extra tool in the prompt makes their choice worse. With a `workspace`, the paths of
@@ -80,9 +85,10 @@ struct LocalToolset {
     /// listed, as `verb path`) are not offered again: a small model otherwise repeats its last call for ever.
     /// `restrictsPaths` false offers the verbs as they are (a trained model's prompt lists its tools once, at the
     /// top, and must not change from turn to turn or the cached prompt is lost); the workspace then only finds
-    /// scripts named bare.
+    /// scripts named bare. `fileVerbs` false leaves out deleting, moving, copying and making folders as verbs of
+    /// their own (`FileOperationVerb`): then only `run_command` does those.
     init(tools: [ToolSpec], compact: Bool, workspace: WorkspaceSnapshot? = nil, restrictsPaths: Bool = true,
-         seen: Set<String> = [], lookFirst: (files: [String], folders: [String]) = ([], [])) {
+         seen: Set<String> = [], lookFirst: (files: [String], folders: [String]) = ([], []), fileVerbs: Bool = true) {
         let names = Set(tools.map(\.name))
         realNames = names
         self.workspace = workspace
@@ -91,6 +97,7 @@ struct LocalToolset {
         for verb in Self.verbs where names.contains(verb.tool) {
             // Reading a named file serves a small model better than a search it cannot narrow.
             if compact, verb.spec.name == "search_text" { continue }
+            if !fileVerbs, FileOperationVerb(rawValue: verb.spec.name) != nil { continue }
             guard let workspace, restrictsPaths else {
                 offered.append(verb.spec)
                 continue
@@ -102,6 +109,9 @@ struct LocalToolset {
                 if !paths.isEmpty { offered.append(Self.restricting(verb.spec, path: paths)) }
             case "replace_text" where !workspace.files.isEmpty: offered.append(Self.restricting(verb.spec, path: workspace.files))
             case "replace_text": continue
+            case FileOperationVerb.deleteFile.rawValue:
+                let paths = workspace.files + workspace.directories
+                if !paths.isEmpty { offered.append(Self.restricting(verb.spec, path: paths)) }
             default: offered.append(verb.spec)
             }
         }
@@ -212,7 +222,10 @@ struct LocalToolset {
             return verb(looksLikeDirectory ? "list_files" : "read_file", [("path", "path")])
         case (Self.editor, "create"): return verb("write_file", [("path", "path"), ("content", "file_text")])
         case (Self.editor, "str_replace"): return verb("replace_text", [("path", "path"), ("old", "old_str"), ("new", "new_str")])
-        case (Self.shell, _): return verb("run_command", [("command", "command")])
+        case (Self.shell, let command?):
+            if let operation = FileOperationVerb.parse(command: command) { return (operation.verb.rawValue, .object(operation.arguments)) }
+            return verb("run_command", [("command", "command")])
+        case (Self.shell, nil): return verb("run_command", [("command", "command")])
         case (Self.search, _) where given.count == 1: return verb("search_text", [("pattern", "pattern")])
         default: return (name, arguments)
         }
@@ -235,8 +248,16 @@ struct LocalToolset {
     }
 
     /// A result as the verb that asked for it promises it: `read_file` shows the file's contents, without the
-    /// editor's line numbers, which small models otherwise copy into the text they ask `replace_text` to find.
-    static func modelText(ofResult text: String, verb: String) -> String {
+    /// editor's line numbers, which small models otherwise copy into the text they ask `replace_text` to find; and
+    /// an error names things in the verbs' words, not the real tools' (`old_str`, `developer__text_editor`), since
+    /// a small model told to use `str_replace` calls a tool that is not there.
+    static func modelText(ofResult text: String, verb: String, isError: Bool) -> String {
+        var text = text
+        for (real, mine) in [("str_replace", "replace_text"), ("old_str", "old"), ("new_str", "new"), ("file_text", "content"),
+                             (editor, verb), (shell, verb), (search, verb)]
+        where isError && verbs.contains(where: { $0.spec.name == verb }) && text.contains(real) {
+            text = text.replacingOccurrences(of: real, with: mine)
+        }
         guard verb == "read_file" else { return text }
         return text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             guard let tab = line.firstIndex(of: "\t"), line[..<tab].allSatisfy({ $0 == " " || $0.isNumber }),
@@ -261,6 +282,10 @@ struct LocalTask {
     let asksForChange: Bool
     /// It asks for a command to be run, whose output the answer then reports.
     let asksToRun: Bool
+    /// It asks only to delete, rename, move or copy: nothing needs to be read first.
+    let asksToMoveFiles: Bool
+    /// It asks for a change besides running something ("run stamp.sh and save what it prints").
+    let asksForMoreThanRunning: Bool
     /// It asks for words only (a greeting, a sum, a definition): nothing in it points at files, commands or code, so
     /// a small model that reaches for a tool is only going astray.
     let isConversational: Bool
@@ -275,8 +300,11 @@ struct LocalTask {
 
     private static let changeVerbs: Set<String> = [
         "create", "write", "make", "add", "append", "insert", "fix", "replace", "change", "rename", "move", "delete",
-        "remove", "update", "edit", "mkdir", "run", "execute",
+        "remove", "update", "edit", "mkdir", "run", "execute", "copy", "save", "store", "set", "put", "bump", "increment",
+        "increase", "decrease", "install", "implement", "refactor", "generate", "convert", "commit", "format",
     ]
+
+    private static let fileOperationVerbs: Set<String> = ["delete", "rename", "move", "copy"]
 
     /// The instruction's words, lowercased, without file names and paths: "run.sh" is not the verb "run".
     private static func words(of instruction: String) -> [String] {
@@ -292,6 +320,9 @@ struct LocalTask {
         asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
             && words.contains(where: Self.changeVerbs.contains)
         asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
+        let changes = words.filter(Self.changeVerbs.contains)
+        asksToMoveFiles = asksForChange && changes.allSatisfy(Self.fileOperationVerbs.contains)
+        asksForMoreThanRunning = asksToRun && changes.contains { $0 != "run" && $0 != "execute" }
         // A word with a dot or slash inside ("main.py", "src/app") names a file.
         let namesPath = instruction.split(whereSeparator: \.isWhitespace).contains { word in
             word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()")).contains { $0 == "." || $0 == "/" }
@@ -322,15 +353,16 @@ struct LocalTask {
         }
     }
 
-    /// Whether a changing call (write, replace, a command) succeeded in `messages` since the user last spoke.
-    func changeMade(in messages: [Message], toolset: LocalToolset) -> Bool {
+    /// Whether a changing call (write, replace, a command; with `besidesCommands`, one that is not a command)
+    /// succeeded in `messages` since the user last spoke.
+    func changeMade(in messages: [Message], toolset: LocalToolset, besidesCommands: Bool = false) -> Bool {
         let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
         let recent = messages[lastInstruction...]
         let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
         return recent.flatMap(\.toolCalls).contains { call in
             guard succeeded.contains(call.id) else { return false }
             let name = toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
-            return !LocalToolset.lookingVerbs.contains(name)
+            return !LocalToolset.lookingVerbs.contains(name) && !(besidesCommands && name == "run_command")
         }
     }
 }

@@ -28,20 +28,26 @@ struct LocalTurnPlan {
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
         let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
         let task = LocalTask(instruction: instruction)
-        // Not before running something: a model that has just read a script runs the lines it read instead.
-        let looks = affordances.contains(.lookFirst) && !task.asksToRun
+        // Not before running something: a model that has just read a script runs the lines it read instead. Not
+        // before deleting, moving or copying: a model that has read a file rewrites it instead.
+        let looks = affordances.contains(.lookFirst) && !task.asksToRun && !task.asksToMoveFiles
         let lookFirst: (files: [String], folders: [String]) = looks ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
         let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
-                                   restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst)
+                                   restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst,
+                                   fileVerbs: affordances.contains(.fileVerbs))
         let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange
             && !task.changeMade(in: request.messages, toolset: toolset)
         let mayAnswer = !toolset.mustLook && !changePending
         var quotes: [String]?
+        // A "how many" question is answered from a count Gander takes of what the tools returned: small models,
+        // trained or not, miscount or pick a line of the listing instead.
+        if affordances.contains(.countAnswers), !task.asksForChange {
+            quotes = Self.countQuotes(question: instruction, message: request.messages.last)
+        }
         // A trained model is held to quotes only when it reports what a command printed: answering a question
         // about a file, it phrases the value well, and an answer forced to open with a line stops after it.
-        if affordances.contains(.quotedAnswers), format.isTrained ? task.asksToRun : !task.asksForChange || task.asksToRun {
-            quotes = (affordances.contains(.countAnswers) ? Self.countQuotes(question: instruction, message: request.messages.last) : nil)
-                ?? Self.quotableLines(of: request.messages.last)
+        if quotes == nil, affordances.contains(.quotedAnswers), format.isTrained ? task.asksToRun : !task.asksForChange || task.asksToRun {
+            quotes = Self.quotableLines(of: request.messages.last)
         }
         // Words only: nothing to call. Not when other tools (an MCP server's) are offered, which may be what it needs.
         let wordsOnly = affordances.contains(.wordsOnly) && task.isConversational && !toolset.mustLook
@@ -49,15 +55,19 @@ struct LocalTurnPlan {
         self.format = format
         self.toolset = toolset
         self.workspace = format.isTrained ? nil : workspace
-        // Answer now: a question about named files once they are read, or a request to run something once it ran.
+        // Answer now: a question about named files once they are read, or a request to run something once it ran
+        // (and made the other change it asked for, if any).
         let answerNow = format.isTrained && affordances.contains(.answerWhenDone) && !toolset.mustLook
             && (task.asksToRun ? task.ranCommand(in: request.messages, toolset: toolset)
+                    && (!task.asksForMoreThanRunning || task.changeMade(in: request.messages, toolset: toolset, besidesCommands: true))
                 : task.asksForChange ? task.isOneStep && task.changeMade(in: request.messages, toolset: toolset)
-                : !lookFirst.files.isEmpty && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") })
-        if answerNow {
-            constraint = (ToolCallFormat.answerOnlyGrammar(quotes: quotes), nil)
-        } else if wordsOnly, format.isTrained {
-            constraint = nil
+                : !(lookFirst.files.isEmpty && lookFirst.folders.isEmpty)
+                    && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") }
+                    && lookFirst.folders.allSatisfy { seen.contains("list_files \($0)") })
+        if answerNow || wordsOnly && format.isTrained {
+            // Words only, for a trained model: its prompt lists the tools all the same (the cached prompt must not
+            // change), and a small one calls them for a greeting.
+            constraint = (ToolCallFormat.answerOnlyGrammar(quotes: answerNow ? quotes : nil), nil)
         } else if format.isTrained, !mayAnswer {
             // A call now, in the model's own trained form, from the first token; once it has looked at something,
             // a call that changes something (a small model made to act otherwise looks again and again).
@@ -86,9 +96,11 @@ struct LocalTurnPlan {
         /// was asked to run has run, or the one change it was asked for was made: small models otherwise call again
         /// and again, and undo their own work.
         case answerWhenDone = "answer-when-done"
-        /// The latest tool result ends with the instruction again, and whether to act or answer now: small models
-        /// lose sight of the task after a long result.
+        /// The latest tool result is followed by the instruction again (untrained models: with whether to act or
+        /// answer now): small models lose sight of the task after a result.
         case taskReminder = "task-reminder"
+        /// Deleting, moving, copying and making folders are verbs of their own, not only shell commands.
+        case fileVerbs = "file-verbs"
 
         /// All of them, less those named in `GANDER_LOCAL_HARNESS_OFF` (comma-separated, or "all").
         static var enabled: Set<Affordance> {

@@ -44,9 +44,10 @@ import GanderCore
     }
 
     @Test func anAnswerOnlyGrammarCannotStartACallAndOpensWithAQuoteWhenGiven() {
-        #expect(ToolCallFormat.answerOnlyGrammar() == "root ::= [^<{\\[]+\n")
+        let rest = #"rest ::= ( [^<{\[`] | "`" [^<{\[`] )* "`"?"#
+        #expect(ToolCallFormat.answerOnlyGrammar() == "root ::= [A-Za-z0-9] rest\n\(rest)\n", "no call, no code fence")
         let quoted = ToolCallFormat.answerOnlyGrammar(quotes: ["Hello, Gander!"])
-        #expect(quoted.hasPrefix("root ::= quote [^<{\\[]*\n") && quoted.contains(#"quote ::= "Hello, Gander!""#))
+        #expect(quoted.hasPrefix("root ::= quote rest\n") && quoted.contains(#"quote ::= "Hello, Gander!""#) && quoted.hasSuffix(rest + "\n"))
     }
 
     @Test func oneStepChangesAreToldFromSeveral() {
@@ -58,9 +59,9 @@ import GanderCore
     }
 
     @Test func readFileResultsComeWithoutLineNumbersAndPathsAreRelative() {
-        #expect(LocalToolset.modelText(ofResult: "     1\thelo world\n     2\tbye\n[showing lines 1–2 of 9; …]", verb: "read_file")
+        #expect(LocalToolset.modelText(ofResult: "     1\thelo world\n     2\tbye\n[showing lines 1–2 of 9; …]", verb: "read_file", isError: false)
             == "helo world\nbye\n[showing lines 1–2 of 9; …]")
-        #expect(LocalToolset.modelText(ofResult: "     1\tx", verb: "run_command") == "     1\tx", "only what read_file shows")
+        #expect(LocalToolset.modelText(ofResult: "     1\tx", verb: "run_command", isError: false) == "     1\tx", "only what read_file shows")
         let grammar = ToolCallGrammar(tools: LocalToolset(tools: [ToolSpec(name: "developer__text_editor", description: "",
                                                                             inputSchema: ["type": "object"])], compact: true).offered).text
         #expect(grammar.contains(#"relative-path ::= "\"" [^/"#), "a path cannot start with /: \(grammar)")

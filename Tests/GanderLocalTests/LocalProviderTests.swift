@@ -274,7 +274,8 @@ struct LocalDecodingTests {
             ToolSpec(name: $0, description: "", inputSchema: ["type": "object"])
         }
         let toolset = LocalToolset(tools: real, compact: true)
-        #expect(toolset.offered.map(\.name) == ["read_file", "list_files", "write_file", "replace_text", "run_command", "clock__now"])
+        #expect(toolset.offered.map(\.name) == ["read_file", "list_files", "write_file", "replace_text", "run_command", "delete_file",
+                                                "move_file", "copy_file", "make_directory", "clock__now"])
         for spec in toolset.offered where !spec.name.contains("__") {
             let required = Set(spec.inputSchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             #expect(required == Set(spec.inputSchema["properties"]?.objectValue?.keys.map { $0 } ?? []), "\(spec.name)")
@@ -285,6 +286,75 @@ struct LocalDecodingTests {
         let back = toolset.modelCall(name: call.name, arguments: call.arguments)
         #expect(back.name == "write_file" && back.arguments == ["path": "a.txt", "content": "hi"])
         #expect(toolset.realCall(name: "clock__now", arguments: [:]).name == "clock__now")
+        #expect(!LocalToolset(tools: real, compact: true, fileVerbs: false).offered.contains { $0.name == "delete_file" })
+    }
+
+    @Test("deleting, moving, copying and making folders are verbs run as plain shell commands, and read back as the verbs")
+    func fileOperations() throws {
+        let shell = ToolSpec(name: "developer__shell", description: "", inputSchema: ["type": "object"])
+        let toolset = LocalToolset(tools: [shell], compact: false)
+        let move = toolset.realCall(name: "move_file", arguments: ["source": "it's a draft.txt", "destination": "final.txt"])
+        #expect(move.name == "developer__shell")
+        #expect(move.arguments == ["command": #"mv -- 'it'\''s a draft.txt' 'final.txt'"#])
+        let back = toolset.modelCall(name: move.name, arguments: move.arguments)
+        #expect(back.name == "move_file" && back.arguments == ["source": "it's a draft.txt", "destination": "final.txt"])
+        for command in ["mv a b", "rm -r -- 'a' && rm -rf /", "rm -r -- 'a' 'b'", "mkdir -p -- x", "cp -r -- 'a'"] {
+            #expect(toolset.modelCall(name: "developer__shell", arguments: ["command": .string(command)]).name == "run_command", "\(command)")
+        }
+
+        // The commands do what the verbs say, whatever the names hold.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-ops-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("essay".utf8).write(to: directory.appendingPathComponent("it's a draft.txt"))
+        try Data("stale".utf8).write(to: directory.appendingPathComponent("-rf $(x).log"))
+        func run(_ verb: String, _ arguments: [String: JSONValue]) throws {
+            let command = try #require(toolset.realCall(name: verb, arguments: .object(arguments)).arguments["command"]?.stringValue)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", command]
+            process.currentDirectoryURL = directory
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(command)")
+        }
+        try run("make_directory", ["path": "archive/2026"])
+        try run("copy_file", ["source": "it's a draft.txt", "destination": "archive/2026"])
+        try run("move_file", ["source": "it's a draft.txt", "destination": "final.txt"])
+        try run("delete_file", ["path": "-rf $(x).log"])
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+        #expect(names == ["archive", "final.txt"])
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("archive/2026/it's a draft.txt").path))
+    }
+
+    @Test("a trained model hears the instruction again after the latest results, and only there")
+    func instructionAfterResults() {
+        let toolset = LocalToolset(tools: [ToolSpec(name: "developer__text_editor", description: "", inputSchema: ["type": "object"])],
+                                   compact: false)
+        let call = ToolCall(id: "1", name: "developer__text_editor", arguments: #"{"command":"view","path":"a.txt"}"#)
+        let second = ToolCall(id: "2", name: "developer__text_editor", arguments: #"{"command":"view","path":"b.txt"}"#)
+        func result(_ id: String, _ text: String) -> Message {
+            Message(role: .user, content: [.toolResult(ToolResult(callID: id, toolName: call.name, content: [.text(text)], isError: false))])
+        }
+        let messages: [Message] = [.user("What does a.txt say?"), Message(role: .assistant, content: [.toolCall(call)]), result("1", "hi"),
+                                   Message(role: .assistant, content: [.toolCall(second)]), result("2", "ho")]
+        func roles(_ messages: [Message], reminds: Bool) -> [String] {
+            LocalProvider.nativeMessages(system: "s", messages: messages, toolset: toolset, remindsOfTask: reminds)
+                .map { $0.role + ($0.role == "user" ? ":" + $0.content : "") }
+        }
+        #expect(roles(messages, reminds: true) == ["system", "user:What does a.txt say?", "assistant", "tool", "assistant", "tool",
+                                                   "user:What does a.txt say?"])
+        #expect(roles(messages, reminds: false).last == "tool")
+        #expect(roles(Array(messages.prefix(4)), reminds: true).last == "assistant", "nothing after a reply")
+    }
+
+    @Test("an error names things in the verbs' words; what a file holds is shown as it is")
+    func errorVocabulary() {
+        let error = "old_str was not found in a.txt; use str_replace with the text to change. Not run: the 4th call to developer__text_editor"
+        #expect(LocalToolset.modelText(ofResult: error, verb: "replace_text", isError: true)
+            == "old was not found in a.txt; use replace_text with the text to change. Not run: the 4th call to replace_text")
+        #expect(LocalToolset.modelText(ofResult: "     1\tx = old_str", verb: "read_file", isError: false) == "x = old_str")
+        #expect(LocalToolset.modelText(ofResult: "old_str", verb: "clock__now", isError: true) == "old_str", "other tools' words are theirs")
     }
 
     @Test("paths are held to the workspace, and the files an instruction names are read before anything else")
@@ -349,6 +419,12 @@ struct LocalDecodingTests {
         #expect(LocalTask(instruction: "Run tests.sh and report.").asksToRun)
         #expect(!LocalTask(instruction: "What port is set in config.ini?").asksForChange)
         #expect(!LocalTask(instruction: "Say hello.").asksForChange)
+        #expect(LocalTask(instruction: "Copy template.txt to letter.txt.").asksToMoveFiles)
+        #expect(LocalTask(instruction: "Rename draft.txt to final.txt.").asksToMoveFiles)
+        #expect(!LocalTask(instruction: "Delete the line foo and fix the typo in a.txt.").asksToMoveFiles)
+        #expect(!LocalTask(instruction: "Which files would I delete?").asksToMoveFiles)
+        #expect(LocalTask(instruction: "Run stamp.sh and save what it prints to stamp.txt.").asksForMoreThanRunning)
+        #expect(!LocalTask(instruction: "Run greet.sh with the name Gander and tell me what it prints.").asksForMoreThanRunning)
         #expect(LocalTask(instruction: "Say hello in one short sentence.").isConversational)
         #expect(LocalTask(instruction: "What is 2 + 3? Answer with the number.").isConversational)
         for work in ["What port is set in config.ini?", "How many files are here?", "Run `make` and report.",
