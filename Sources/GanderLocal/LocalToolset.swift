@@ -150,11 +150,16 @@ struct LocalToolset {
 
     /// The agent's system prompt as a local model should read it: without the instructions of the extensions whose
     /// tools it sees as verbs (they name `developer__text_editor` and others it is not offered, which sends small
-    /// models after tools that do not exist), and, when compact, those of the tools it is not offered at all.
+    /// models after tools that do not exist), and, when compact, those of the tools it is not offered at all; and
+    /// without the working directory's absolute path, which a small model copies into the relative paths its verbs
+    /// take (`tmp/project/docs/intro.md`).
     func adaptedSystemPrompt(_ prompt: String) -> String {
         var names = ["developer"]
         if compact { names += ["memory", "todo"] }
         var text = prompt
+        if let line = text.range(of: #"The working directory is [^\n]*?\. "#, options: .regularExpression) {
+            text.replaceSubrange(line, with: "Paths are relative to the working directory. ")
+        }
         for name in names {
             guard let start = text.range(of: "# Extension \(name)\n\n") else { continue }
             let end = text.range(of: "\n\n# ", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex

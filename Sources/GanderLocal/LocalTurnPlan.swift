@@ -123,6 +123,8 @@ struct LocalTurnPlan {
         guard !results.isEmpty else { return nil }
         let askedExtension = lowered.firstMatch(of: /\.([a-z0-9]{1,10})\b/).map { String($0.1) }
         let asksForLines = lowered.contains("line")
+        // The word the counted lines must contain, as the question writes it (quotes dropped).
+        let containedWord = question.firstMatch(of: /\b[Cc]ontain(?:s|ing)?\s+["'`]?([^\s"'`?]+)/).map { String($0.1) }
         func count(_ number: Int, _ noun: String) -> String { "\(number) \(noun)\(number == 1 ? "" : "s")" }
         var quotes: [String] = []
         for result in results {
@@ -143,15 +145,17 @@ struct LocalTurnPlan {
                     quotes.append(count(chosen.count, noun) + (folder.isEmpty ? "" : " in \(folder)"))
                 }
             } else if asksForLines {
-                // A long file is shown a page at a time, with the whole count in its last line.
+                // A long file is shown a page at a time, with the whole count in its last line (of lines holding a
+                // word, the page cannot tell).
                 if let paged = lines.last?.firstMatch(of: /^\[showing lines \d+–\d+ of (\d+);/), let total = Int(paged.1) {
-                    quotes.append(count(total, "line"))
+                    if containedWord == nil { quotes.append(count(total, "line")) }
                     continue
                 }
-                // The editor's numbered lines, or a command's output below its labels.
+                // The editor's numbered lines, or a command's output below its labels; "how many lines contain
+                // ERROR?" counts those that hold the word.
                 let numbered = lines.filter { line in line.split(separator: "\t", maxSplits: 1).first?.allSatisfy(\.isNumber) == true }
                 let counted = numbered.isEmpty ? lines.filter { !$0.hasSuffix(":") && !$0.hasPrefix("exit code:") } : numbered
-                quotes.append(count(counted.count, "line"))
+                quotes.append(count(containedWord.map { word in counted.filter { $0.contains(word) } }?.count ?? counted.count, "line"))
             }
         }
         return quotes.isEmpty ? nil : quotes

@@ -348,6 +348,14 @@ struct LocalDecodingTests {
         #expect(roles(Array(messages.prefix(4)), reminds: true).last == "assistant", "nothing after a reply")
     }
 
+    @Test("a local model's system prompt names no absolute working directory for it to copy into paths")
+    func relativePaths() {
+        let toolset = LocalToolset(tools: [], compact: false)
+        let prompt = "You are Gander.\n\nThe working directory is /tmp/gander-suite-x1. Today is 2026-12-06.\n\n# Extension clock\n\nx"
+        #expect(toolset.adaptedSystemPrompt(prompt)
+            == "You are Gander.\n\nPaths are relative to the working directory. Today is 2026-12-06.\n\n# Extension clock\n\nx")
+    }
+
     @Test("an error names things in the verbs' words; what a file holds is shown as it is")
     func errorVocabulary() {
         let error = "old_str was not found in a.txt; use str_replace with the text to change. Not run: the 4th call to developer__text_editor"
@@ -447,6 +455,10 @@ struct LocalDecodingTests {
         #expect(LocalTurnPlan.countQuotes(question: "How many lines does list.txt have?", message: file) == ["3 lines"])
         let long = results("1\ta\n2\tb\n[showing lines 1–2 of 5000; view_range [3, 5000] shows more]")
         #expect(LocalTurnPlan.countQuotes(question: "How many lines are in big.txt?", message: long) == ["5000 lines"])
+        let log = results("1\tINFO start\n2\tERROR disk full\n3\tINFO retry\n4\tERROR gave up")
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines in app.log contain ERROR?", message: log) == ["2 lines"])
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines contain 'INFO'?", message: log) == ["2 lines"])
+        #expect(LocalTurnPlan.countQuotes(question: "How many lines contain ERROR?", message: long) == nil, "a page cannot tell")
         #expect(LocalTurnPlan.countQuotes(question: "What is in list.txt?", message: file) == nil, "not a how-many question")
         #expect(LocalTurnPlan.countQuotes(question: "How many lines?", message: .user("hi")) == nil, "no tool results")
     }
