@@ -96,7 +96,7 @@ public final class LocalProvider: ModelProvider, Sendable {
         let format = plan.format ?? .json
         let toolset = plan.toolset
         let (prompt, dropped) = try fit(request, engine: engine, format: plan.format, toolset: toolset,
-                                        workspace: plan.workspace, remindsOfTask: plan.affordances.contains(.taskReminder))
+                                        workspace: plan.workspace, remindsOfTask: plan.remindsOfTask)
         if dropped > 0 {
             emit(.notice("the conversation is longer than the local model's \(engine.contextLength)-token window; "
                          + "\(dropped) older message\(dropped == 1 ? " was" : "s were") left out of this request"))

@@ -13,6 +13,8 @@ struct LocalTurnPlan {
     let workspace: WorkspaceSnapshot?
     let constraint: (grammar: String, trigger: String?)?
     let affordances: Set<Affordance>
+    /// The latest results are followed by the instruction again (`Affordance.taskReminder`).
+    let remindsOfTask: Bool
 
     init(request: ModelRequest, chatTemplate: String?, workingDirectory: URL, affordances: Set<Affordance> = Affordance.enabled) {
         self.affordances = affordances
@@ -21,6 +23,7 @@ struct LocalTurnPlan {
             toolset = LocalToolset(tools: [], compact: true)
             workspace = nil
             constraint = nil
+            remindsOfTask = false
             return
         }
         let format = ToolCallFormat.detect(chatTemplate: chatTemplate)
@@ -38,6 +41,10 @@ struct LocalTurnPlan {
         let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange
             && !task.changeMade(in: request.messages, toolset: toolset)
         let mayAnswer = !toolset.mustLook && !changePending
+        // A trained model hears a change request again only while the change is still to make: told it once the
+        // change is made, it takes it for a new request and explains how it would be done.
+        remindsOfTask = affordances.contains(.taskReminder)
+            && (!format.isTrained || !task.asksForChange || !task.changeMade(in: request.messages, toolset: toolset))
         var quotes: [String]?
         // A "how many" question is answered from a count Gander takes of what the tools returned: small models,
         // trained or not, miscount or pick a line of the listing instead.

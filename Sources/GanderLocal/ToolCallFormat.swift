@@ -183,12 +183,12 @@ enum ToolCallFormat: String, Sendable, Equatable {
         }
     }
 
-    /// Plain words with nothing that could begin a call (no `<`, `{` or `[`, no code fence): an answer and only an
-    /// answer, opening with a letter or digit. A small model held from a call otherwise writes one anyway inside
-    /// a ```json fence, or echoes the tool's output there. With `quotes`, it opens with one of them (a line of what
-    /// a tool just returned), then goes on freely.
+    /// Plain words with nothing that could begin a call (no `<`, `{` or `[`): an answer and only an answer, opening
+    /// with a letter or digit (held from a call, a small model otherwise writes one anyway in a ```json fence, or
+    /// echoes the tool's output there). With `quotes`, it opens with one of them (a line of what a tool just
+    /// returned), then goes on freely.
     static func answerOnlyGrammar(quotes: [String]? = nil) -> String {
-        let rest = #"rest ::= ( [^<{\[`] | "`" [^<{\[`] )* "`"?"# + "\n"
+        let rest = #"rest ::= [^<{\[]*"# + "\n"
         guard let quotes, !quotes.isEmpty else { return "root ::= [A-Za-z0-9] rest\n" + rest }
         return "root ::= quote rest\nquote ::= " + quotes.map(ToolCallGrammar.literal).joined(separator: " | ") + "\n" + rest
     }

@@ -348,6 +348,27 @@ struct LocalDecodingTests {
         #expect(roles(Array(messages.prefix(4)), reminds: true).last == "assistant", "nothing after a reply")
     }
 
+    @Test("a trained model hears a question again after each result, a change request only until the change is made")
+    func reminderOnlyWhileDue() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-remind-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("hi\n".utf8).write(to: directory.appendingPathComponent("a.txt"))
+        let tools = ["developer__text_editor", "developer__shell"].map { ToolSpec(name: $0, description: "", inputSchema: ["type": "object"]) }
+        func plan(_ instruction: String, after call: ToolCall) -> LocalTurnPlan {
+            let messages: [Message] = [.user(instruction), Message(role: .assistant, content: [.toolCall(call)]),
+                                       Message(role: .user, content: [.toolResult(ToolResult(callID: call.id, toolName: call.name,
+                                                                                             content: [.text("ok")], isError: false))])]
+            return LocalTurnPlan(request: ModelRequest(systemPrompt: "", messages: messages, tools: tools),
+                                 chatTemplate: "{{ '<tool_call>' }}", workingDirectory: directory, affordances: Set(LocalTurnPlan.Affordance.allCases))
+        }
+        let read = ToolCall(id: "1", name: "developer__text_editor", arguments: #"{"command":"view","path":"a.txt"}"#)
+        let make = ToolCall(id: "2", name: "developer__shell", arguments: #"{"command":"mkdir -p -- 'build'"}"#)
+        #expect(plan("What does a.txt say?", after: read).remindsOfTask)
+        #expect(plan("Fix the typo in a.txt.", after: read).remindsOfTask, "the change is still to make")
+        #expect(!plan("Create a directory named build.", after: make).remindsOfTask, "made: told again, it would explain how")
+    }
+
     @Test("a local model's system prompt names no absolute working directory for it to copy into paths")
     func relativePaths() {
         let toolset = LocalToolset(tools: [], compact: false)
