@@ -291,6 +291,8 @@ struct LocalTask {
     let asksToMoveFiles: Bool
     /// It asks for a change besides running something ("run stamp.sh and save what it prints").
     let asksForMoreThanRunning: Bool
+    /// The names of the files it names ("src/app.py" as "app.py"): a change it asks for is made to one of them.
+    let namedFiles: [String]
     /// It asks for words only (a greeting, a sum, a definition): nothing in it points at files, commands or code, so
     /// a small model that reaches for a tool is only going astray.
     let isConversational: Bool
@@ -329,10 +331,12 @@ struct LocalTask {
         asksToMoveFiles = asksForChange && changes.allSatisfy(Self.fileOperationVerbs.contains)
         asksForMoreThanRunning = asksToRun && changes.contains { $0 != "run" && $0 != "execute" }
         // A word with a dot or slash inside ("main.py", "src/app") names a file.
-        let namesPath = instruction.split(whereSeparator: \.isWhitespace).contains { word in
-            word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()")).contains { $0 == "." || $0 == "/" }
+        namedFiles = instruction.split(whereSeparator: \.isWhitespace).compactMap { word in
+            let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()"))
+            guard trimmed.contains(where: { $0 == "." || $0 == "/" }), trimmed.contains(where: \.isLetter) else { return nil }
+            return trimmed.split(separator: "/").last.map(String.init)
         }
-        isConversational = !asksForChange && !namesPath && !instruction.contains("`") && Set(words).isDisjoint(with: Self.workWords)
+        isConversational = !asksForChange && namedFiles.isEmpty && !instruction.contains("`") && Set(words).isDisjoint(with: Self.workWords)
     }
 
     /// The instruction again, and what to do now: act until the change is made, or answer from the result.
@@ -359,7 +363,8 @@ struct LocalTask {
     }
 
     /// Whether a changing call (write, replace, a command; with `besidesCommands`, one that is not a command)
-    /// succeeded in `messages` since the user last spoke.
+    /// succeeded in `messages` since the user last spoke. When the instruction names files, the call must name one
+    /// of them: asked to write run.sh, a small model runs `echo done` instead and declares the work done.
     func changeMade(in messages: [Message], toolset: LocalToolset, besidesCommands: Bool = false) -> Bool {
         let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
         let recent = messages[lastInstruction...]
@@ -368,6 +373,7 @@ struct LocalTask {
             guard succeeded.contains(call.id) else { return false }
             let name = toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
             return !LocalToolset.lookingVerbs.contains(name) && !(besidesCommands && name == "run_command")
+                && (namedFiles.isEmpty || namedFiles.contains { call.arguments.contains($0) })
         }
     }
 }

@@ -18,7 +18,15 @@ struct LocalTurnPlan {
 
     init(request: ModelRequest, chatTemplate: String?, workingDirectory: URL, affordances: Set<Affordance> = Affordance.enabled) {
         self.affordances = affordances
-        guard !request.tools.isEmpty else {
+        let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
+        let task = LocalTask(instruction: instruction)
+        // A conversation that opens with words only ("What is 2 + 3?") gets no tools at all: with the developer's
+        // tools in its prompt, Qwen2.5-Coder-1.5B reaches for `echo 2 + 3` and, held to words, answers 4. Later in a
+        // conversation the tools stay in the prompt (and the grammar holds it to words), since the cached prompt
+        // starts with them.
+        let opensWithWordsOnly = affordances.contains(.wordsOnly) && request.messages.count == 1 && task.isConversational
+            && request.tools.allSatisfy { $0.name.hasPrefix("developer__") }
+        guard !request.tools.isEmpty, !opensWithWordsOnly else {
             format = nil
             toolset = LocalToolset(tools: [], compact: true)
             workspace = nil
@@ -29,8 +37,6 @@ struct LocalTurnPlan {
         let format = ToolCallFormat.detect(chatTemplate: chatTemplate)
         let workspace = WorkspaceSnapshot(directory: workingDirectory)
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)
-        let instruction = request.messages.last(where: { $0.role == .user && !$0.text.isEmpty })?.text ?? ""
-        let task = LocalTask(instruction: instruction)
         // Not before running something: a model that has just read a script runs the lines it read instead. Not
         // before deleting, moving or copying: a model that has read a file rewrites it instead.
         let looks = affordances.contains(.lookFirst) && !task.asksToRun && !task.asksToMoveFiles

@@ -369,6 +369,26 @@ struct LocalDecodingTests {
         #expect(!plan("Create a directory named build.", after: make).remindsOfTask, "made: told again, it would explain how")
     }
 
+    @Test("a change to the files an instruction names is the change it asked for; a command beside them is not")
+    func changeToNamedFiles() {
+        let toolset = LocalToolset(tools: ["developer__text_editor", "developer__shell"].map {
+            ToolSpec(name: $0, description: "", inputSchema: ["type": "object"])
+        }, compact: false)
+        let task = LocalTask(instruction: "Write a shell script run.sh that prints done.")
+        #expect(task.namedFiles == ["run.sh"])
+        #expect(LocalTask(instruction: "Fix src/app.py, then run it with Python 3.11.").namedFiles == ["app.py"], "a version is not a file")
+        func after(_ call: ToolCall) -> [Message] {
+            [.user(task.instruction), Message(role: .assistant, content: [.toolCall(call)]),
+             Message(role: .user, content: [.toolResult(ToolResult(callID: call.id, toolName: call.name, content: [.text("ok")], isError: false))])]
+        }
+        let echo = ToolCall(id: "1", name: "developer__shell", arguments: #"{"command":"echo done"}"#)
+        let write = ToolCall(id: "2", name: "developer__text_editor", arguments: #"{"command":"create","path":"run.sh","file_text":"echo done"}"#)
+        #expect(!task.changeMade(in: after(echo), toolset: toolset))
+        #expect(task.changeMade(in: after(write), toolset: toolset))
+        #expect(LocalTask(instruction: "Create a directory named build.").changeMade(in: after(echo), toolset: toolset),
+                "with no file named, any change counts")
+    }
+
     @Test("a local model's system prompt names no absolute working directory for it to copy into paths")
     func relativePaths() {
         let toolset = LocalToolset(tools: [], compact: false)
