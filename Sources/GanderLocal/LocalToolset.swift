@@ -40,8 +40,8 @@ struct LocalToolset {
     private static func strings(_ names: [(String, String)]) -> JSONValue {
         var properties: [String: JSONValue] = [:]
         for (name, description) in names { properties[name] = ["type": "string", "description": .string(description)] }
-        // A path is relative to the working directory: small models otherwise write to the directory itself, whose
-        // absolute path the system prompt names.
+        // A path is relative to the working directory: small models otherwise write to the directory itself, or
+        // copy its absolute path into the name.
         for name in ["path", "source", "destination"] {
             guard case .object(var path)? = properties[name] else { continue }
             path["format"] = "relative-path"

@@ -78,8 +78,8 @@ struct LocalTurnPlan {
                     && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") }
                     && lookFirst.folders.allSatisfy { seen.contains("list_files \($0)") })
         if answerNow || wordsOnly && format.isTrained {
-            // Words only, for a trained model: its prompt lists the tools all the same (the cached prompt must not
-            // change), and a small one calls them for a greeting.
+            // Words only, for a trained model later in a conversation: its prompt lists the tools all the same (the
+            // cached prompt must not change), and a small one calls them for a greeting.
             constraint = (ToolCallFormat.answerOnlyGrammar(quotes: answerNow ? quotes : nil), nil)
         } else if format.isTrained, !mayAnswer {
             // A call now, in the model's own trained form, from the first token; once it has looked at something,
