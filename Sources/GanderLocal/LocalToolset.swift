@@ -352,27 +352,27 @@ struct LocalTask {
         return words.filter(Self.changeVerbs.contains).count == 1 && !words.contains("then") && !words.contains("and")
     }
 
-    /// Whether a command ran successfully since the user last spoke.
-    func ranCommand(in messages: [Message], toolset: LocalToolset) -> Bool {
+    /// The calls that succeeded since the user last spoke, each with the verb the model knows it by.
+    private func succeededCalls(in messages: [Message], toolset: LocalToolset) -> [(call: ToolCall, verb: String)] {
         let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
         let recent = messages[lastInstruction...]
         let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
-        return recent.flatMap(\.toolCalls).contains { call in
-            succeeded.contains(call.id) && toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name == "run_command"
+        return recent.flatMap(\.toolCalls).filter { succeeded.contains($0.id) }.map { call in
+            (call, toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name)
         }
+    }
+
+    /// Whether a command ran successfully since the user last spoke.
+    func ranCommand(in messages: [Message], toolset: LocalToolset) -> Bool {
+        succeededCalls(in: messages, toolset: toolset).contains { $0.verb == "run_command" }
     }
 
     /// Whether a changing call (write, replace, a command; with `besidesCommands`, one that is not a command)
     /// succeeded in `messages` since the user last spoke. When the instruction names files, the call must name one
     /// of them: asked to write run.sh, a small model runs `echo done` instead and declares the work done.
     func changeMade(in messages: [Message], toolset: LocalToolset, besidesCommands: Bool = false) -> Bool {
-        let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
-        let recent = messages[lastInstruction...]
-        let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
-        return recent.flatMap(\.toolCalls).contains { call in
-            guard succeeded.contains(call.id) else { return false }
-            let name = toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
-            return !LocalToolset.lookingVerbs.contains(name) && !(besidesCommands && name == "run_command")
+        succeededCalls(in: messages, toolset: toolset).contains { call, verb in
+            !LocalToolset.lookingVerbs.contains(verb) && !(besidesCommands && verb == "run_command")
                 && (namedFiles.isEmpty || namedFiles.contains { call.arguments.contains($0) })
         }
     }

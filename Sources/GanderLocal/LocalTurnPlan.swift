@@ -44,13 +44,13 @@ struct LocalTurnPlan {
         let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
                                    restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst,
                                    fileVerbs: affordances.contains(.fileVerbs))
-        let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange
-            && !task.changeMade(in: request.messages, toolset: toolset)
+        let changeMade = task.changeMade(in: request.messages, toolset: toolset)
+        let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange && !changeMade
         let mayAnswer = !toolset.mustLook && !changePending
         // A trained model hears a change request again only while the change is still to make: told it once the
         // change is made, it takes it for a new request and explains how it would be done.
         remindsOfTask = affordances.contains(.taskReminder)
-            && (!format.isTrained || !task.asksForChange || !task.changeMade(in: request.messages, toolset: toolset))
+            && (!format.isTrained || !task.asksForChange || !changeMade)
         var quotes: [String]?
         // A "how many" question is answered from a count Gander takes of what the tools returned: small models,
         // trained or not, miscount or pick a line of the listing instead.
@@ -73,7 +73,7 @@ struct LocalTurnPlan {
         let answerNow = format.isTrained && affordances.contains(.answerWhenDone) && !toolset.mustLook
             && (task.asksToRun ? task.ranCommand(in: request.messages, toolset: toolset)
                     && (!task.asksForMoreThanRunning || task.changeMade(in: request.messages, toolset: toolset, besidesCommands: true))
-                : task.asksForChange ? task.isOneStep && task.changeMade(in: request.messages, toolset: toolset)
+                : task.asksForChange ? task.isOneStep && changeMade
                 : !(lookFirst.files.isEmpty && lookFirst.folders.isEmpty)
                     && lookFirst.files.allSatisfy { seen.contains("read_file \($0)") }
                     && lookFirst.folders.allSatisfy { seen.contains("list_files \($0)") })
