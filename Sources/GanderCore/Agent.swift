@@ -167,6 +167,11 @@ private final class AgentLoop: @unchecked Sendable {
             let results = await runTools(calls, catalog: catalog)
             try append(Message(role: .user, content: results.map(ContentPart.toolResult)))
             if Task.isCancelled { return .interrupted }
+            if repetitionGuard.ignoredRefusal {
+                emit(.error("stopped: the model kept calling \(repetitionGuard.repeatedTool ?? "a tool") with the same "
+                    + "arguments after it was told the result would not change; rephrase the instruction or use a larger model"))
+                return .error
+            }
         }
         emit(.error("stopped after \(agent.limits.maxTurns) turns without an answer; raise --max-turns to let it go on"))
         return .maxTurns

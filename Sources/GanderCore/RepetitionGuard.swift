@@ -15,4 +15,11 @@ struct RepetitionGuard {
         lastSignature = signature
         return streak > limit ? streak : nil
     }
+
+    /// Whether the model made the call again after it was refused for repeating: it is not going to stop by itself
+    /// (a small model under a grammar that only lets it call tools can go on for ever), so the run ends.
+    var ignoredRefusal: Bool { streak > limit + 1 }
+
+    /// The repeated tool's name, for saying what the model was stuck on.
+    var repeatedTool: String? { lastSignature.map { String($0.prefix { $0 != "\u{0}" }) } }
 }

@@ -40,6 +40,18 @@ enum FileOperationVerb: String, CaseIterable, Sendable {
         }
     }
 
+    /// What a call that succeeded did, in words: the command prints nothing, and a small model told only "exit
+    /// code: 0" answers about exit codes instead of the file.
+    func report(_ arguments: [String: JSONValue]) -> String {
+        func argument(_ name: String) -> String { arguments[name]?.stringValue ?? "" }
+        switch self {
+        case .deleteFile: return "Deleted \(argument("path"))."
+        case .moveFile: return "Moved \(argument("source")) to \(argument("destination"))."
+        case .copyFile: return "Copied \(argument("source")) to \(argument("destination"))."
+        case .makeDirectory: return "Made the folder \(argument("path"))."
+        }
+    }
+
     /// The shell command for a call with `arguments` (missing ones are empty, which the command then refuses).
     func command(_ arguments: [String: JSONValue]) -> String {
         ([program] + self.arguments.map { Self.quoted(arguments[$0.name]?.stringValue ?? "") }).joined(separator: " ")

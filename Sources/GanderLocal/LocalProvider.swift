@@ -271,8 +271,7 @@ public final class LocalProvider: ModelProvider, Sendable {
                 result.append(ChatTemplate.Message(role: "assistant", content: message.text, toolCalls: modelCalls))
             case .user:
                 for toolResult in message.toolResults {
-                    let name = toolset.modelName(ofResultFrom: toolResult.toolName, call: calls[toolResult.callID])
-                    let text = LocalToolset.modelText(ofResult: toolResult.text, verb: name, isError: toolResult.isError)
+                    let (name, text) = toolset.modelResult(of: toolResult, call: calls[toolResult.callID])
                     result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + text : text,
                                                        toolName: name))
                 }
@@ -308,8 +307,8 @@ public final class LocalProvider: ModelProvider, Sendable {
                     ? message.text : format.renderReply(text: message.text, calls: modelCalls)))
             case .user:
                 let results = message.toolResults.map {
-                    let name = toolset.modelName(ofResultFrom: $0.toolName, call: calls[$0.callID])
-                    return (name: name, text: LocalToolset.modelText(ofResult: $0.text, verb: name, isError: $0.isError), isError: $0.isError)
+                    let (name, text) = toolset.modelResult(of: $0, call: calls[$0.callID])
+                    return (name: name, text: text, isError: $0.isError)
                 }
                 if !results.isEmpty { turns.append(format.renderResults(results, task: task)) }
                 if !message.text.isEmpty { turns.append(("user", message.text)) }

@@ -271,10 +271,15 @@ struct LocalToolset {
         }.joined(separator: "\n")
     }
 
-    /// The name the model knows a real tool's result by.
-    func modelName(ofResultFrom tool: String, call: ToolCall?) -> String {
-        guard let call else { return tool }
-        return modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name
+    /// A real tool's result as the model sees it: under the name of the verb it called, in the verbs' words, and
+    /// for a file verb that succeeded, what it did.
+    func modelResult(of result: ToolResult, call: ToolCall?) -> (name: String, text: String) {
+        guard let call else { return (result.toolName, result.text) }
+        let verb = modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:])
+        if !result.isError, let operation = FileOperationVerb(rawValue: verb.name) {
+            return (verb.name, operation.report(verb.arguments.objectValue ?? [:]))
+        }
+        return (verb.name, Self.modelText(ofResult: result.text, verb: verb.name, isError: result.isError))
     }
 }
 
@@ -289,6 +294,8 @@ struct LocalTask {
     let asksToRun: Bool
     /// It asks only to delete, rename, move or copy: nothing needs to be read first.
     let asksToMoveFiles: Bool
+    /// The file verbs it asks for, by tool name ("rename" as `move_file`), when it asks only to move files.
+    let fileVerbsAskedFor: Set<String>
     /// It asks for a change besides running something ("run stamp.sh and save what it prints").
     let asksForMoreThanRunning: Bool
     /// The names of the files it names ("src/app.py" as "app.py"): a change it asks for is made to one of them.
@@ -311,7 +318,10 @@ struct LocalTask {
         "increase", "decrease", "install", "implement", "refactor", "generate", "convert", "commit", "format",
     ]
 
-    private static let fileOperationVerbs: Set<String> = ["delete", "rename", "move", "copy"]
+    /// The words that ask only to delete, move or copy, and the file verb each asks for.
+    private static let fileOperationVerbs: [String: FileOperationVerb] = [
+        "delete": .deleteFile, "rename": .moveFile, "move": .moveFile, "copy": .copyFile,
+    ]
 
     /// The instruction's words, lowercased, without file names and paths: "run.sh" is not the verb "run".
     private static func words(of instruction: String) -> [String] {
@@ -328,7 +338,8 @@ struct LocalTask {
             && words.contains(where: Self.changeVerbs.contains)
         asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
         let changes = words.filter(Self.changeVerbs.contains)
-        asksToMoveFiles = asksForChange && changes.allSatisfy(Self.fileOperationVerbs.contains)
+        asksToMoveFiles = asksForChange && changes.allSatisfy { Self.fileOperationVerbs[$0] != nil }
+        fileVerbsAskedFor = asksToMoveFiles ? Set(changes.compactMap { Self.fileOperationVerbs[$0]?.rawValue }) : []
         asksForMoreThanRunning = asksToRun && changes.contains { $0 != "run" && $0 != "execute" }
         // A word with a dot or slash inside ("main.py", "src/app") names a file.
         namedFiles = instruction.split(whereSeparator: \.isWhitespace).compactMap { word in

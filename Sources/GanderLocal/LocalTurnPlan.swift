@@ -85,7 +85,12 @@ struct LocalTurnPlan {
             // A call now, in the model's own trained form, from the first token; once it has looked at something,
             // a call that changes something (a small model made to act otherwise looks again and again).
             let changing = toolset.unseenCallable.filter { !LocalToolset.lookingVerbs.contains($0.name) }
-            constraint = (format.callOnlyConstraint(for: seen.isEmpty || changing.isEmpty ? toolset.unseenCallable : changing), nil)
+            // Asked only to rename, delete or copy, the first call is the verb it asks for: Qwen2.5-Coder-0.5B
+            // renames a file by replacing its name inside it. Later calls are free (a folder to make first).
+            let firstCall = request.messages.last?.toolResults.isEmpty ?? true
+            let asked = affordances.contains(.fileVerbs) && firstCall ? changing.filter { task.fileVerbsAskedFor.contains($0.name) } : []
+            constraint = (format.callOnlyConstraint(for: !asked.isEmpty ? asked
+                                                        : seen.isEmpty || changing.isEmpty ? toolset.unseenCallable : changing), nil)
         } else {
             constraint = format.constraint(for: wordsOnly ? [] : toolset.callable, mayAnswer: mayAnswer || wordsOnly, quotes: quotes,
                                            triggerNames: toolset.offered.map(\.name))

@@ -110,7 +110,7 @@ struct FailureTests {
     func repetitionGuard() async throws {
         let append = shell("echo tick >> ticks.txt")
         let scenario = try await Scenario(.openai, [
-            .tools(append), .tools(append), .tools(append), .tools(append), .tools(append), .text("stopped"),
+            .tools(append), .tools(append), .tools(append), .tools(append), .text("stopped"),
         ])
         defer { Task { await scenario.finish() } }
 
@@ -118,9 +118,25 @@ struct FailureTests {
 
         #expect(result.status == 0, "stderr: \(result.stderr)")
         #expect(try scenario.workspace.read("ticks.txt") == "tick\ntick\ntick\n")
-        let results = scenario.toolResultsSent(inRequest: 5).map(\.text)
+        let results = scenario.toolResultsSent(inRequest: 4).map(\.text)
         #expect(results[3].contains("Not run") && results[3].contains("same arguments"))
-        #expect(results[4].contains("Not run"))
+        #expect(result.stdout == "stopped\n")
+    }
+
+    @Test("a model that repeats a call after it was refused for repeating ends the run with exit 1, not a loop")
+    func repetitionAfterRefusal() async throws {
+        let append = shell("echo tick >> ticks.txt")
+        let scenario = try await Scenario(.openai, [.tools(append), .tools(append), .tools(append), .text("never asked")])
+        defer { Task { await scenario.finish() } }
+
+        let result = try await scenario.run(["-t", "tick", "--max-tool-repetitions", "1", "--output-format", "json"])
+
+        #expect(result.status == 1)
+        #expect(scenario.server.chatRequests.count == 3)
+        #expect(try scenario.workspace.read("ticks.txt") == "tick\n")
+        #expect(result.stderr.contains("kept calling developer__shell with the same arguments"), "stderr: \(result.stderr)")
+        let summary = try JSONValue(parsing: result.stdout)
+        #expect(summary["stop_reason"] == "error")
     }
 
     @Test("--max-turns stops a model that never answers, with exit 1")

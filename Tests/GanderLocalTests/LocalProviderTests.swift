@@ -369,6 +369,30 @@ struct LocalDecodingTests {
         #expect(!plan("Create a directory named build.", after: make).remindsOfTask, "made: told again, it would explain how")
     }
 
+    @Test("asked only to rename a file, a trained model's first call is move_file; later calls are free")
+    func renameIsAMove() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-rename-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("my essay\n".utf8).write(to: directory.appendingPathComponent("draft.txt"))
+        let tools = ["developer__text_editor", "developer__shell"].map { ToolSpec(name: $0, description: "", inputSchema: ["type": "object"]) }
+        func grammar(_ messages: [Message], affordances: Set<LocalTurnPlan.Affordance> = Set(LocalTurnPlan.Affordance.allCases)) -> String {
+            LocalTurnPlan(request: ModelRequest(systemPrompt: "", messages: messages, tools: tools), chatTemplate: "{{ '<tool_call>' }}",
+                          workingDirectory: directory, affordances: affordances).constraint?.grammar ?? ""
+        }
+        let instruction = Message.user("Rename draft.txt to final.txt.")
+        #expect(grammar([instruction]).contains(#""\"move_file\"""#))
+        #expect(!grammar([instruction]).contains(#""\"replace_text\"""#))
+        var without = Set(LocalTurnPlan.Affordance.allCases)
+        without.remove(.fileVerbs)
+        #expect(grammar([instruction], affordances: without).contains(#""\"run_command\"""#), "switched off, every tool is callable")
+        let move = ToolCall(id: "1", name: "developer__shell", arguments: #"{"command":"mv -- 'draft.txt' 'final.txt'"}"#)
+        let failed = [instruction, Message(role: .assistant, content: [.toolCall(move)]),
+                      Message(role: .user, content: [.toolResult(ToolResult(callID: "1", toolName: "developer__shell",
+                                                                            content: [.text("mv: cannot move")], isError: true))])]
+        #expect(grammar(failed).contains(#""\"make_directory\"""#), "after a failed move, another verb may be needed")
+    }
+
     @Test("a change to the files an instruction names is the change it asked for; a command beside them is not")
     func changeToNamedFiles() {
         let toolset = LocalToolset(tools: ["developer__text_editor", "developer__shell"].map {
@@ -404,6 +428,14 @@ struct LocalDecodingTests {
             == "old was not found in a.txt; use replace_text with the text to change. Not run: the 4th call to replace_text")
         #expect(LocalToolset.modelText(ofResult: "     1\tx = old_str", verb: "read_file", isError: false) == "x = old_str")
         #expect(LocalToolset.modelText(ofResult: "old_str", verb: "clock__now", isError: true) == "old_str", "other tools' words are theirs")
+        let toolset = LocalToolset(tools: [ToolSpec(name: "developer__shell", description: "", inputSchema: ["type": "object"])], compact: true)
+        let move = ToolCall(id: "1", name: "developer__shell", arguments: #"{"command":"mv -- 'report.txt' 'archive'"}"#)
+        func result(_ text: String, isError: Bool) -> ToolResult {
+            ToolResult(callID: "1", toolName: "developer__shell", content: [.text(text)], isError: isError)
+        }
+        #expect(toolset.modelResult(of: result("exit code: 0\nstdout: (empty)", isError: false), call: move)
+            == ("move_file", "Moved report.txt to archive."), "a file verb that worked says what it did")
+        #expect(toolset.modelResult(of: result("mv: cannot stat 'report.txt'", isError: true), call: move).text.contains("cannot stat"))
     }
 
     @Test("paths are held to the workspace, and the files an instruction names are read before anything else")
