@@ -294,8 +294,10 @@ struct LocalTask {
     let asksToRun: Bool
     /// It asks only to delete, rename, move or copy: nothing needs to be read first.
     let asksToMoveFiles: Bool
-    /// The file verbs it asks for, by tool name ("rename" as `move_file`), when it asks only to move files.
-    let fileVerbsAskedFor: Set<String>
+    /// The verbs its first call should be, by tool name: `run_command` when running is all it asks for ("Run
+    /// greet.sh", "Check with a command"), the file verbs when it asks only to move files ("rename" as
+    /// `move_file`); empty when it does not say.
+    let firstVerbs: Set<String>
     /// It asks for a change besides running something ("run stamp.sh and save what it prints").
     let asksForMoreThanRunning: Bool
     /// The names of the files it names ("src/app.py" as "app.py"): a change it asks for is made to one of them.
@@ -334,13 +336,17 @@ struct LocalTask {
     init(instruction: String) {
         self.instruction = instruction
         let words = Self.words(of: instruction)
-        asksForChange = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
+        let asksForWork = !instruction.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?")
             && words.contains(where: Self.changeVerbs.contains)
-        asksToRun = asksForChange && (words.contains("run") || words.contains("execute"))
+        // "Which Python is installed? Check with a command." asks for a command as plainly as "run" does.
+        let namesACommand = instruction.lowercased().contains(/\b(with|using|by running|via|run) (a|one) (shell )?command\b/)
+        asksToRun = asksForWork && (words.contains("run") || words.contains("execute")) || namesACommand
+        asksForChange = asksForWork || namesACommand
         let changes = words.filter(Self.changeVerbs.contains)
-        asksToMoveFiles = asksForChange && changes.allSatisfy { Self.fileOperationVerbs[$0] != nil }
-        fileVerbsAskedFor = asksToMoveFiles ? Set(changes.compactMap { Self.fileOperationVerbs[$0]?.rawValue }) : []
+        asksToMoveFiles = asksForChange && !changes.isEmpty && changes.allSatisfy { Self.fileOperationVerbs[$0] != nil }
         asksForMoreThanRunning = asksToRun && changes.contains { $0 != "run" && $0 != "execute" }
+        firstVerbs = asksToRun && !asksForMoreThanRunning ? ["run_command"]
+            : asksToMoveFiles ? Set(changes.compactMap { Self.fileOperationVerbs[$0]?.rawValue }) : []
         // A word with a dot or slash inside ("main.py", "src/app") names a file.
         namedFiles = instruction.split(whereSeparator: \.isWhitespace).compactMap { word in
             let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()"))

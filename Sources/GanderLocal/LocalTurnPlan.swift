@@ -85,10 +85,11 @@ struct LocalTurnPlan {
             // A call now, in the model's own trained form, from the first token; once it has looked at something,
             // a call that changes something (a small model made to act otherwise looks again and again).
             let changing = toolset.unseenCallable.filter { !LocalToolset.lookingVerbs.contains($0.name) }
-            // Asked only to rename, delete or copy, the first call is the verb it asks for: Qwen2.5-Coder-0.5B
-            // renames a file by replacing its name inside it. Later calls are free (a folder to make first).
+            // The first call is the verb the instruction asks for, where it says: Qwen2.5-Coder-0.5B renames a file
+            // by replacing its name inside it, and asked to check something with a command, reads a file named
+            // like the answer it guessed. Later calls are free (a folder to make first, a script to fix).
             let firstCall = request.messages.last?.toolResults.isEmpty ?? true
-            let asked = affordances.contains(.fileVerbs) && firstCall ? changing.filter { task.fileVerbsAskedFor.contains($0.name) } : []
+            let asked = affordances.contains(.askedVerbFirst) && firstCall ? changing.filter { task.firstVerbs.contains($0.name) } : []
             constraint = (format.callOnlyConstraint(for: !asked.isEmpty ? asked
                                                         : seen.isEmpty || changing.isEmpty ? toolset.unseenCallable : changing), nil)
         } else {
@@ -119,6 +120,9 @@ struct LocalTurnPlan {
         case taskReminder = "task-reminder"
         /// Deleting, moving, copying and making folders are verbs of their own, not only shell commands.
         case fileVerbs = "file-verbs"
+        /// A trained model's first call is the verb the instruction asks for when it says: `run_command` for "run
+        /// greet.sh" or "check with a command", `move_file` for "rename".
+        case askedVerbFirst = "asked-verb-first"
 
         /// All of them, less those named in `GANDER_LOCAL_HARNESS_OFF` (comma-separated, or "all").
         static var enabled: Set<Affordance> {

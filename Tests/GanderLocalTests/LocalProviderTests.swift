@@ -369,7 +369,7 @@ struct LocalDecodingTests {
         #expect(!plan("Create a directory named build.", after: make).remindsOfTask, "made: told again, it would explain how")
     }
 
-    @Test("asked only to rename a file, a trained model's first call is move_file; later calls are free")
+    @Test("a trained model's first call is the verb the instruction asks for (rename: move_file; check with a command: run_command); later calls are free")
     func renameIsAMove() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-rename-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -384,13 +384,15 @@ struct LocalDecodingTests {
         #expect(grammar([instruction]).contains(#""\"move_file\"""#))
         #expect(!grammar([instruction]).contains(#""\"replace_text\"""#))
         var without = Set(LocalTurnPlan.Affordance.allCases)
-        without.remove(.fileVerbs)
+        without.remove(.askedVerbFirst)
         #expect(grammar([instruction], affordances: without).contains(#""\"run_command\"""#), "switched off, every tool is callable")
         let move = ToolCall(id: "1", name: "developer__shell", arguments: #"{"command":"mv -- 'draft.txt' 'final.txt'"}"#)
         let failed = [instruction, Message(role: .assistant, content: [.toolCall(move)]),
                       Message(role: .user, content: [.toolResult(ToolResult(callID: "1", toolName: "developer__shell",
                                                                             content: [.text("mv: cannot move")], isError: true))])]
         #expect(grammar(failed).contains(#""\"make_directory\"""#), "after a failed move, another verb may be needed")
+        let check = grammar([.user("Which version of Python 3 is installed here? Check with a command.")])
+        #expect(check.contains(#""\"run_command\"""#) && !check.contains(#""\"read_file\"""#))
     }
 
     @Test("a change to the files an instruction names is the change it asked for; a command beside them is not")
@@ -504,6 +506,10 @@ struct LocalDecodingTests {
         #expect(LocalTask(instruction: "Rename draft.txt to final.txt.").asksToMoveFiles)
         #expect(!LocalTask(instruction: "Delete the line foo and fix the typo in a.txt.").asksToMoveFiles)
         #expect(!LocalTask(instruction: "Which files would I delete?").asksToMoveFiles)
+        #expect(LocalTask(instruction: "Which Python is installed? Check with a command.").asksToRun)
+        #expect(LocalTask(instruction: "Run greet.sh with the name Gander.").firstVerbs == ["run_command"])
+        #expect(LocalTask(instruction: "Fix app.py, then run it.").firstVerbs.isEmpty, "more than running: no first verb")
+        #expect(LocalTask(instruction: "Rename draft.txt to final.txt.").firstVerbs == ["move_file"])
         #expect(LocalTask(instruction: "Run stamp.sh and save what it prints to stamp.txt.").asksForMoreThanRunning)
         #expect(!LocalTask(instruction: "Run greet.sh with the name Gander and tell me what it prints.").asksForMoreThanRunning)
         #expect(LocalTask(instruction: "Say hello in one short sentence.").isConversational)
