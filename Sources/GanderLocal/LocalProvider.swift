@@ -182,7 +182,7 @@ public final class LocalProvider: ModelProvider, Sendable {
             return emit(.stop(cutOff ? .maxTokens : .endTurn))
         }
         for (index, call) in parsed.calls.enumerated() {
-            let real = toolset.realCall(name: call.name, arguments: call.arguments)
+            let real = toolset.realCall(name: call.name, arguments: call.arguments, in: workingDirectory)
             emit(.toolCallStarted(index: index, id: "", name: real.name))
             emit(.toolCallArgumentsDelta(index: index, fragment: real.arguments.canonicalText))
         }

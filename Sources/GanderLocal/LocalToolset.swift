@@ -51,6 +51,16 @@ struct LocalToolset {
                 "required": .array(names.map { .string($0.0) }), "additionalProperties": false]
     }
 
+    /// `add_line`'s arguments: where is one of two words, since small models miscount line numbers.
+    private static let addLineSchema: JSONValue = {
+        guard case .object(var schema) = strings([("path", "The file to change."), ("line", "The line to add."),
+                                                  ("at", "Where to add it: start or end.")]),
+              case .object(var properties)? = schema["properties"] else { return [:] }
+        properties["at"] = ["type": "string", "enum": ["start", "end"], "description": "Where to add it: start or end."]
+        schema["properties"] = .object(properties)
+        return .object(schema)
+    }()
+
     private static let verbs: [Verb] = [
         Verb(spec: ToolSpec(name: "read_file", description: "Show the contents of a file.",
                             inputSchema: strings([("path", "The file to read.")]), isReadOnly: true),
@@ -66,6 +76,12 @@ struct LocalToolset {
                                                   ("new", "The text to put in its place.")])),
              tool: editor, translate: {
                  ["command": "str_replace", "path": $0["path"] ?? "", "old_str": $0["old"] ?? "", "new_str": $0["new"] ?? ""]
+             }),
+        Verb(spec: ToolSpec(name: "add_line", description: "Add a line at the start or at the end of a file.",
+                            inputSchema: addLineSchema),
+             tool: editor, translate: {
+                 // The end's line number is the file's length, which `realCall` fills in when the call is made.
+                 ["command": "insert", "path": $0["path"] ?? "", "new_str": $0["line"] ?? "", "insert_line": 0]
              }),
         Verb(spec: ToolSpec(name: "run_command", description: "Run a shell command (bash) and show its output.",
                             inputSchema: strings([("command", "The command line to run.")])),
@@ -86,9 +102,11 @@ struct LocalToolset {
     /// `restrictsPaths` false offers the verbs as they are (a trained model's prompt lists its tools once, at the
     /// top, and must not change from turn to turn or the cached prompt is lost); the workspace then only finds
     /// scripts named bare. `fileVerbs` false leaves out deleting, moving, copying and making folders as verbs of
-    /// their own (`FileOperationVerb`): then only `run_command` does those.
+    /// their own (`FileOperationVerb`): then only `run_command` does those. `addLine` false leaves out `add_line`
+    /// (then lines are added by rewriting or replacing).
     init(tools: [ToolSpec], compact: Bool, workspace: WorkspaceSnapshot? = nil, restrictsPaths: Bool = true,
-         seen: Set<String> = [], lookFirst: (files: [String], folders: [String]) = ([], []), fileVerbs: Bool = true) {
+         seen: Set<String> = [], lookFirst: (files: [String], folders: [String]) = ([], []), fileVerbs: Bool = true,
+         addLine: Bool = true) {
         let names = Set(tools.map(\.name))
         realNames = names
         self.workspace = workspace
@@ -98,6 +116,7 @@ struct LocalToolset {
             // Reading a named file serves a small model better than a search it cannot narrow.
             if compact, verb.spec.name == "search_text" { continue }
             if !fileVerbs, FileOperationVerb(rawValue: verb.spec.name) != nil { continue }
+            if !addLine, verb.spec.name == "add_line" { continue }
             guard let workspace, restrictsPaths else {
                 offered.append(verb.spec)
                 continue
@@ -170,7 +189,7 @@ struct LocalToolset {
     }
 
     /// `spec` with its `path` argument held to `choices`.
-    private static func restricting(_ spec: ToolSpec, path choices: [String]) -> ToolSpec {
+    static func restricting(_ spec: ToolSpec, path choices: [String]) -> ToolSpec {
         guard case .object(var schema) = spec.inputSchema,
               case .object(var properties)? = schema["properties"], case .object(var path)? = properties["path"]
         else { return spec }
@@ -182,12 +201,24 @@ struct LocalToolset {
         return restricted
     }
 
-    /// The real tool call for a call the model made.
-    func realCall(name: String, arguments: JSONValue) -> (name: String, arguments: JSONValue) {
+    /// The real tool call for a call the model made, in `directory` (where an `add_line` at the end finds the
+    /// file's length).
+    func realCall(name: String, arguments: JSONValue, in directory: URL? = nil) -> (name: String, arguments: JSONValue) {
         guard let verb = Self.verbs.first(where: { $0.spec.name == name }), realNames.contains(verb.tool) else {
             return (name, arguments)
         }
         var real = verb.translate(arguments.objectValue ?? [:])
+        if name == "add_line", arguments["at"]?.stringValue == "end", let path = real["path"]?.stringValue {
+            let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : (directory ?? URL(fileURLWithPath: ".")).appendingPathComponent(path)
+            if let text = try? String(contentsOf: url, encoding: .utf8) {
+                var lines = text.components(separatedBy: "\n")
+                if lines.last == "" { lines.removeLast() }
+                real["insert_line"] = .integer(Int64(lines.count))
+            } else if !FileManager.default.fileExists(atPath: url.path) {
+                // No file yet: the line is all of it.
+                real = ["command": "create", "path": .string(path), "file_text": .string((real["new_str"]?.stringValue ?? "") + "\n")]
+            }
+        }
         if verb.tool == Self.shell, let workspace, let command = real["command"]?.stringValue {
             real["command"] = .string(Self.runningScripts(of: workspace, in: command))
         }
@@ -227,6 +258,9 @@ struct LocalToolset {
             return verb(looksLikeDirectory ? "list_files" : "read_file", [("path", "path")])
         case (Self.editor, "create"): return verb("write_file", [("path", "path"), ("content", "file_text")])
         case (Self.editor, "str_replace"): return verb("replace_text", [("path", "path"), ("old", "old_str"), ("new", "new_str")])
+        case (Self.editor, "insert"):
+            return ("add_line", ["path": given["path"] ?? "", "line": given["new_str"] ?? "",
+                                 "at": given["insert_line"]?.intValue == 0 ? "start" : "end"])
         case (Self.shell, let command?):
             if let operation = FileOperationVerb.parse(command: command) { return (operation.verb.rawValue, .object(operation.arguments)) }
             return verb("run_command", [("command", "command")])
@@ -292,14 +326,17 @@ struct LocalTask {
     let asksForChange: Bool
     /// It asks for a command to be run, whose output the answer then reports.
     let asksToRun: Bool
-    /// It asks only to delete, rename, move or copy: nothing needs to be read first.
+    /// It asks only to delete, rename, move or copy files: nothing needs to be read first.
     let asksToMoveFiles: Bool
-    /// The verbs its first call should be, by tool name: `run_command` when running is all it asks for ("Run
-    /// greet.sh", "Check with a command"), the file verbs when it asks only to move files ("rename" as
-    /// `move_file`); empty when it does not say.
+    /// The verbs its first change should be made with, by tool name: `run_command` when running is all it asks
+    /// for ("Run greet.sh", "Check with a command"), the file verbs when it asks only to move files ("rename" as
+    /// `move_file`), `add_line` for a line at the top or end, `write_file` for a named file to create; empty
+    /// when it does not say.
     let firstVerbs: Set<String>
     /// It asks for a change besides running something ("run stamp.sh and save what it prints").
     let asksForMoreThanRunning: Bool
+    /// The paths it names, as it writes them ("src/app.py").
+    let namedPaths: [String]
     /// The names of the files it names ("src/app.py" as "app.py"): a change it asks for is made to one of them.
     let namedFiles: [String]
     /// It asks for words only (a greeting, a sum, a definition): nothing in it points at files, commands or code, so
@@ -318,6 +355,12 @@ struct LocalTask {
         "create", "write", "make", "add", "append", "insert", "fix", "replace", "change", "rename", "move", "delete",
         "remove", "update", "edit", "mkdir", "run", "execute", "copy", "save", "store", "set", "put", "bump", "increment",
         "increase", "decrease", "install", "implement", "refactor", "generate", "convert", "commit", "format",
+    ]
+
+    /// Things inside files that an instruction may rename, delete or move.
+    private static let textWords: Set<String> = [
+        "variable", "variables", "function", "functions", "method", "class", "line", "lines", "word", "words", "text",
+        "key", "field", "column", "string", "comment", "section", "heading", "import", "parameter", "argument", "entry",
     ]
 
     /// The words that ask only to delete, move or copy, and the file verb each asks for.
@@ -343,16 +386,24 @@ struct LocalTask {
         asksToRun = asksForWork && (words.contains("run") || words.contains("execute")) || namesACommand
         asksForChange = asksForWork || namesACommand
         let changes = words.filter(Self.changeVerbs.contains)
+        // "Rename the variable cnt" renames no file.
         asksToMoveFiles = asksForChange && !changes.isEmpty && changes.allSatisfy { Self.fileOperationVerbs[$0] != nil }
+            && Set(words).isDisjoint(with: Self.textWords)
         asksForMoreThanRunning = asksToRun && changes.contains { $0 != "run" && $0 != "execute" }
-        firstVerbs = asksToRun && !asksForMoreThanRunning ? ["run_command"]
-            : asksToMoveFiles ? Set(changes.compactMap { Self.fileOperationVerbs[$0]?.rawValue }) : []
         // A word with a dot or slash inside ("main.py", "src/app") names a file.
-        namedFiles = instruction.split(whereSeparator: \.isWhitespace).compactMap { word in
+        namedPaths = instruction.split(whereSeparator: \.isWhitespace).compactMap { word in
             let trimmed = word.trimmingCharacters(in: CharacterSet(charactersIn: ".,;:!?'\"`()"))
             guard trimmed.contains(where: { $0 == "." || $0 == "/" }), trimmed.contains(where: \.isLetter) else { return nil }
-            return trimmed.split(separator: "/").last.map(String.init)
+            return trimmed
         }
+        namedFiles = namedPaths.compactMap { $0.split(separator: "/").last.map(String.init) }
+        let addsALine = !changes.isEmpty && changes.allSatisfy(["add", "append", "insert", "prepend"].contains)
+            && words.contains("line") && !Set(words).isDisjoint(with: ["end", "top", "start", "beginning", "bottom"])
+        let createsNamedFile = !namedFiles.isEmpty && !changes.isEmpty && changes.allSatisfy(["create", "write"].contains)
+        firstVerbs = asksToRun && !asksForMoreThanRunning ? ["run_command"]
+            : asksToMoveFiles ? Set(changes.compactMap { Self.fileOperationVerbs[$0]?.rawValue })
+            : addsALine ? ["add_line"]
+            : createsNamedFile ? ["write_file"] : []
         isConversational = !asksForChange && namedFiles.isEmpty && !instruction.contains("`") && Set(words).isDisjoint(with: Self.workWords)
     }
 
@@ -369,26 +420,32 @@ struct LocalTask {
         return words.filter(Self.changeVerbs.contains).count == 1 && !words.contains("then") && !words.contains("and")
     }
 
-    /// The calls that succeeded since the user last spoke, each with the verb the model knows it by.
-    private func succeededCalls(in messages: [Message], toolset: LocalToolset) -> [(call: ToolCall, verb: String)] {
+    /// The calls made since the user last spoke (only those that succeeded, with `succeeded`), each with the verb
+    /// the model knows it by.
+    private func recentCalls(in messages: [Message], toolset: LocalToolset, succeeded: Bool = true) -> [(call: ToolCall, verb: String)] {
         let lastInstruction = messages.lastIndex { $0.role == .user && !$0.text.isEmpty } ?? 0
         let recent = messages[lastInstruction...]
-        let succeeded = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
-        return recent.flatMap(\.toolCalls).filter { succeeded.contains($0.id) }.map { call in
+        let worked = Set(recent.flatMap(\.toolResults).filter { !$0.isError }.map(\.callID))
+        return recent.flatMap(\.toolCalls).filter { !succeeded || worked.contains($0.id) }.map { call in
             (call, toolset.modelCall(name: call.name, arguments: (try? JSONValue(parsing: call.arguments)) ?? [:]).name)
         }
     }
 
+    /// Whether a call other than a look was made since the user last spoke, whether or not it worked.
+    func triedChange(in messages: [Message], toolset: LocalToolset) -> Bool {
+        recentCalls(in: messages, toolset: toolset, succeeded: false).contains { !LocalToolset.lookingVerbs.contains($0.verb) }
+    }
+
     /// Whether a command ran successfully since the user last spoke.
     func ranCommand(in messages: [Message], toolset: LocalToolset) -> Bool {
-        succeededCalls(in: messages, toolset: toolset).contains { $0.verb == "run_command" }
+        recentCalls(in: messages, toolset: toolset).contains { $0.verb == "run_command" }
     }
 
     /// Whether a changing call (write, replace, a command; with `besidesCommands`, one that is not a command)
     /// succeeded in `messages` since the user last spoke. When the instruction names files, the call must name one
     /// of them: asked to write run.sh, a small model runs `echo done` instead and declares the work done.
     func changeMade(in messages: [Message], toolset: LocalToolset, besidesCommands: Bool = false) -> Bool {
-        succeededCalls(in: messages, toolset: toolset).contains { call, verb in
+        recentCalls(in: messages, toolset: toolset).contains { call, verb in
             !LocalToolset.lookingVerbs.contains(verb) && !(besidesCommands && verb == "run_command")
                 && (namedFiles.isEmpty || namedFiles.contains { call.arguments.contains($0) })
         }

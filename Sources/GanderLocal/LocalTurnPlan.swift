@@ -43,7 +43,7 @@ struct LocalTurnPlan {
         let lookFirst: (files: [String], folders: [String]) = looks ? workspace?.lookFirst(for: instruction) ?? ([], []) : ([], [])
         let toolset = LocalToolset(tools: request.tools, compact: !format.isTrained, workspace: workspace,
                                    restrictsPaths: !format.isTrained, seen: seen, lookFirst: lookFirst,
-                                   fileVerbs: affordances.contains(.fileVerbs))
+                                   fileVerbs: affordances.contains(.fileVerbs), addLine: affordances.contains(.addLine))
         let changeMade = task.changeMade(in: request.messages, toolset: toolset)
         let changePending = affordances.contains(.changeBeforeAnswer) && task.asksForChange && !changeMade
         let mayAnswer = !toolset.mustLook && !changePending
@@ -85,11 +85,15 @@ struct LocalTurnPlan {
             // A call now, in the model's own trained form, from the first token; once it has looked at something,
             // a call that changes something (a small model made to act otherwise looks again and again).
             let changing = toolset.unseenCallable.filter { !LocalToolset.lookingVerbs.contains($0.name) }
-            // The first call is the verb the instruction asks for, where it says: Qwen2.5-Coder-0.5B renames a file
-            // by replacing its name inside it, and asked to check something with a command, reads a file named
-            // like the answer it guessed. Later calls are free (a folder to make first, a script to fix).
-            let firstCall = request.messages.last?.toolResults.isEmpty ?? true
-            let asked = affordances.contains(.askedVerbFirst) && firstCall ? changing.filter { task.firstVerbs.contains($0.name) } : []
+            // The first change is made with the verb the instruction asks for, where it says: Qwen2.5-Coder-0.5B
+            // renames a file by replacing its name inside it, asked to check something with a command reads a file
+            // named like the answer it guessed, and asked to write run.sh runs `echo` instead. Later calls are free
+            // (a folder to make first, a script to fix).
+            let asked = affordances.contains(.askedVerbFirst) && !task.triedChange(in: request.messages, toolset: toolset)
+                ? changing.filter { task.firstVerbs.contains($0.name) }.map { spec in
+                    // A file to create is written where the instruction names it, not as "done.txt".
+                    spec.name == "write_file" ? LocalToolset.restricting(spec, path: task.namedPaths) : spec
+                } : []
             constraint = (format.callOnlyConstraint(for: !asked.isEmpty ? asked
                                                         : seen.isEmpty || changing.isEmpty ? toolset.unseenCallable : changing), nil)
         } else {
@@ -120,8 +124,12 @@ struct LocalTurnPlan {
         case taskReminder = "task-reminder"
         /// Deleting, moving, copying and making folders are verbs of their own, not only shell commands.
         case fileVerbs = "file-verbs"
-        /// A trained model's first call is the verb the instruction asks for when it says: `run_command` for "run
-        /// greet.sh" or "check with a command", `move_file` for "rename".
+        /// Adding a line at the start or end of a file is a verb of its own (`add_line`): small models otherwise
+        /// rewrite the file with the new line alone, or replace the new line with itself.
+        case addLine = "add-line"
+        /// A trained model's first change is made with the verb the instruction asks for when it says:
+        /// `run_command` for "run greet.sh" or "check with a command", `move_file` for "rename", `add_line`,
+        /// `write_file` for a named file to create.
         case askedVerbFirst = "asked-verb-first"
 
         /// All of them, less those named in `GANDER_LOCAL_HARNESS_OFF` (comma-separated, or "all").

@@ -274,7 +274,7 @@ struct LocalDecodingTests {
             ToolSpec(name: $0, description: "", inputSchema: ["type": "object"])
         }
         let toolset = LocalToolset(tools: real, compact: true)
-        #expect(toolset.offered.map(\.name) == ["read_file", "list_files", "write_file", "replace_text", "run_command", "delete_file",
+        #expect(toolset.offered.map(\.name) == ["read_file", "list_files", "write_file", "replace_text", "add_line", "run_command", "delete_file",
                                                 "move_file", "copy_file", "make_directory", "clock__now"])
         for spec in toolset.offered where !spec.name.contains("__") {
             let required = Set(spec.inputSchema["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
@@ -391,8 +391,32 @@ struct LocalDecodingTests {
                       Message(role: .user, content: [.toolResult(ToolResult(callID: "1", toolName: "developer__shell",
                                                                             content: [.text("mv: cannot move")], isError: true))])]
         #expect(grammar(failed).contains(#""\"make_directory\"""#), "after a failed move, another verb may be needed")
+        let create = grammar([.user("Write a shell script run.sh that prints done.")])
+        #expect(create.contains(#""\"run.sh\"""#) && !create.contains(#""\"run_command\"""#), "the named file, written")
         let check = grammar([.user("Which version of Python 3 is installed here? Check with a command.")])
         #expect(check.contains(#""\"run_command\"""#) && !check.contains(#""\"read_file\"""#))
+    }
+
+    @Test("add_line adds at the start, or after the file's last line as it is when the call is made, or creates the file")
+    func addLine() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gander-addline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("- write tests\n- review\n".utf8).write(to: directory.appendingPathComponent("todo.txt"))
+        try Data("no newline".utf8).write(to: directory.appendingPathComponent("bare.txt"))
+        let editor = ToolSpec(name: "developer__text_editor", description: "", inputSchema: ["type": "object"])
+        let toolset = LocalToolset(tools: [editor], compact: true)
+        #expect(toolset.offered.contains { $0.name == "add_line" })
+        #expect(!LocalToolset(tools: [editor], compact: true, addLine: false).offered.contains { $0.name == "add_line" })
+        func real(_ path: String, _ at: String) -> JSONValue {
+            toolset.realCall(name: "add_line", arguments: ["path": .string(path), "line": "- ship it", "at": .string(at)], in: directory).arguments
+        }
+        #expect(real("todo.txt", "end") == ["command": "insert", "path": "todo.txt", "new_str": "- ship it", "insert_line": 2])
+        #expect(real("bare.txt", "end")["insert_line"] == 1)
+        #expect(real("todo.txt", "start")["insert_line"] == 0)
+        #expect(real("new.txt", "end") == ["command": "create", "path": "new.txt", "file_text": "- ship it\n"])
+        let made = toolset.modelCall(name: "developer__text_editor", arguments: real("todo.txt", "end"))
+        #expect(made.name == "add_line" && made.arguments["at"] == "end" && made.arguments["line"] == "- ship it")
     }
 
     @Test("a change to the files an instruction names is the change it asked for; a command beside them is not")
@@ -510,6 +534,10 @@ struct LocalDecodingTests {
         #expect(LocalTask(instruction: "Run greet.sh with the name Gander.").firstVerbs == ["run_command"])
         #expect(LocalTask(instruction: "Fix app.py, then run it.").firstVerbs.isEmpty, "more than running: no first verb")
         #expect(LocalTask(instruction: "Rename draft.txt to final.txt.").firstVerbs == ["move_file"])
+        #expect(!LocalTask(instruction: "In app.py, rename the variable cnt to count.").asksToMoveFiles, "no file is renamed")
+        #expect(LocalTask(instruction: "Add the line '- ship it' at the end of todo.txt.").firstVerbs == ["add_line"])
+        #expect(LocalTask(instruction: "Write a shell script run.sh that prints done.").firstVerbs == ["write_file"])
+        #expect(LocalTask(instruction: "Create a directory named build.").firstVerbs.isEmpty)
         #expect(LocalTask(instruction: "Run stamp.sh and save what it prints to stamp.txt.").asksForMoreThanRunning)
         #expect(!LocalTask(instruction: "Run greet.sh with the name Gander and tell me what it prints.").asksForMoreThanRunning)
         #expect(LocalTask(instruction: "Say hello in one short sentence.").isConversational)
