@@ -26,6 +26,8 @@ public struct GanderConfig: Sendable, Equatable {
     public var sandboxNetwork: Bool?
     /// `redact:`, whether secrets are replaced by placeholders before a request leaves the machine (default on).
     public var redact = true
+    /// `slash_commands:`, recipes the session runs as `/name [argument]`: the recipe file by command name, lowercased.
+    public var slashCommands: [String: String] = [:]
 
     public init(provider: String? = nil, model: String? = nil, mode: PermissionMode? = nil,
                 permissions: [String: ToolRule] = [:], extensions: [ExtensionConfig] = [],
@@ -40,7 +42,7 @@ public struct GanderConfig: Sendable, Equatable {
 
     /// The keys config.yaml knows.
     public static let keys = ["provider", "model", "mode", "permissions", "extensions", "command_env", "context_limit",
-                              "compact_threshold", "builtins", "prices", "commands", "sandbox", "redact"]
+                              "compact_threshold", "builtins", "prices", "commands", "sandbox", "redact", "slash_commands"]
 
     /// The context limit config.yaml sets for this provider and model, and the key that set it: the most specific of
     /// `provider/model`, `model` and `provider`, else the figure for every model.

@@ -108,7 +108,32 @@ enum ConfigFile {
         if let sandbox = root["sandbox"] {
             (config.sandbox, config.sandboxNetwork) = try sandboxSetting(sandbox, url)
         }
+        if let commands = root["slash_commands"] {
+            config.slashCommands = try slashCommands(commands, url)
+        }
         return config
+    }
+
+    /// `slash_commands: [{command: review, recipe_path: ~/recipes/review.yaml}]`, as goose writes them. Names are
+    /// case-insensitive, one word, unique, and not one of the session's own commands.
+    private static func slashCommands(_ value: Any, _ url: URL) throws -> [String: String] {
+        let usage = "slash_commands must be a list of {command: NAME, recipe_path: FILE} entries"
+        guard let items = value as? [Any] else { throw ConfigError(url, usage) }
+        var commands: [String: String] = [:]
+        for item in items {
+            guard let entry = item as? [String: Any], let name = entry["command"] as? String, let path = entry["recipe_path"] as? String,
+                  Set(entry.keys).isSubset(of: ["command", "recipe_path"]) else { throw ConfigError(url, usage) }
+            let command = (name.hasPrefix("/") ? String(name.dropFirst()) : name).lowercased()
+            guard !command.isEmpty, !command.contains(where: \.isWhitespace) else {
+                throw ConfigError(url, "slash_commands: \"\(name)\" must be one word, like daily-report")
+            }
+            guard SlashCommand(rawValue: command) == nil else {
+                throw ConfigError(url, "slash_commands: /\(command) is one of the session's own commands; choose another name")
+            }
+            guard commands[command] == nil else { throw ConfigError(url, "slash_commands: /\(command) is listed twice") }
+            commands[command] = (path as NSString).expandingTildeInPath
+        }
+        return commands
     }
 
     /// `commands: {allow: [...], ask: [...], deny: [...]}`, each a list of patterns where `*` is any text.

@@ -77,6 +77,60 @@ struct InteractiveSessionTests {
         #expect(await terminal.waitForExit())
     }
 
+    @Test("a slash_commands recipe runs as a turn with its argument; /recipe saves what was asked and it runs again")
+    func recipeCommands() async throws {
+        let scenario = try await Scenario(.openai, [.text("Reviewed main."), .text("All fine."), .text("Reviewed again.")])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("recipes/review.yaml", """
+            title: Review
+            description: reviews a branch
+            instructions: Be brief.
+            prompt: "Review the branch {{ branch }}."
+            parameters:
+              - key: branch
+                input_type: string
+                requirement: required
+                description: the branch
+            """)
+        try scenario.home.write(".config/gander/config.yaml", """
+            slash_commands:
+              - command: Review
+                recipe_path: \(scenario.workspace.file("recipes/review.yaml").path)
+              - command: gone
+                recipe_path: /nowhere/gone.yaml
+            """)
+        let terminal = try await start(scenario)
+        defer { terminal.close() }
+
+        try terminal.enter("/help")
+        #expect(await terminal.waitFor("/review [ARGUMENT]"), "\(terminal.screen())")
+        try terminal.enter("/review \"main\"")
+        #expect(await terminal.waitFor("Reviewed main."), "\(terminal.screen())")
+        #expect(scenario.server.chatRequests[0].body?["messages"]?.arrayValue?[1]["content"]?.stringValue
+            == "Be brief.\n\nReview the branch main.")
+        try terminal.enter("/gone")
+        #expect(await terminal.waitFor("/gone: no recipe file at /nowhere/gone.yaml"), "\(terminal.screen())")
+        try terminal.enter("and the tests?")
+        #expect(await terminal.waitFor("All fine."), "\(terminal.screen())")
+
+        try terminal.enter("/recipe")
+        #expect(await terminal.waitFor("/recipe needs a file name"), "\(terminal.screen())")
+        try terminal.enter("/recipe saved/again")
+        #expect(await terminal.waitFor("saved 2 requests as"), "\(terminal.screen())")
+        try terminal.enter("/recipe saved/again.yaml")
+        #expect(await terminal.waitFor("exists; give /recipe another file name"), "\(terminal.screen())")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+
+        let saved = try scenario.workspace.read("saved/again.yaml")
+        #expect(saved.contains("Be brief.") && saved.contains("and the tests?"), "\(saved)")
+        let rerun = try await scenario.run(["--recipe", "saved/again.yaml"])
+        #expect(rerun.status == 0, "stderr: \(rerun.stderr)")
+        #expect(rerun.stdout == "Reviewed again.\n")
+        let prompt = scenario.server.chatRequests.last?.body?["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+        #expect(prompt.hasPrefix("Do these in order:") && prompt.contains("2. and the tests?"), "\(prompt)")
+    }
+
     @Test("/undo puts back the files of the last turn, and /audit lists what this session sent")
     func undoAndAudit() async throws {
         let scenario = try await Scenario(.openai, [

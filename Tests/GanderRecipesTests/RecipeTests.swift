@@ -262,3 +262,21 @@ struct SummonTests {
         #expect(loaded.content.first.map { if case .text(let text) = $0 { text.hasPrefix("# Layered") } else { false } } == true)
     }
 }
+
+@Suite("recipes: written from a conversation")
+struct RecipeWriterTests {
+    @Test("what was asked reads back as the recipe's prompt, braces and lines as typed, with the session's settings")
+    func roundTrip() throws {
+        let requests = ["Render {{ name }} in templates/a.html", "Then run:\n  make test\nand report"]
+        let text = try RecipeWriter.yaml(requests: requests, instructions: "Be brief.", provider: "anthropic",
+                                         model: "claude-sonnet-4-5", session: "s1")
+        let loaded = try RecipeLoader().load(RecipeFile(text: text, url: nil), given: [:], workingDirectory: Fixtures.folder)
+        #expect(loaded.recipe.title == "Render {{ name }} in templates/a.html")
+        #expect(loaded.recipe.instructions == "Be brief.")
+        #expect(loaded.recipe.prompt == "Do these in order:\n\n1. Render {{ name }} in templates/a.html\n\n2. Then run:\n  make test\nand report")
+        #expect(loaded.recipe.settings.provider == "anthropic" && loaded.recipe.settings.model == "claude-sonnet-4-5")
+        let single = try RecipeWriter.yaml(requests: ["fix the build"], instructions: nil, provider: nil, model: nil, session: "s2")
+        #expect(try RecipeLoader().load(RecipeFile(text: single, url: nil), given: [:], workingDirectory: Fixtures.folder).recipe.prompt
+            == "fix the build")
+    }
+}

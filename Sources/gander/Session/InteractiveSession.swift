@@ -203,16 +203,29 @@ final class InteractiveSession {
     private func perform(_ parsed: (command: SlashCommand?, name: String, arguments: [String]),
                          interrupts: TurnInterrupts) async -> Bool {
         guard let command = parsed.command else {
+            if let recipePath = settings.config.slashCommands[parsed.name.lowercased()] {
+                do {
+                    try await runRecipeCommand(parsed.name.lowercased(), recipePath: recipePath,
+                                               argument: parsed.arguments.joined(separator: " "), interrupts: interrupts)
+                } catch {
+                    terminal.write(style.red("error: ") + "\(error)\n")
+                }
+                return false
+            }
             terminal.write(style.red("unknown command /\(parsed.name)") + "; /help lists the commands\n")
             return false
         }
         do {
             switch command {
             case .help:
-                let width = SlashCommand.allCases.map(\.usage.count).max() ?? 0
-                terminal.write(SlashCommand.allCases.map {
-                    "  " + style.bold($0.usage.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + $0.summary
+                let custom = settings.config.slashCommands.keys.sorted().map { ("/\($0) [ARGUMENT]", "run the recipe \(settings.config.slashCommands[$0]!)") }
+                let rows = SlashCommand.allCases.map { ($0.usage, $0.summary) } + custom
+                let width = rows.map(\.0.count).max() ?? 0
+                terminal.write(rows.map {
+                    "  " + style.bold($0.0.padding(toLength: width, withPad: " ", startingAt: 0)) + "  " + $0.1
                 }.joined(separator: "\n") + "\n")
+            case .recipe:
+                try await saveRecipe(to: parsed.arguments.joined(separator: " "))
             case .exit:
                 return true
             case .mode:
@@ -271,6 +284,53 @@ final class InteractiveSession {
             terminal.write(style.red("error: ") + "\(error)\n")
         }
         return false
+    }
+
+    /// A `slash_commands:` entry: its recipe's instructions and prompt become the next turn, with `argument` (quotes
+    /// around it dropped) as the value of its first parameter that needs one, as goose does. The recipe's own
+    /// extensions and settings are not taken up: the session keeps its own.
+    private func runRecipeCommand(_ name: String, recipePath: String, argument: String, interrupts: TurnInterrupts) async throws {
+        let url = URL(fileURLWithPath: recipePath, relativeTo: assembly.workingDirectory)
+        guard let file = RecipeLibrary.read(url) else {
+            throw InputError("/\(name): no recipe file at \(url.path) (slash_commands in config.yaml points there)")
+        }
+        var value = argument.trimmingCharacters(in: .whitespaces)
+        if value.count >= 2, let quote = value.first, "\"'".contains(quote), value.last == quote { value = String(value.dropFirst().dropLast()) }
+        let (recipe, _) = try RecipeLoader().check(file)
+        var given: [String: String] = [:]
+        if !value.isEmpty {
+            guard let parameter = recipe.parameters.first(where: { $0.requirement != .optional }) ?? recipe.parameters.first else {
+                throw InputError("/\(name) takes no argument: its recipe has no parameters")
+            }
+            given[parameter.key] = value
+        }
+        let loaded = try RecipeLoader().load(file, given: given, workingDirectory: assembly.workingDirectory)
+        let text = [loaded.recipe.instructions, loaded.recipe.prompt].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.joined(separator: "\n\n")
+        terminal.write(style.dim("(\(loaded.recipe.title))") + "\n")
+        await turn(text, interrupts: interrupts)
+    }
+
+    /// `/recipe FILE`: what the user asked in this conversation, as a recipe file. An existing file is never
+    /// overwritten; a name without an extension gets `.yaml`.
+    private func saveRecipe(to name: String) async throws {
+        guard !name.isEmpty else { throw InputError("/recipe needs a file name, like /recipe fix-tests.yaml") }
+        guard await loadHistory() else { return }
+        let requests = history.filter { $0.role == .user && !$0.text.isEmpty }.map(\.text)
+        guard !requests.isEmpty else { throw InputError("nothing asked in this conversation yet; a recipe is made of what you ask") }
+        let named = ["yaml", "yml", "json"].contains((name as NSString).pathExtension.lowercased()) ? name : name + ".yaml"
+        let url = URL(fileURLWithPath: (named as NSString).expandingTildeInPath, relativeTo: assembly.workingDirectory).standardizedFileURL
+        guard !FileManager.default.fileExists(atPath: url.path) else {
+            throw InputError("\(url.path) exists; give /recipe another file name")
+        }
+        let text = try RecipeWriter.yaml(requests: requests, instructions: recipe?.recipe.instructions,
+                                         provider: choice.provider, model: choice.model, session: session.id)
+        // What is written must read back as the recipe it is meant to be.
+        _ = try RecipeLoader().check(RecipeFile(text: text, url: url))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url, options: .withoutOverwriting)
+        terminal.write("saved \(requests.count) request\(requests.count == 1 ? "" : "s") as \(url.path); "
+            + style.dim("run it with gander run --recipe \(url.path)") + "\n")
     }
 
     private func changeMode(_ name: String?) async throws {

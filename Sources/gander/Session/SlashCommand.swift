@@ -1,6 +1,6 @@
 /// The commands the session understands; `/help` lists exactly these.
 enum SlashCommand: String, CaseIterable {
-    case help, exit, mode, model, provider, clear, compact, undo, tools, extensions, sessions, r, usage, audit
+    case help, exit, mode, model, provider, clear, compact, undo, tools, extensions, sessions, r, usage, audit, recipe
 
     var usage: String {
         switch self {
@@ -18,6 +18,7 @@ enum SlashCommand: String, CaseIterable {
         case .r: "/r"
         case .usage: "/usage"
         case .audit: "/audit"
+        case .recipe: "/recipe FILE"
         }
     }
 
@@ -37,6 +38,7 @@ enum SlashCommand: String, CaseIterable {
         case .r: "show tool output in full, or one line per call (toggle)"
         case .usage: "tokens used in this session"
         case .audit: "every request this session sent off the machine, and what went with it"
+        case .recipe: "save what you asked in this conversation as a recipe, to run again with gander run --recipe FILE"
         }
     }
 
