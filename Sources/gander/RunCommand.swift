@@ -63,12 +63,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: [.customShort("v"), .long], help: "Show each tool call and its result on stderr even when it is not a terminal.")
     var verbose = false
 
+    @Flag(help: "After the first instruction (the recipe's prompt, -i, -t), go on in an interactive session, in its default smart mode.")
+    var interactive = false
+
     mutating func validate() throws {
         if text == nil, instructions == nil, recipeOptions.recipe == nil {
             throw ValidationError("give the instruction with -t TEXT, -i FILE or -i - (stdin), or a recipe with --recipe NAME")
         }
         if noSession, sessionOptions.resume || sessionOptions.name != nil {
             throw ValidationError("--no-session keeps no record, so it cannot be used with --resume or --name")
+        }
+        if interactive, noSession || outputFormat != .text || quiet || recipeOptions.outputSchema != nil {
+            throw ValidationError("--interactive goes on as a session: it cannot be used with --no-session, --output-format, --quiet or --output-schema")
         }
     }
 
@@ -99,6 +105,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             for warning in recipe.warnings { printer.warn("\(recipe.file.displayName): \(warning)") }
         }
+        if interactive { return await converse(recipe: recipe, printer: printer) }
         let prepared: PreparedRun
         do {
             prepared = try prepare(recipe: recipe, workingDirectory: workingDirectory)
@@ -194,6 +201,25 @@ struct RunCommand: AsyncParsableCommand {
             log: log, ledger: ledger, redactor: redactor, session: session?.id ?? "unsaved")
         return PreparedRun(agent: agent, instruction: instruction, history: history, session: session, assembly: assembly,
                            price: settings.price(for: choice), finalOutput: finalOutput)
+    }
+
+    /// `--interactive`: the first instruction as the first turn of an interactive session, which then goes on.
+    private func converse(recipe: LoadedRecipe?, printer: EventPrinter) async -> Int32 {
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            printer.fail("--interactive needs a terminal on stdin and stdout; leave it out in scripts and CI")
+            return ExitStatus.usage
+        }
+        let session: InteractiveSession
+        do {
+            // A recipe with instructions only has them in the system prompt; the session then waits for the user.
+            let opening = text == nil && instructions == nil && recipe?.recipe.prompt == nil ? nil : try readInstruction(recipe: recipe?.recipe)
+            session = try InteractiveSession(modelOptions: modelOptions, agentOptions: agentOptions, sessionOptions: sessionOptions,
+                                             extensionOptions: extensionOptions, recipe: recipe, opening: opening)
+        } catch {
+            printer.fail(String(describing: error))
+            return error is InputError ? ExitStatus.usage : ExitStatus.failure
+        }
+        return await session.run()
     }
 
     /// The first message: the recipe's prompt (else its instructions), then -i's file, then -t's text.

@@ -131,6 +131,39 @@ struct InteractiveSessionTests {
         #expect(prompt.hasPrefix("Do these in order:") && prompt.contains("2. and the tests?"), "\(prompt)")
     }
 
+    @Test("run --recipe --interactive runs the recipe's prompt, then goes on as a session; without a terminal it says so")
+    func runInteractive() async throws {
+        let scenario = try await Scenario(.openai, [.text("Hi Ada!"), .text("Bye for now.")])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("greet.yaml", """
+            title: Greeter
+            description: greets someone by name
+            prompt: "Say hi to {{ who }}."
+            parameters:
+              - key: who
+                input_type: string
+                requirement: required
+                description: whom to greet
+            """)
+        var environment = scenario.environment
+        environment["TERM"] = "xterm-256color"
+        let terminal = try TmuxSession(["\(GanderProcess.executable.path)", "run"] + scenario.providerArguments
+                                       + ["--recipe", "greet.yaml", "--params", "who=Ada", "--interactive"],
+                                       in: scenario.workspace.url, environment: environment)
+        defer { terminal.close() }
+        #expect(await terminal.waitFor("Hi Ada!"), "\(terminal.screen())")
+        #expect(terminal.screen().contains("mode smart"), "a session's mode, not run's auto")
+        try terminal.enter("thanks")
+        #expect(await terminal.waitFor("Bye for now."), "\(terminal.screen())")
+        try terminal.enter("/exit")
+        #expect(await terminal.waitForExit())
+        #expect(scenario.server.chatRequests[1].body?["messages"]?.arrayValue?.count == 4, "the second turn goes on from the first")
+
+        let headless = try await scenario.run(["--recipe", "greet.yaml", "--params", "who=Ada", "--interactive"])
+        #expect(headless.status == 2)
+        #expect(headless.stderr.contains("--interactive needs a terminal"), "stderr: \(headless.stderr)")
+    }
+
     @Test("/undo puts back the files of the last turn, and /audit lists what this session sent")
     func undoAndAudit() async throws {
         let scenario = try await Scenario(.openai, [

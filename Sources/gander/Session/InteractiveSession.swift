@@ -24,19 +24,22 @@ final class InteractiveSession {
     private let assembly: AgentAssembly
     /// The recipe the session started with, if any.
     private let recipe: LoadedRecipe?
+    /// The first turn, as if typed (`gander run --interactive`); else a recipe's prompt is.
+    private let opening: String?
     private let terminal = Terminal()
     private let style: Style
     private let view: SessionView
     private let editor: LineEditor
 
     init(modelOptions: ModelOptions, agentOptions: AgentOptions, sessionOptions: SessionOptions,
-         extensionOptions: ExtensionOptions, recipe: LoadedRecipe? = nil) throws {
+         extensionOptions: ExtensionOptions, recipe: LoadedRecipe? = nil, opening: String? = nil) throws {
         settings = try Settings(offline: agentOptions.offline)
         var modelOptions = modelOptions
         modelOptions.adopt(recipe?.recipe.settings)
         let limits = agentOptions.limits(with: recipe?.recipe.settings)
         self.modelOptions = modelOptions
         self.recipe = recipe
+        self.opening = opening
         choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .smart).mode
@@ -92,8 +95,12 @@ final class InteractiveSession {
             terminal.restore()
         }
         await greet()
-        // A recipe's prompt is the first turn, as if typed (not on a resumed session, which has had it).
-        if let recipe, !resumed, let prompt = recipe.recipe.prompt, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        // The opening instruction, else a recipe's prompt, is the first turn, as if typed (a recipe's prompt not on a
+        // resumed session, which has had it).
+        if let opening {
+            terminal.write(style.cyan("› ") + (recipe.map { style.dim("(\($0.recipe.title)) ") } ?? "") + opening + "\n")
+            await turn(opening, interrupts: interrupts)
+        } else if let recipe, !resumed, let prompt = recipe.recipe.prompt, !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             terminal.write(style.cyan("› ") + style.dim("(\(recipe.recipe.title)) ") + prompt + "\n")
             await turn(prompt, interrupts: interrupts)
         }
