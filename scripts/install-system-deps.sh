@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the system tools Gander and its tests need are present: python3 with venv, a C/C++ toolchain (pip
 # builds llama.cpp from source), git, tmux, bubblewrap, tinyproxy, Chromium, poppler-utils, ImageMagick, secret-tool
-# and GNOME Keyring, and the -dev packages of zlib and libcurl. Installs missing ones
+# and GNOME Keyring, cron, and the -dev packages of zlib and libcurl. Installs missing ones
 # with apt-get when it can; does nothing when all are there, so it is cheap to run every time.
 set -euo pipefail
 missing=()
@@ -29,6 +29,8 @@ command -v xlogo >/dev/null 2>&1 || missing+=(x11-apps)
 command -v secret-tool >/dev/null 2>&1 || missing+=(libsecret-tools)
 command -v gnome-keyring-daemon >/dev/null 2>&1 || missing+=(gnome-keyring)
 command -v dbus-daemon >/dev/null 2>&1 && command -v dbus-send >/dev/null 2>&1 || missing+=(dbus-daemon dbus-bin)
+# gander schedule hands jobs to the user's crontab where no user systemd runs; its test writes a real crontab.
+command -v crontab >/dev/null 2>&1 || missing+=(cron)
 # Gander's Jinja engine (chat templates, recipes) is tested against the real jinja2.
 python3 -c "import jinja2" >/dev/null 2>&1 || missing+=(python3-jinja2)
 # DOCX and XLSX are zip archives, read with ZIPFoundation, which builds against zlib's headers.

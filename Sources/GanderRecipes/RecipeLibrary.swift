@@ -7,13 +7,15 @@ public struct RecipeFile: Sendable, Equatable {
     /// nil for a recipe that came in a deeplink.
     public let url: URL?
 
-    public init(text: String, url: URL?) {
+    /// Where `include`, `extends`, sub-recipes and `recipe_dir` are found: the file's folder, unless the file is a
+    /// copy kept elsewhere (a scheduled job's), which names its original's.
+    public let directory: URL?
+
+    public init(text: String, url: URL?, directory: URL? = nil) {
         self.text = text
         self.url = url
+        self.directory = directory ?? url?.deletingLastPathComponent()
     }
-
-    /// Where `include`, `extends`, sub-recipes and `recipe_dir` are found.
-    public var directory: URL? { url?.deletingLastPathComponent() }
 
     /// The file as a template: text rendered whole, or — for a deeplink's JSON — value by value.
     var template: RecipeTemplate {

@@ -120,6 +120,35 @@ enum SessionSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v6: scheduled recipes and their runs") { db in
+            try db.execute(sql: """
+                -- A recipe run by the system's scheduler: the copy taken when it was added (or updated), so later edits
+                -- of the original do not change it silently; the original's folder, where the copy finds the files it
+                -- names by relative path; and the directory it runs in.
+                CREATE TABLE schedule (
+                    id TEXT PRIMARY KEY,
+                    cron TEXT NOT NULL,
+                    recipe_source TEXT NOT NULL,
+                    recipe_copy TEXT NOT NULL,
+                    recipe_directory TEXT,
+                    params TEXT NOT NULL,
+                    working_directory TEXT NOT NULL,
+                    scheduler TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                -- Each time a schedule fired: the session its run was kept in, and how it ended (NULL while it runs).
+                CREATE TABLE schedule_run (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    schedule_id TEXT NOT NULL REFERENCES schedule (id) ON DELETE CASCADE,
+                    started_at REAL NOT NULL,
+                    finished_at REAL,
+                    exit_status INTEGER,
+                    session_id TEXT,
+                    note TEXT
+                );
+                CREATE INDEX schedule_run_by_schedule ON schedule_run (schedule_id, started_at);
+                """)
+        }
         return migrator
     }
 

@@ -6,7 +6,7 @@ import GanderCore
 /// to share between several Gander processes.
 public final class SessionStore: Sendable {
     public let path: String
-    private let database: DatabaseQueue
+    let database: DatabaseQueue
 
     /// How long a write waits for another process's write before it gives up.
     public static let busyTimeout: TimeInterval = 5

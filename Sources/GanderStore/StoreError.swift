@@ -9,6 +9,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case sessionNotFound(String)
     case ambiguous(String, matches: [String])
     case failed(String)
+    /// A schedule asked for is not there, or one to add is: the sentence says which and what to do.
+    case notFound(String)
+    case duplicate(String)
 
     public var description: String {
         switch self {
@@ -26,6 +29,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             "\"\(key)\" could be any of \(matches.joined(separator: ", ")); give more of the id"
         case .failed(let detail):
             "the session database failed: \(detail)"
+        case .notFound(let sentence), .duplicate(let sentence):
+            sentence
         }
     }
 

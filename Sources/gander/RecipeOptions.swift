@@ -14,11 +14,16 @@ struct RecipeChoice: ParsableArguments {
                                                            valueName: "key=value"))
     var params: [String] = []
 
+    /// Where a scheduled job's copy of a recipe finds the files its original names by relative path.
+    @Option(help: .private)
+    var recipeDirectory: String?
+
     /// The recipe, checked and rendered with the `--params` values (and, in a terminal, what the user types for its
     /// `user_prompt` parameters); nil when no recipe was asked for.
     func load(workingDirectory: URL, environment: [String: String]) throws -> LoadedRecipe? {
         guard let recipe else { return nil }
-        let file = try RecipeLibrary(workingDirectory: workingDirectory, environment: environment).locate(recipe)
+        var file = try RecipeLibrary(workingDirectory: workingDirectory, environment: environment).locate(recipe)
+        if let recipeDirectory { file = RecipeFile(text: file.text, url: file.url, directory: URL(fileURLWithPath: recipeDirectory)) }
         let canAsk = isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1
         let ask: ((Recipe.Parameter) -> String?)? = canAsk ? { Self.ask($0) } : nil
         return try RecipeLoader().load(file, given: try RecipeParameters.parse(params), workingDirectory: workingDirectory,

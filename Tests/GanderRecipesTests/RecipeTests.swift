@@ -280,3 +280,31 @@ struct RecipeWriterTests {
             == "fix the build")
     }
 }
+
+@Suite("recipes: schedules in cron's words")
+struct CronExpressionTests {
+    @Test("five and six fields, names, ranges, lists, steps and shorthands, said as crontab fields and as systemd's OnCalendar")
+    func translations() throws {
+        #expect(try CronExpression("0 9 * * 1-5").crontabFields() == "0 9 * * 1,2,3,4,5")
+        #expect(try CronExpression("0 9 * * 1-5").onCalendar() == "Mon,Tue,Wed,Thu,Fri *-*-* 09:00:00")
+        #expect(try CronExpression("*/15 * * * *").onCalendar() == "*-*-* *:00,15,30,45:00")
+        #expect(try CronExpression("5/20 2 1 jan,JUL *").crontabFields() == "5,25,45 2 1 1,7 *")
+        #expect(try CronExpression("30 0 9 * * *").onCalendar() == "*-*-* 09:00:30", "six fields: seconds first")
+        #expect(try CronExpression("@weekly").onCalendar() == "Sun *-*-* 00:00:00")
+        #expect(try CronExpression("0 0 * * 7").values[5] == [0], "7 is Sunday too")
+        #expect(try CronExpression("0 0 * * 0-6").crontabFields() == "0 0 * * *", "every day is no restriction")
+    }
+
+    @Test("what cannot be a schedule, or cannot be one for a scheduler, is refused with the reason")
+    func refusals() {
+        for (text, message) in [("60 * * * *", "outside 0–59"), ("* * * *", "five fields"), ("@often", "shorthands"),
+                                ("*/0 * * * *", "above 0 after /"), ("5-1 * * * *", "runs backwards"), ("x * * * *", "not a number"),
+                                ("1,,2 * * * *", "empty item")] {
+            #expect(throws: RecipeError.self, "\(text)") { try CronExpression(text) }
+            #expect((try? CronExpression(text)) == nil)
+            do { _ = try CronExpression(text) } catch { #expect("\(error)".contains(message), "\(text): \(error)") }
+        }
+        #expect(throws: RecipeError.self) { try CronExpression("30 * * * * *").crontabFields() }
+        #expect(throws: RecipeError.self, "cron's either-day rule has no systemd form") { try CronExpression("0 0 1 * 1").onCalendar() }
+    }
+}
