@@ -38,14 +38,15 @@ struct AgentAssembly {
     /// `provider` is the one the run starts with; it decides which built-ins are on by default. `recipe`, when given,
     /// replaces the user's extensions (config.yaml's, the flags') with the recipe's, as goose does; `additions` come
     /// on top (a recipe's final-output tool).
+    /// `clientServers` are MCP servers an editor asked for (`gander acp`), beside the user's.
     init(settings: Settings, provider: String, sandbox: CommandSandbox, extensionOptions: ExtensionOptions = ExtensionOptions(),
-         recipe: RecipeExtensions? = nil, additions: [any Extension] = [],
+         recipe: RecipeExtensions? = nil, additions: [any Extension] = [], clientServers: [ExtensionConfig] = [],
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory
         self.sandbox = sandbox
         dataDirectory = settings.directories.data
-        mcp = try recipe.map { try ExtensionSet(settings: settings, configs: $0.servers) }
-            ?? ExtensionSet(settings: settings, options: extensionOptions)
+        mcp = try recipe.map { try ExtensionSet(settings: settings, configs: $0.servers + clientServers) }
+            ?? ExtensionSet(settings: settings, options: extensionOptions, adding: clientServers)
         let projectRoot = GitRoot.chain(from: workingDirectory)?.first ?? workingDirectory
         let builtins: [any Extension] = [
             DeveloperExtension(commandEnvironment: settings.commandEnvironment(activeProvider: provider), sandbox: sandbox,

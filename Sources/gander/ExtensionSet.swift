@@ -9,9 +9,9 @@ struct ExtensionSet: Sendable {
     private let directories: GanderDirectories
     private let environment: [String: String]
 
-    init(settings: Settings, options: ExtensionOptions) throws {
+    init(settings: Settings, options: ExtensionOptions, adding more: [ExtensionConfig] = []) throws {
         let configured = settings.config.extensions.filter(\.enabled)
-        try self.init(settings: settings, configs: configured + (try options.configs(besides: settings.config.extensions)))
+        try self.init(settings: settings, configs: configured + (try options.configs(besides: settings.config.extensions)) + more)
     }
 
     /// Exactly these servers (a recipe's).

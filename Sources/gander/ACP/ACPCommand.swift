@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import GanderCore
+import GanderStore
+
+/// The flags `gander acp` takes, which every session it opens uses.
+struct ACPOptions: Sendable {
+    let modelOptions: ModelOptions
+    let agentOptions: AgentOptions
+    let extensionOptions: ExtensionOptions
+}
+
+/// `gander acp`: Gander as an agent for editors (Zed, JetBrains, Neovim, Emacs), over the Agent Client Protocol on
+/// stdio.
+struct ACPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acp",
+        abstract: "Serve the Agent Client Protocol on stdio, for editors (Zed, JetBrains, Neovim, Emacs).",
+        discussion: """
+            An editor starts `gander acp` and speaks JSON-RPC on its stdin and stdout. In Zed's settings:
+              "agent_servers": {"Gander": {"command": "gander", "args": ["acp"]}}
+
+            Each session is an agent in the editor's folder, kept in the session database like any other (`gander \
+            sessions`); the editor's MCP servers join yours. Approvals are asked in the editor. The modes are \
+            Gander's: smart (the default here), approve, auto, chat.
+            """)
+
+    @OptionGroup(title: "Model")
+    var modelOptions: ModelOptions
+
+    @OptionGroup(title: "Agent")
+    var agentOptions: AgentOptions
+
+    @OptionGroup(title: "Extensions")
+    var extensionOptions: ExtensionOptions
+
+    mutating func run() async throws {
+        let agent = ACPAgent(options: ACPOptions(modelOptions: modelOptions, agentOptions: agentOptions, extensionOptions: extensionOptions))
+        let connection = ACPConnection()
+        await connection.serve { method, params, connection in try await agent.handle(method, params, connection) }
+        await agent.stopAll()
+    }
+}
+
+/// The agent side of the protocol: which method does what, and the sessions open on this connection.
+actor ACPAgent {
+    private let options: ACPOptions
+    private var sessions: [String: ACPSession] = [:]
+
+    init(options: ACPOptions) {
+        self.options = options
+    }
+
+    func handle(_ method: String, _ params: JSONValue, _ connection: ACPConnection) async throws -> JSONValue? {
+        switch method {
+        case "initialize":
+            return ["protocolVersion": 1,
+                    "agentCapabilities": ["loadSession": true,
+                                          "promptCapabilities": ["image": false, "audio": false, "embeddedContext": true],
+                                          "mcpCapabilities": ["http": true, "sse": false],
+                                          "sessionCapabilities": ["list": .object([:])]],
+                    "authMethods": [],
+                    "agentInfo": ["name": "gander", "title": "Gander", "version": .string(GanderCommand.configuration.version)]]
+        case "authenticate":
+            return .object([:])
+        case "session/new":
+            let session = try await open(params, connection: connection, resuming: nil)
+            return ["sessionId": .string(session.id), "modes": await session.modes()]
+        case "session/load":
+            let id = try Self.string(params, "sessionId")
+            let session = try await open(params, connection: connection, resuming: id)
+            await session.replay()
+            return ["modes": await session.modes()]
+        case "session/list":
+            let store = try SessionStore(url: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)
+            let cwd = params["cwd"]?.stringValue
+            let formatter = ISO8601DateFormatter()
+            return ["sessions": .array(try store.sessions(in: cwd).map { info in
+                ["sessionId": .string(info.id), "cwd": .string(info.workingDirectory), "title": .string(info.name ?? info.id),
+                 "updatedAt": .string(formatter.string(from: info.updatedAt))]
+            })]
+        case "session/prompt":
+            return try await session(params).prompt(params["prompt"]?.arrayValue ?? [])
+        case "session/cancel":
+            try await session(params).cancel()
+            return nil
+        case "session/set_mode":
+            try await session(params).setMode(try Self.string(params, "modeId"))
+            return .object([:])
+        default:
+            throw ACPConnection.Failure(code: -32601, message: "Gander does not offer \(method)")
+        }
+    }
+
+    func stopAll() async {
+        for session in sessions.values { await session.stop() }
+    }
+
+    private func session(_ params: JSONValue) throws -> ACPSession {
+        let id = try Self.string(params, "sessionId")
+        guard let session = sessions[id] else { throw ACPConnection.Failure.invalidParams("no session \(id) is open; session/new or session/load first") }
+        return session
+    }
+
+    private func open(_ params: JSONValue, connection: ACPConnection, resuming: String?) async throws -> ACPSession {
+        let cwd = try Self.string(params, "cwd")
+        guard cwd.hasPrefix("/") else { throw ACPConnection.Failure.invalidParams("cwd must be an absolute path, not \(cwd)") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: cwd, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ACPConnection.Failure.invalidParams("cwd \(cwd) is not a folder")
+        }
+        let servers = try (params["mcpServers"]?.arrayValue ?? []).map(Self.server)
+        let session: ACPSession
+        do {
+            session = try ACPSession(options: options, connection: connection, cwd: URL(fileURLWithPath: cwd),
+                                     clientServers: servers, resuming: resuming)
+        } catch let failure as ACPConnection.Failure {
+            throw failure
+        } catch {
+            throw ACPConnection.Failure.internalError(String(describing: error))
+        }
+        await session.start()
+        sessions[session.id] = session
+        return session
+    }
+
+    /// An `mcpServers` entry as an extension: stdio (`command`, `args`, `env`) or HTTP (`type: http`, `url`, `headers`).
+    private static func server(_ entry: JSONValue) throws -> ExtensionConfig {
+        let name = try string(entry, "name")
+        if let command = entry["command"]?.stringValue {
+            var environment: [String: String] = [:]
+            for variable in entry["env"]?.arrayValue ?? [] {
+                if let key = variable["name"]?.stringValue { environment[key] = variable["value"]?.stringValue ?? "" }
+            }
+            return ExtensionConfig(name: name, transport: .stdio(command: command, arguments: (entry["args"]?.arrayValue ?? []).compactMap(\.stringValue),
+                                                                 environment: environment, environmentKeys: []))
+        }
+        guard entry["type"]?.stringValue == "http", let url = entry["url"]?.stringValue.flatMap(URL.init(string:)) else {
+            throw ACPConnection.Failure.invalidParams("MCP server \(name): Gander takes stdio servers and http ones, not \(entry["type"]?.stringValue ?? "this kind")")
+        }
+        var headers: [String: String] = [:]
+        for header in entry["headers"]?.arrayValue ?? [] {
+            if let key = header["name"]?.stringValue { headers[key] = header["value"]?.stringValue ?? "" }
+        }
+        return ExtensionConfig(name: name, transport: .streamableHTTP(url: url, headers: headers))
+    }
+
+    private static func string(_ params: JSONValue, _ key: String) throws -> String {
+        guard let value = params[key]?.stringValue, !value.isEmpty else { throw ACPConnection.Failure.invalidParams("\(key) is missing") }
+        return value
+    }
+}

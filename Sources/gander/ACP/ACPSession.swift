@@ -1,0 +1,213 @@
+import Foundation
+import GanderCore
+import GanderStore
+
+/// One ACP session: an agent of its own in its `cwd`, with the editor's MCP servers beside the user's, kept in the
+/// session database like any other session. A prompt runs one turn and streams it to the client as
+/// `session/update` notifications; approvals go to the client as `session/request_permission`.
+final class ACPSession: @unchecked Sendable {
+    let id: String
+    private let connection: ACPConnection
+    private let store: SessionStore
+    private let assembly: AgentAssembly
+    private let agent: Agent
+    private let permissions: Permissions
+    private let lock = NSLock()
+    private var history: [Message]
+    /// The turn under way, which `session/cancel` stops.
+    private var current: AgentRun?
+
+    init(options: ACPOptions, connection: ACPConnection, cwd: URL, clientServers: [ExtensionConfig], resuming: String? = nil) throws {
+        let settings = try Settings(offline: options.agentOptions.offline)
+        let modelOptions = options.modelOptions
+        let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
+        let provider = try modelOptions.makeProvider(choice, settings: settings)
+        let mode = try settings.mode(flag: options.agentOptions.mode, fallback: .smart).mode
+        permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
+        let sandbox = settings.sandbox(flag: options.agentOptions.sandbox, networkFlag: options.agentOptions.sandboxNetwork, mode: mode)
+        store = try SessionStore(url: settings.directories.sessionDatabase)
+        let session: SessionInfo
+        if let resuming {
+            session = try store.session(matching: resuming)
+            history = try store.currentConversation(of: session)
+        } else {
+            session = try store.create(SessionDraft(name: nil, workingDirectory: cwd.path, provider: choice.provider, model: choice.model ?? ""))
+            history = []
+        }
+        id = session.id
+        self.connection = connection
+        assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                     extensionOptions: options.extensionOptions, clientServers: clientServers, workingDirectory: cwd)
+        let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
+        agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
+                               limits: options.agentOptions.limits, permissions: permissions,
+                               approver: ACPApprover(connection: connection, session: session.id, workingDirectory: cwd),
+                               log: store.log(for: session.id, price: settings.price(for: choice)),
+                               ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)
+    }
+
+    /// Starts the MCP servers; they live as long as the session.
+    func start() async {
+        await assembly.mcp.start(workingDirectory: assembly.workingDirectory, logName: id, ledger: agent.ledger)
+    }
+
+    func stop() async {
+        await assembly.stop()
+    }
+
+    /// What `session/new` and `session/load` say of the modes.
+    func modes() async -> JSONValue {
+        let mode = await permissions.mode
+        return ["currentModeId": .string(mode.rawValue),
+                "availableModes": .array(PermissionMode.allCases.map { ["id": .string($0.rawValue), "name": .string($0.rawValue), "description": .string($0.summary)] })]
+    }
+
+    func setMode(_ name: String) async throws {
+        guard let mode = PermissionMode(rawValue: name) else {
+            throw ACPConnection.Failure.invalidParams("no mode \"\(name)\"; the modes are \(PermissionMode.names)")
+        }
+        await permissions.setMode(mode)
+        await connection.notify("session/update", ["sessionId": .string(id), "update": ["sessionUpdate": "current_mode_update", "currentModeId": .string(name)]])
+    }
+
+    /// The saved conversation, sent again as updates (`session/load`).
+    func replay() async {
+        var calls = ACPToolCalls(workingDirectory: assembly.workingDirectory, showsDiffs: false)
+        for message in history {
+            for part in message.content {
+                switch part {
+                case .text(let text) where !text.isEmpty:
+                    await update(["sessionUpdate": message.role == .user ? "user_message_chunk" : "agent_message_chunk",
+                                  "content": ["type": "text", "text": .string(text)]])
+                case .toolCall(let call):
+                    await update(calls.started(call))
+                case .toolResult(let result):
+                    await update(calls.finished(result))
+                default:
+                    break
+                }
+            }
+        }
+    }
+
+    /// Runs one turn; returns the `session/prompt` result.
+    func prompt(_ blocks: [JSONValue]) async throws -> JSONValue {
+        let text = try Self.text(of: blocks)
+        let run: AgentRun = lock.withLock {
+            let run = agent.run(.user(text), history: history)
+            current = run
+            return run
+        }
+        var calls = ACPToolCalls(workingDirectory: assembly.workingDirectory)
+        var usage = Usage()
+        var outcome: AgentOutcome?
+        var failure: String?
+        for await event in run.events {
+            switch event {
+            case .textDelta(let text):
+                await update(["sessionUpdate": "agent_message_chunk", "content": ["type": "text", "text": .string(text)]])
+            case .reasoningDelta(let text):
+                await update(["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string(text)]])
+            case .toolCallRequested(let call):
+                await update(calls.started(call))
+            case .toolResult(let result):
+                await update(calls.finished(result))
+            case .usage(let used):
+                usage.inputTokens += used.inputTokens
+                usage.outputTokens += used.outputTokens
+                usage.cacheReadTokens += used.cacheReadTokens
+                usage.cacheWriteTokens += used.cacheWriteTokens
+            case .contextFill(let tokens, let limit):
+                await update(["sessionUpdate": "usage_update", "used": .integer(Int64(tokens)), "size": .integer(Int64(limit))])
+            case .error(let line):
+                failure = line
+            case .finished(let finished):
+                outcome = finished
+            default:
+                break
+            }
+        }
+        let conversation = await run.conversation
+        lock.withLock {
+            history = conversation
+            current = nil
+        }
+        let reason: String
+        switch outcome?.stopReason {
+        case .answered: reason = "end_turn"
+        case .interrupted: reason = "cancelled"
+        case .maxTurns: reason = "max_turn_requests"
+        case .error, nil: throw ACPConnection.Failure.internalError(failure ?? "the turn failed")
+        }
+        return ["stopReason": .string(reason),
+                "usage": ["totalTokens": .integer(Int64(usage.inputTokens + usage.outputTokens)), "inputTokens": .integer(Int64(usage.inputTokens)),
+                          "outputTokens": .integer(Int64(usage.outputTokens)), "cachedReadTokens": .integer(Int64(usage.cacheReadTokens)),
+                          "cachedWriteTokens": .integer(Int64(usage.cacheWriteTokens))]]
+    }
+
+    func cancel() {
+        lock.withLock { current }?.cancel()
+    }
+
+    private func update(_ update: JSONValue) async {
+        await connection.notify("session/update", ["sessionId": .string(id), "update": update])
+    }
+
+    /// A prompt's content blocks as the user's message: text as it is, a linked file as its link, an embedded
+    /// resource as its text inside a block that names it. The embedded model and the providers here take text, so
+    /// images and audio are refused (initialize says so).
+    static func text(of blocks: [JSONValue]) throws -> String {
+        try blocks.map { block -> String in
+            switch block["type"]?.stringValue {
+            case "text": return block["text"]?.stringValue ?? ""
+            case "resource_link":
+                return "[\(block["name"]?.stringValue ?? "file")](\(block["uri"]?.stringValue ?? ""))"
+            case "resource":
+                guard let text = block["resource"]?["text"]?.stringValue else {
+                    throw ACPConnection.Failure.invalidParams("an embedded resource must be text; binary resources are not taken")
+                }
+                return "<context uri=\"\(block["resource"]?["uri"]?.stringValue ?? "")\">\n\(text)\n</context>"
+            case let other:
+                throw ACPConnection.Failure.invalidParams("a prompt's \(other ?? "untyped") content is not taken; send text, resource links or text resources")
+            }
+        }.joined(separator: "\n\n")
+    }
+}
+
+/// Asks the client before a tool runs: allow or reject, once or for the rest of the session.
+actor ACPApprover: ToolApprover {
+    private let connection: ACPConnection
+    private let session: String
+    private let calls: ACPToolCalls
+    /// Tools the user rejected for the rest of the session.
+    private var rejected: Set<String> = []
+
+    init(connection: ACPConnection, session: String, workingDirectory: URL) {
+        self.connection = connection
+        self.session = session
+        calls = ACPToolCalls(workingDirectory: workingDirectory)
+    }
+
+    func approve(_ call: ToolCall) async -> ApprovalAnswer {
+        if rejected.contains(call.name) { return .deny(reason: "the user rejected \(call.name) for this session") }
+        let options: [JSONValue] = [
+            ["optionId": "allow_once", "name": "Allow once", "kind": "allow_once"],
+            ["optionId": "allow_always", "name": "Allow always", "kind": "allow_always"],
+            ["optionId": "reject_once", "name": "Reject", "kind": "reject_once"],
+            ["optionId": "reject_always", "name": "Reject always", "kind": "reject_always"],
+        ]
+        let asked = await connection.request("session/request_permission",
+                                              ["sessionId": .string(session), "toolCall": calls.asked(call), "options": .array(options)])
+        guard case .success(let answer) = asked, answer["outcome"]?["outcome"]?.stringValue == "selected" else {
+            return .deny(reason: "the user cancelled the turn")
+        }
+        switch answer["outcome"]?["optionId"]?.stringValue {
+        case "allow_once": return .once
+        case "allow_always": return .always
+        case "reject_always":
+            rejected.insert(call.name)
+            return .deny(reason: nil)
+        default: return .deny(reason: nil)
+        }
+    }
+}

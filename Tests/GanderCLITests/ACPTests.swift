@@ -1,0 +1,71 @@
+import Foundation
+import GanderCore
+import GanderTestSupport
+import Testing
+
+/// `gander acp` driven by the official Agent Client Protocol Python SDK's client (Tests/Fixtures/acp/client.py),
+/// against a scripted model server.
+@Suite("gander acp, driven by the ACP Python SDK")
+struct ACPTests {
+    private let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/acp/client.py").path
+
+    @Test("a session: an edit asked for and shown as a diff, a command rejected for good, a mode change, a cancel, the list, and the conversation replayed on load")
+    func editorSession() async throws {
+        var stall = ScriptedReply.text("Here is a long answer that goes on and on and on about many things, in many chunks.")
+        stall.chunkSize = 8
+        stall.stallAfterChunks = 2
+        let scenario = try await Scenario(.openai, [
+            .tools(editor(["command": "create", "path": "hello.txt", "file_text": "hi\n"])), .text("Wrote hello.txt."),
+            .tools(shell("echo ran > ran.txt")), .text("Not run, as you said."),
+            stall,
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("hello.txt", "old\n")
+
+        let result = try await ChildCommand.run(
+            [mcpPython, client, scenario.workspace.url.path, "allow_once,reject_always", "--", GanderProcess.executable.path, "acp"]
+                + scenario.providerArguments,
+            in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(180))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+
+        #expect(report["initialize"]?["protocolVersion"] == 1)
+        #expect(report["initialize"]?["agentCapabilities"]?["loadSession"] == true)
+        #expect(report["modes"]?["currentModeId"] == "smart")
+        #expect(report["modes"]?["availableModes"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == ["auto", "approve", "smart", "chat"])
+
+        #expect(report["edit"]?["stopReason"] == "end_turn")
+        #expect(try scenario.workspace.read("hello.txt") == "hi\n")
+        let updates = report["updates"]?.arrayValue ?? []
+        let started = updates.filter { $0["sessionUpdate"] == "tool_call" }
+        #expect(started.first?["title"] == "Write hello.txt" && started.first?["kind"] == "edit", "\(started)")
+        let finished = updates.filter { $0["sessionUpdate"] == "tool_call_update" }
+        let diff = finished.first?["content"]?.arrayValue?.first
+        #expect(diff?["type"] == "diff" && diff?["oldText"] == "old\n" && diff?["newText"] == "hi\n", "\(finished)")
+        #expect(finished.first?["status"] == "completed")
+        let text = updates.filter { $0["sessionUpdate"] == "agent_message_chunk" }.compactMap { $0["content"]?["text"]?.stringValue }.joined()
+        #expect(text.hasPrefix("Wrote hello.txt.Not run, as you said."), "\(text)")
+
+        let permissions = report["permissions"]?.arrayValue ?? []
+        #expect(permissions.count == 2)
+        #expect(permissions.first?["options"]?.arrayValue == ["allow_once", "allow_always", "reject_once", "reject_always"])
+        #expect(permissions.last?["kind"] == "execute" && permissions.last?["title"] == "Run `echo ran > ran.txt`")
+        #expect(!FileManager.default.fileExists(atPath: scenario.workspace.file("ran.txt").path), "a rejected command does not run")
+        #expect(finished.contains { $0["status"] == "failed" }, "the rejected call is reported failed")
+        #expect(updates.contains { $0["sessionUpdate"] == "current_mode_update" && $0["currentModeId"] == "auto" })
+        #expect(report["bad_mode"]?.stringValue?.contains("no mode \"reckless\"") == true, "\(report["bad_mode"] ?? .null)")
+
+        #expect(report["cancelled"]?["stopReason"] == "cancelled")
+        let session = try #require(report["session"]?.stringValue)
+        #expect(report["listed"]?.arrayValue?.contains(.string(session)) == true)
+
+        let replayed = report["replayed"]?.arrayValue ?? []
+        #expect(replayed.first?["sessionUpdate"] == "user_message_chunk" && replayed.first?["content"]?["text"] == "write hello.txt")
+        #expect(replayed.contains { $0["sessionUpdate"] == "agent_message_chunk" && $0["content"]?["text"] == "Wrote hello.txt." })
+        #expect(replayed.contains { $0["sessionUpdate"] == "tool_call" && $0["title"] == "Write hello.txt" })
+        #expect(!replayed.contains { $0["content"]?.arrayValue?.contains { $0["type"] == "diff" } == true },
+                "a replayed edit has no diff: the file's old text is gone")
+        #expect(report["unknown_session"]?.stringValue?.contains("no session no-such-session is open") == true, "\(report["unknown_session"] ?? .null)")
+    }
+}
