@@ -36,8 +36,10 @@ struct ACPCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         let agent = ACPAgent(options: ACPOptions(modelOptions: modelOptions, agentOptions: agentOptions, extensionOptions: extensionOptions))
-        let connection = ACPConnection()
-        await connection.serve { method, params, connection in try await agent.handle(method, params, connection) }
+        let (connection, incoming) = ACPConnection.standardIO()
+        await connection.serve(incoming, onClose: { await agent.cancelAll() }) { method, params, connection in
+            try await agent.handle(method, params, connection)
+        }
         await agent.stopAll()
     }
 }
@@ -92,8 +94,14 @@ actor ACPAgent {
         }
     }
 
+    /// Stops every turn under way (the client went away).
+    func cancelAll() {
+        for session in sessions.values { session.cancel() }
+    }
+
     func stopAll() async {
         for session in sessions.values { await session.stop() }
+        sessions.removeAll()
     }
 
     private func session(_ params: JSONValue) throws -> ACPSession {
