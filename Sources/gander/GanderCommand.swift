@@ -27,5 +27,5 @@ struct GanderCommand: ParsableCommand {
         version: version,
         subcommands: [RunCommand.self, SessionCommand.self, SessionsCommand.self, ExtensionsCommand.self, MCPCommand.self,
                       LocalCommand.self, RecipeCommand.self, ConfigureCommand.self, InfoCommand.self, UndoCommand.self, CheckpointsCommand.self, AuditCommand.self,
-                      ScheduleCommand.self, ACPCommand.self])
+                      ScheduleCommand.self, ACPCommand.self, ServeCommand.self])
 }

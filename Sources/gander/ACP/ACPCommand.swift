@@ -84,7 +84,7 @@ actor ACPAgent {
         case "session/prompt":
             return try await session(params).prompt(params["prompt"]?.arrayValue ?? [])
         case "session/cancel":
-            try await session(params).cancel()
+            try session(params).cancel()
             return nil
         case "session/set_mode":
             try await session(params).setMode(try Self.string(params, "modeId"))

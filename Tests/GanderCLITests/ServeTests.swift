@@ -1,0 +1,83 @@
+import Foundation
+import GanderCore
+import GanderTestSupport
+import Testing
+
+/// `gander serve` driven over its WebSocket by the official ACP Python SDK's client (Tests/Fixtures/acp/ws_client.py),
+/// against a scripted model server.
+@Suite("gander serve, driven by the ACP Python SDK over a WebSocket")
+struct ServeTests {
+    private let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/acp/ws_client.py").path
+
+    /// Starts `gander serve --port 0` and waits for the line that names the port it bound.
+    private func serve(_ scenario: Scenario, environment: [String: String]) throws -> (process: Process, port: Int) {
+        let process = Process()
+        process.executableURL = GanderProcess.executable
+        process.arguments = ["serve", "--port", "0"] + scenario.providerArguments
+        process.currentDirectoryURL = scenario.workspace.url
+        process.environment = scenario.environment.merging(environment) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while Date() < deadline {
+            let data = errors.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let match = seen.firstMatch(of: /127\.0\.0\.1:(\d+)\/acp/), let port = Int(match.1) { return (process, port) }
+        }
+        process.terminate()
+        throw ServeFailure(seen)
+    }
+
+    struct ServeFailure: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = "gander serve did not start: \(description)" }
+    }
+
+    @Test("secret and origin checked; two sessions at once; a client gone mid-turn stops it, and a new connection lists and loads what was kept")
+    func webSocketSessions() async throws {
+        var stall = ScriptedReply.text("A long answer that is cut off when the client goes away, chunk by chunk.")
+        stall.chunkSize = 8
+        stall.stallAfterChunks = 2
+        let scenario = try await Scenario(.openai, [.text("Answer A."), .text("Answer B."), stall])
+        defer { Task { await scenario.finish() } }
+        let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "s3cret-for-tests"])
+        defer { server.terminate() }
+
+        let result = try await ChildCommand.run([mcpPython, client, "\(port)", "s3cret-for-tests", scenario.workspace.url.path],
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(180))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        #expect(report["health"] == 200)
+        #expect(report["status_without"] == 401 && report["status_with"] == 200 && report["status_token"] == 200)
+        #expect(report["status_other_origin"] == 403, "a page elsewhere is refused even with the token")
+        // Hummingbird answers every refused WebSocket upgrade with 400; plain requests get 401.
+        #expect(report["wrong_secret"]?.stringValue?.contains("rejected WebSocket connection: HTTP 400") == true, "\(report["wrong_secret"] ?? .null)")
+
+        #expect(report["together"] == ["end_turn", "end_turn"])
+        let sessions = report["sessions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(sessions.count == 3 && Set(sessions).count == 3)
+        let texts = Set(sessions.prefix(2).compactMap { report["texts"]?[$0]?.stringValue })
+        #expect(texts == ["Answer A.", "Answer B."], "each session got its own answer: \(report["texts"] ?? .null)")
+        #expect(report["listed"]?.arrayValue?.compactMap(\.stringValue).sorted() == sessions.sorted(), "one database, every session offered again")
+        let replayed = report["replayed"]?.arrayValue ?? []
+        #expect(replayed.first?["content"]?["text"] == "three", "the cut-off turn's instruction was kept")
+        #expect(report["connections_now"] == 1, "the first connection is gone, its turn with it")
+        #expect(server.isRunning, "a client going away does not end the server")
+    }
+
+    @Test("without a secret, gander serve does not start unless told to")
+    func refusesWithoutSecret() async throws {
+        let scenario = try await Scenario(.openai, [])
+        defer { Task { await scenario.finish() } }
+        let refused = try await scenario.gander(["serve", "--port", "0"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("gander serve needs a secret: set GANDER_SERVER_SECRET or pass --secret-file FILE"), "\(refused.stderr)")
+        let badTLS = try await scenario.gander(["serve", "--tls", "only-one.pem"], environment: ["GANDER_SERVER_SECRET": "x"])
+        #expect(badTLS.status == 2 && badTLS.stderr.contains("--tls takes two files"), "\(badTLS.stderr)")
+    }
+}
