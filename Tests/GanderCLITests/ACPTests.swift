@@ -10,7 +10,7 @@ struct ACPTests {
     private let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/acp/client.py").path
 
-    @Test("a session: an edit asked for and shown as a diff, a command rejected for good, a mode change, a cancel, the list, and the conversation replayed on load")
+    @Test("a session: an edit asked for and shown as a diff, a command rejected for good, a mode change, a recipe as a command with its plan, a cancel, the list, and the conversation replayed on load")
     func editorSession() async throws {
         var stall = ScriptedReply.text("Here is a long answer that goes on and on and on about many things, in many chunks.")
         stall.chunkSize = 8
@@ -18,10 +18,18 @@ struct ACPTests {
         let scenario = try await Scenario(.openai, [
             .tools(editor(["command": "create", "path": "hello.txt", "file_text": "hi\n"])), .text("Wrote hello.txt."),
             .tools(shell("echo ran > ran.txt")), .text("Not run, as you said."),
+            .tools(ScriptedToolCall("todo__write", #"{"items":[{"text":"read the diff","status":"done"},{"text":"write the review","status":"in_progress"}]}"#)),
+            .text("Reviewed."),
             stall,
         ])
         defer { Task { await scenario.finish() } }
         try scenario.workspace.write("hello.txt", "old\n")
+        try scenario.workspace.write(".gander/recipes/review.yaml", """
+            title: Review a branch
+            description: reviews a branch
+            prompt: "Review the branch {{ branch }}."
+            parameters: [{key: branch, input_type: string, requirement: required, description: the branch to review}]
+            """)
 
         let result = try await ChildCommand.run(
             [mcpPython, client, scenario.workspace.url.path, "allow_once,reject_always", "--", GanderProcess.executable.path, "acp"]
@@ -55,6 +63,18 @@ struct ACPTests {
         #expect(finished.contains { $0["status"] == "failed" }, "the rejected call is reported failed")
         #expect(updates.contains { $0["sessionUpdate"] == "current_mode_update" && $0["currentModeId"] == "auto" })
         #expect(report["bad_mode"]?.stringValue?.contains("no mode \"reckless\"") == true, "\(report["bad_mode"] ?? .null)")
+
+        let commands = updates.first { $0["sessionUpdate"] == "available_commands_update" }?["availableCommands"]?.arrayValue ?? []
+        #expect(commands.contains { $0["name"] == "review" && $0["description"] == "Review a branch" && $0["input"]?["hint"] == "the branch to review" },
+                "\(commands)")
+        #expect(report["recipe"]?["stopReason"] == "end_turn")
+        let recipeTurn = scenario.server.chatRequests.first { request in
+            request.body?["messages"]?.arrayValue?.contains { $0["content"] == "Review the branch main." } == true
+        }
+        #expect(recipeTurn != nil, "/review main ran the recipe's prompt with its argument")
+        let plan = updates.last { $0["sessionUpdate"] == "plan" }?["entries"]?.arrayValue ?? []
+        #expect(plan.compactMap { $0["status"]?.stringValue } == ["completed", "in_progress"], "\(plan)")
+        #expect(plan.first?["content"] == "read the diff")
 
         #expect(report["cancelled"]?["stopReason"] == "cancelled")
         let session = try #require(report["session"]?.stringValue)

@@ -67,11 +67,14 @@ actor ACPAgent {
             return .object([:])
         case "session/new":
             let session = try await open(params, connection: connection, resuming: nil)
+            // After the answer, which names the session the update is for.
+            Task { await session.advertiseCommands() }
             return ["sessionId": .string(session.id), "modes": await session.modes()]
         case "session/load":
             let id = try Self.string(params, "sessionId")
             let session = try await open(params, connection: connection, resuming: id)
             await session.replay()
+            await session.advertiseCommands()
             return ["modes": await session.modes()]
         case "session/list":
             let store = try SessionStore(url: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)

@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderRecipes
 import GanderStore
 
 /// One ACP session: an agent of its own in its `cwd`, with the editor's MCP servers beside the user's, kept in the
@@ -16,6 +17,15 @@ final class ACPSession: @unchecked Sendable {
     private var history: [Message]
     /// The turn under way, which `session/cancel` stops.
     private var current: AgentRun?
+    /// Recipes the client may run as `/name argument`: config.yaml's `slash_commands:`, then the recipes found by
+    /// name from `cwd`, by command name.
+    private let commands: [String: RecipeCommand]
+
+    struct RecipeCommand {
+        let path: String
+        let description: String
+        let hint: String?
+    }
 
     init(options: ACPOptions, connection: ACPConnection, cwd: URL, clientServers: [ExtensionConfig], resuming: String? = nil) throws {
         let settings = try Settings(offline: options.agentOptions.offline)
@@ -36,6 +46,7 @@ final class ACPSession: @unchecked Sendable {
         }
         id = session.id
         self.connection = connection
+        commands = Self.commands(settings: settings, workingDirectory: cwd)
         assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
                                      extensionOptions: options.extensionOptions, clientServers: clientServers, workingDirectory: cwd)
         let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
@@ -53,6 +64,31 @@ final class ACPSession: @unchecked Sendable {
 
     func stop() async {
         await assembly.stop()
+    }
+
+    /// Tells the client which recipes it may run as commands.
+    func advertiseCommands() async {
+        let available: [JSONValue] = commands.keys.sorted().map { name in
+            let command = commands[name]!
+            var entry: [String: JSONValue] = ["name": .string(name), "description": .string(command.description)]
+            if let hint = command.hint { entry["input"] = ["hint": .string(hint)] }
+            return .object(entry)
+        }
+        await update(["sessionUpdate": "available_commands_update", "availableCommands": .array(available)])
+    }
+
+    private static func commands(settings: Settings, workingDirectory: URL) -> [String: RecipeCommand] {
+        var found: [String: String] = [:]
+        for entry in RecipeLibrary(workingDirectory: workingDirectory, environment: settings.environment).list() { found[entry.name.lowercased()] = entry.url.path }
+        for (name, path) in settings.config.slashCommands { found[name] = URL(fileURLWithPath: path, relativeTo: workingDirectory).path }
+        var commands: [String: RecipeCommand] = [:]
+        for (name, path) in found where !name.contains(where: \.isWhitespace) {
+            guard let file = RecipeLibrary.read(URL(fileURLWithPath: path)), let recipe = try? RecipeLoader().check(file).recipe else { continue }
+            let parameter = recipe.parameters.first { $0.requirement != .optional } ?? recipe.parameters.first
+            commands[name] = RecipeCommand(path: path, description: recipe.title,
+                                           hint: parameter.map { $0.description.isEmpty ? $0.key : $0.description })
+        }
+        return commands
     }
 
     /// What `session/new` and `session/load` say of the modes.
@@ -92,7 +128,18 @@ final class ACPSession: @unchecked Sendable {
 
     /// Runs one turn; returns the `session/prompt` result.
     func prompt(_ blocks: [JSONValue]) async throws -> JSONValue {
-        let text = try Self.text(of: blocks)
+        var text = try Self.text(of: blocks)
+        // "/review main": the recipe's instructions and prompt are the turn.
+        if text.hasPrefix("/"), let name = text.dropFirst().split(whereSeparator: \.isWhitespace).first.map({ String($0).lowercased() }),
+           let command = commands[name] {
+            do {
+                text = try RecipeCommandTurn(command: name, recipe: RecipeLibrary.read(URL(fileURLWithPath: command.path)),
+                                             argument: String(text.dropFirst(name.count + 1)), workingDirectory: assembly.workingDirectory,
+                                             recipePath: command.path).text
+            } catch {
+                throw ACPConnection.Failure.invalidParams(String(describing: error))
+            }
+        }
         let run: AgentRun = lock.withLock {
             let run = agent.run(.user(text), history: history)
             current = run
@@ -100,6 +147,8 @@ final class ACPSession: @unchecked Sendable {
         }
         var calls = ACPToolCalls(workingDirectory: assembly.workingDirectory)
         var usage = Usage()
+        // The checklists the model is writing, by call, shown as the plan once written.
+        var checklists: [String: JSONValue] = [:]
         var outcome: AgentOutcome?
         var failure: String?
         for await event in run.events {
@@ -109,9 +158,11 @@ final class ACPSession: @unchecked Sendable {
             case .reasoningDelta(let text):
                 await update(["sessionUpdate": "agent_thought_chunk", "content": ["type": "text", "text": .string(text)]])
             case .toolCallRequested(let call):
+                if call.name == "todo__write" { checklists[call.id] = try? JSONValue(parsing: call.arguments) }
                 await update(calls.started(call))
             case .toolResult(let result):
                 await update(calls.finished(result))
+                if let checklist = checklists.removeValue(forKey: result.callID), !result.isError { await update(Self.plan(checklist)) }
             case .usage(let used):
                 usage.inputTokens += used.inputTokens
                 usage.outputTokens += used.outputTokens
@@ -143,6 +194,15 @@ final class ACPSession: @unchecked Sendable {
                 "usage": ["totalTokens": .integer(Int64(usage.inputTokens + usage.outputTokens)), "inputTokens": .integer(Int64(usage.inputTokens)),
                           "outputTokens": .integer(Int64(usage.outputTokens)), "cachedReadTokens": .integer(Int64(usage.cacheReadTokens)),
                           "cachedWriteTokens": .integer(Int64(usage.cacheWriteTokens))]]
+    }
+
+    /// The todo extension's checklist as an ACP plan.
+    static func plan(_ checklist: JSONValue) -> JSONValue {
+        let entries: [JSONValue] = (checklist["items"]?.arrayValue ?? []).map { item in
+            let status = item["status"]?.stringValue == "done" ? "completed" : item["status"]?.stringValue == "in_progress" ? "in_progress" : "pending"
+            return ["content": .string(item["text"]?.stringValue ?? ""), "priority": "medium", "status": .string(status)]
+        }
+        return ["sessionUpdate": "plan", "entries": .array(entries)]
     }
 
     func cancel() {

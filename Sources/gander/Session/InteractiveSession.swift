@@ -293,29 +293,15 @@ final class InteractiveSession {
         return false
     }
 
-    /// A `slash_commands:` entry: its recipe's instructions and prompt become the next turn, with `argument` (quotes
-    /// around it dropped) as the value of its first parameter that needs one, as goose does. The recipe's own
-    /// extensions and settings are not taken up: the session keeps its own.
+    /// A `slash_commands:` entry, run as the next turn (`RecipeCommandTurn`). The recipe's own extensions and
+    /// settings are not taken up: the session keeps its own.
     private func runRecipeCommand(_ name: String, recipePath: String, argument: String, interrupts: TurnInterrupts) async throws {
         let url = URL(fileURLWithPath: recipePath, relativeTo: assembly.workingDirectory)
-        guard let file = RecipeLibrary.read(url) else {
-            throw InputError("/\(name): no recipe file at \(url.path) (slash_commands in config.yaml points there)")
-        }
-        var value = argument.trimmingCharacters(in: .whitespaces)
-        if value.count >= 2, let quote = value.first, "\"'".contains(quote), value.last == quote { value = String(value.dropFirst().dropLast()) }
-        let (recipe, _) = try RecipeLoader().check(file)
-        var given: [String: String] = [:]
-        if !value.isEmpty {
-            guard let parameter = recipe.parameters.first(where: { $0.requirement != .optional }) ?? recipe.parameters.first else {
-                throw InputError("/\(name) takes no argument: its recipe has no parameters")
-            }
-            given[parameter.key] = value
-        }
-        let loaded = try RecipeLoader().load(file, given: given, workingDirectory: assembly.workingDirectory)
-        let text = [loaded.recipe.instructions, loaded.recipe.prompt].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }.joined(separator: "\n\n")
-        terminal.write(style.dim("(\(loaded.recipe.title))") + "\n")
-        await turn(text, interrupts: interrupts)
+        let command = try RecipeCommandTurn(command: name, recipe: RecipeLibrary.read(url), argument: argument,
+                                            workingDirectory: assembly.workingDirectory,
+                                            recipePath: "\(url.path) (slash_commands in config.yaml points there)")
+        terminal.write(style.dim("(\(command.title))") + "\n")
+        await turn(command.text, interrupts: interrupts)
     }
 
     /// `/recipe FILE`: what the user asked in this conversation, as a recipe file. An existing file is never

@@ -3,7 +3,7 @@
 Usage: client.py WORKSPACE ANSWERS -- GANDER ARGS...
 ANSWERS is a comma-separated list of the option ids to pick for each permission request, in order.
 The steps: initialize; a new session; a prompt that edits a file (asking first); a prompt whose command is answered
-by the next answer; set the mode; a prompt that stalls and is cancelled; list the sessions; then, on a second
+by the next answer; set the mode; a recipe run as a command; a prompt that stalls and is cancelled; list the sessions; then, on a second
 connection, load the session and collect what it replays.
 """
 import asyncio
@@ -59,6 +59,7 @@ async def main():
             report["bad_mode"] = "accepted"
         except acp.RequestError as error:
             report["bad_mode"] = str(error)
+        report["recipe"] = (await conn.prompt(session_id=sid, prompt=[text_block("/review main")])).model_dump(by_alias=True, exclude_none=True, mode="json")
         recorder.first_chunk.clear()
         stalled = asyncio.create_task(conn.prompt(session_id=sid, prompt=[text_block("say a lot")]))
         await asyncio.wait_for(recorder.first_chunk.wait(), 60)
