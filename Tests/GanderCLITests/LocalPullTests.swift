@@ -16,16 +16,31 @@ private struct HubServer {
 
     init(dropOnce file: String? = nil) async throws {
         root = try TemporaryDirectory(prefix: "gander-hub")
-        port = LoopbackPort.free()
         process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)
+        // Port 0, read back from the server's first line: a port picked here and bound there could be taken between.
         process.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("hub/hub_server.py").path,
-                             "--root", root.path, "--port", String(port), "--log", root.file("requests.jsonl").path]
+                             "--root", root.path, "--port", "0", "--log", root.file("requests.jsonl").path]
             + (file.map { ["--drop-once", $0] } ?? [])
-        process.standardOutput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await LoopbackPort.waitUntilListening(port, attempts: 100)
+        var line = ""
+        while !line.contains("\n") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        guard let bound = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            process.terminate()
+            throw HubStartFailure()
+        }
+        port = bound
+    }
+
+    struct HubStartFailure: Error, CustomStringConvertible {
+        var description: String { "the stand-in Hub did not start" }
     }
 
     /// Writes a GGUF-looking file of `size` bytes into ORG/REPO and returns its SHA-256.
