@@ -3,11 +3,16 @@ import Foundation
 import GanderCore
 import GanderStore
 
-/// The flags `gander acp` takes, which every session it opens uses.
-struct ACPOptions: Sendable {
-    let modelOptions: ModelOptions
-    let agentOptions: AgentOptions
-    let extensionOptions: ExtensionOptions
+/// The flags `gander acp` and `gander serve` take, which every session they open uses.
+struct ACPOptions: ParsableArguments, Sendable {
+    @OptionGroup(title: "Model")
+    var modelOptions: ModelOptions
+
+    @OptionGroup(title: "Agent")
+    var agentOptions: AgentOptions
+
+    @OptionGroup(title: "Extensions")
+    var extensionOptions: ExtensionOptions
 }
 
 /// `gander acp`: Gander as an agent for editors (Zed, JetBrains, Neovim, Emacs), over the Agent Client Protocol on
@@ -25,17 +30,10 @@ struct ACPCommand: AsyncParsableCommand {
             Gander's: smart (the default here), approve, auto, chat.
             """)
 
-    @OptionGroup(title: "Model")
-    var modelOptions: ModelOptions
-
-    @OptionGroup(title: "Agent")
-    var agentOptions: AgentOptions
-
-    @OptionGroup(title: "Extensions")
-    var extensionOptions: ExtensionOptions
+    @OptionGroup var options: ACPOptions
 
     mutating func run() async throws {
-        let agent = ACPAgent(options: ACPOptions(modelOptions: modelOptions, agentOptions: agentOptions, extensionOptions: extensionOptions))
+        let agent = ACPAgent(options: options)
         let (connection, incoming) = ACPConnection.standardIO()
         await connection.serve(incoming, onClose: { await agent.cancelAll() }) { method, params, connection in
             try await agent.handle(method, params, connection)

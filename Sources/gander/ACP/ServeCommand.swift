@@ -43,14 +43,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Serve TLS with this certificate and key (PEM files).", valueName: "cert key"))
     var tls: [String] = []
 
-    @OptionGroup(title: "Model")
-    var modelOptions: ModelOptions
-
-    @OptionGroup(title: "Agent")
-    var agentOptions: AgentOptions
-
-    @OptionGroup(title: "Extensions")
-    var extensionOptions: ExtensionOptions
+    @OptionGroup var options: ACPOptions
 
     func validate() throws {
         if !tls.isEmpty, tls.count != 2 { throw ValidationError("--tls takes two files: the certificate and its key") }
@@ -59,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         let secret = try loadSecret()
-        let options = ACPOptions(modelOptions: modelOptions, agentOptions: agentOptions, extensionOptions: extensionOptions)
+        let options = self.options
         let origins = Set(allowedOrigin)
         let board = ServerBoard()
 
