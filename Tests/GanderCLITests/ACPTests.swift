@@ -10,7 +10,7 @@ struct ACPTests {
     private let client = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/acp/client.py").path
 
-    @Test("a session: an edit asked for and shown as a diff, a command rejected for good, a mode change, a recipe as a command with its plan, a cancel, the list, and the conversation replayed on load")
+    @Test("a session: an edit asked for and shown as a diff, a command rejected for good, a mode change, a recipe as a command with its plan, a cancel, a session from a recipe, the list, and the conversation replayed on load")
     func editorSession() async throws {
         var stall = ScriptedReply.text("Here is a long answer that goes on and on and on about many things, in many chunks.")
         stall.chunkSize = 8
@@ -20,13 +20,14 @@ struct ACPTests {
             .tools(shell("echo ran > ran.txt")), .text("Not run, as you said."),
             .tools(ScriptedToolCall("todo__write", #"{"items":[{"text":"read the diff","status":"done"},{"text":"write the review","status":"in_progress"}]}"#)),
             .text("Reviewed."),
-            stall,
+            stall, .text("Brief."),
         ])
         defer { Task { await scenario.finish() } }
         try scenario.workspace.write("hello.txt", "old\n")
         try scenario.workspace.write(".gander/recipes/review.yaml", """
             title: Review a branch
             description: reviews a branch
+            instructions: Be brief.
             prompt: "Review the branch {{ branch }}."
             parameters: [{key: branch, input_type: string, requirement: required, description: the branch to review}]
             """)
@@ -69,7 +70,7 @@ struct ACPTests {
                 "\(commands)")
         #expect(report["recipe"]?["stopReason"] == "end_turn")
         let recipeTurn = scenario.server.chatRequests.first { request in
-            request.body?["messages"]?.arrayValue?.contains { $0["content"] == "Review the branch main." } == true
+            request.body?["messages"]?.arrayValue?.contains { $0["content"] == "Be brief.\n\nReview the branch main." } == true
         }
         #expect(recipeTurn != nil, "/review main ran the recipe's prompt with its argument")
         let plan = updates.last { $0["sessionUpdate"] == "plan" }?["entries"]?.arrayValue ?? []
@@ -77,6 +78,10 @@ struct ACPTests {
         #expect(plan.first?["content"] == "read the diff")
 
         #expect(report["cancelled"]?["stopReason"] == "cancelled")
+        #expect(report["with_recipe"] == "end_turn")
+        let lastSystem = scenario.server.chatRequests.last?.body?["messages"]?.arrayValue?.first?["content"]?.stringValue ?? ""
+        #expect(lastSystem.contains("# Recipe\n\nBe brief."), "a session started from a recipe has its instructions")
+        #expect(report["bad_recipe"]?.stringValue?.contains("recipe nowhere: no recipe named \"nowhere\"") == true, "\(report["bad_recipe"] ?? .null)")
         let session = try #require(report["session"]?.stringValue)
         #expect(report["listed"]?.arrayValue?.contains(.string(session)) == true)
 

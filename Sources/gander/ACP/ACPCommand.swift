@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GanderCore
+import GanderRecipes
 import GanderStore
 
 /// The flags `gander acp` and `gander serve` take, which every session they open uses.
@@ -122,7 +123,8 @@ actor ACPAgent {
         let session: ACPSession
         do {
             session = try ACPSession(options: options, connection: connection, cwd: URL(fileURLWithPath: cwd),
-                                     clientServers: servers, resuming: resuming)
+                                     clientServers: servers, resuming: resuming,
+                                     recipe: try Self.recipe(params["_meta"], cwd: URL(fileURLWithPath: cwd)))
         } catch let failure as ACPConnection.Failure {
             throw failure
         } catch {
@@ -131,6 +133,20 @@ actor ACPAgent {
         await session.start()
         sessions[session.id] = session
         return session
+    }
+
+    /// The recipe `_meta` names for a new session (`{"recipe": NAME|PATH|DEEPLINK, "params": {KEY: VALUE}}`), checked
+    /// with its values as a headless run would; a problem is the client's to fix.
+    private static func recipe(_ meta: JSONValue?, cwd: URL) throws -> LoadedRecipe? {
+        guard let reference = meta?["recipe"]?.stringValue else { return nil }
+        var values: [String: String] = [:]
+        for (key, value) in meta?["params"]?.objectValue ?? [:] { values[key] = value.stringValue ?? value.canonicalText }
+        do {
+            let file = try RecipeLibrary(workingDirectory: cwd, environment: ProcessInfo.processInfo.environment).locate(reference)
+            return try RecipeLoader().load(file, given: values, workingDirectory: cwd)
+        } catch {
+            throw ACPConnection.Failure.invalidParams("recipe \(reference): \(error)")
+        }
     }
 
     /// An `mcpServers` entry as an extension: stdio (`command`, `args`, `env`) or HTTP (`type: http`, `url`, `headers`).

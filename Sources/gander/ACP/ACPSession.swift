@@ -27,9 +27,13 @@ final class ACPSession: @unchecked Sendable {
         let hint: String?
     }
 
-    init(options: ACPOptions, connection: ACPConnection, cwd: URL, clientServers: [ExtensionConfig], resuming: String? = nil) throws {
+    /// `recipe`, named in `session/new`'s `_meta`, gives the session its instructions, extensions and settings, as
+    /// `gander session --recipe` does; its prompt is the client's to send.
+    init(options: ACPOptions, connection: ACPConnection, cwd: URL, clientServers: [ExtensionConfig], resuming: String? = nil,
+         recipe: LoadedRecipe? = nil) throws {
         let settings = try Settings(offline: options.agentOptions.offline)
-        let modelOptions = options.modelOptions
+        var modelOptions = options.modelOptions
+        modelOptions.adopt(recipe?.recipe.settings)
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
         let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: options.agentOptions.mode, fallback: .smart).mode
@@ -47,11 +51,15 @@ final class ACPSession: @unchecked Sendable {
         id = session.id
         self.connection = connection
         commands = Self.commands(settings: settings, workingDirectory: cwd)
-        assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
-                                     extensionOptions: options.extensionOptions, clientServers: clientServers, workingDirectory: cwd)
+        var assembly = try AgentAssembly(settings: settings, provider: choice.provider, sandbox: sandbox,
+                                         extensionOptions: options.extensionOptions,
+                                         recipe: try recipe?.recipe.extensions.map(RecipeExtensions.init),
+                                         clientServers: clientServers, workingDirectory: cwd)
+        assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
+        self.assembly = assembly
         let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
         agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
-                               limits: options.agentOptions.limits, permissions: permissions,
+                               limits: options.agentOptions.limits(with: recipe?.recipe.settings), permissions: permissions,
                                approver: ACPApprover(connection: connection, session: session.id, workingDirectory: cwd),
                                log: store.log(for: session.id, price: settings.price(for: choice)),
                                ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)

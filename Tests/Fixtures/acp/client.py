@@ -3,7 +3,8 @@
 Usage: client.py WORKSPACE ANSWERS -- GANDER ARGS...
 ANSWERS is a comma-separated list of the option ids to pick for each permission request, in order.
 The steps: initialize; a new session; a prompt that edits a file (asking first); a prompt whose command is answered
-by the next answer; set the mode; a recipe run as a command; a prompt that stalls and is cancelled; list the sessions; then, on a second
+by the next answer; set the mode; a recipe run as a command; a prompt that stalls and is cancelled; a session started from a recipe named in
+_meta; list the sessions; then, on a second
 connection, load the session and collect what it replays.
 """
 import asyncio
@@ -65,6 +66,13 @@ async def main():
         await asyncio.wait_for(recorder.first_chunk.wait(), 60)
         await conn.cancel(session_id=sid)
         report["cancelled"] = (await asyncio.wait_for(stalled, 60)).model_dump(by_alias=True, exclude_none=True, mode="json")
+        with_recipe = await conn.new_session(cwd=workspace, mcp_servers=[], recipe="review", params={"branch": "dev"})
+        report["with_recipe"] = (await conn.prompt(session_id=with_recipe.session_id, prompt=[text_block("go")])).stop_reason
+        try:
+            await conn.new_session(cwd=workspace, mcp_servers=[], recipe="nowhere")
+            report["bad_recipe"] = "accepted"
+        except acp.RequestError as error:
+            report["bad_recipe"] = str(error)
         listed = await conn.list_sessions(cwd=workspace)
         report["listed"] = [s.session_id for s in listed.sessions]
         report["session"] = sid
