@@ -95,6 +95,8 @@ public final class LocalProvider: ModelProvider, Sendable {
         let usesTools = plan.format != nil
         let format = plan.format ?? .json
         let toolset = plan.toolset
+        var request = request
+        if let system = plan.systemPrompt { request.systemPrompt = system }
         let (prompt, dropped) = try fit(request, engine: engine, format: plan.format, toolset: toolset,
                                         workspace: plan.workspace, remindsOfTask: plan.remindsOfTask)
         if dropped > 0 {

@@ -15,6 +15,13 @@ struct LocalTurnPlan {
     let affordances: Set<Affordance>
     /// The latest results are followed by the instruction again (`Affordance.taskReminder`).
     let remindsOfTask: Bool
+    /// The system prompt this request sends in place of the agent's, if any (`Affordance.wordsOnly`).
+    let systemPrompt: String?
+
+    /// A conversation that opens with words only gets this system prompt: told it is an agent that carries out
+    /// instructions with tools, Qwen2.5-Coder-0.5B answered "Say hi." by reciting that description, and "What is
+    /// 2 + 3?" by saying it read the relevant files.
+    static let wordsOnlySystemPrompt = "You are Gander, a helpful assistant for software developers."
 
     init(request: ModelRequest, chatTemplate: String?, workingDirectory: URL, affordances: Set<Affordance> = Affordance.enabled) {
         self.affordances = affordances
@@ -32,8 +39,11 @@ struct LocalTurnPlan {
             workspace = nil
             constraint = nil
             remindsOfTask = false
+            // Not in chat mode (no tools at all): there the agent's prompt carries the user's hints.
+            systemPrompt = opensWithWordsOnly && !request.tools.isEmpty ? Self.wordsOnlySystemPrompt : nil
             return
         }
+        systemPrompt = nil
         let format = ToolCallFormat.detect(chatTemplate: chatTemplate)
         let workspace = WorkspaceSnapshot(directory: workingDirectory)
         let seen = LocalToolset(tools: request.tools, compact: true).seen(in: request.messages)

@@ -419,6 +419,19 @@ struct LocalDecodingTests {
         #expect(made.name == "add_line" && made.arguments["at"] == "end" && made.arguments["line"] == "- ship it")
     }
 
+    @Test("a conversation that opens with words only is sent no tools and a short system prompt; work keeps the agent's")
+    func wordsOnlyOpening() {
+        let tools = ["developer__text_editor", "developer__shell"].map { ToolSpec(name: $0, description: "", inputSchema: ["type": "object"]) }
+        func plan(_ instruction: String, tools: [ToolSpec] = tools) -> LocalTurnPlan {
+            LocalTurnPlan(request: ModelRequest(systemPrompt: "You are Gander, an agent…", messages: [.user(instruction)], tools: tools),
+                          chatTemplate: "{{ '<tool_call>' }}", workingDirectory: FileManager.default.temporaryDirectory,
+                          affordances: Set(LocalTurnPlan.Affordance.allCases))
+        }
+        #expect(plan("Say hi.").format == nil && plan("Say hi.").systemPrompt == LocalTurnPlan.wordsOnlySystemPrompt)
+        #expect(plan("Run greet.sh and tell me what it prints.").systemPrompt == nil)
+        #expect(plan("Say hi.", tools: []).systemPrompt == nil, "chat mode keeps the agent's prompt and the user's hints")
+    }
+
     @Test("a change to the files an instruction names is the change it asked for; a command beside them is not")
     func changeToNamedFiles() {
         let toolset = LocalToolset(tools: ["developer__text_editor", "developer__shell"].map {
