@@ -148,10 +148,15 @@ final class ACPSession: @unchecked Sendable {
                 throw ACPConnection.Failure.invalidParams(String(describing: error))
             }
         }
-        let run: AgentRun = lock.withLock {
+        let started: AgentRun? = lock.withLock {
+            // One turn at a time: a second would start from a conversation the first is still changing.
+            guard current == nil else { return nil }
             let run = agent.run(.user(text), history: history)
             current = run
             return run
+        }
+        guard let run = started else {
+            throw ACPConnection.Failure.invalidParams("a turn is already under way in session \(id); wait for it, or session/cancel it")
         }
         var calls = ACPToolCalls(workingDirectory: assembly.workingDirectory)
         var usage = Usage()
