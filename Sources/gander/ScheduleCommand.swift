@@ -130,8 +130,8 @@ struct ScheduleCommand: ParsableCommand {
             let scheduler = try SystemScheduler(rawValue: found.scheduler) ?? SystemScheduler.available(environment: schedules.environment)
             _ = try scheduler.timing(try CronExpression(found.cron))
             // The original is found from the directory the job was added in, as it was then.
-            FileManager.default.changeCurrentDirectoryPath(found.workingDirectory)
-            let (copy, directory) = try schedules.copy(found.recipeSource, values: found.params, id: found.id)
+            let (copy, directory) = try schedules.copy(found.recipeSource, values: found.params, id: found.id,
+                                                       from: URL(fileURLWithPath: found.workingDirectory))
             found.recipeCopy = copy.path
             found.recipeDirectory = directory
             try schedules.store.updateSchedule(found)

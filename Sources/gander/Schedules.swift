@@ -1,5 +1,6 @@
 import Foundation
 import GanderCore
+import GanderHost
 import GanderRecipes
 import GanderStore
 
@@ -19,8 +20,8 @@ struct Schedules {
 
     /// Checks the recipe with `values` as a headless run would (every required parameter given) and copies it beside
     /// the database: the job runs the copy. Returns the copy and the original's folder.
-    func copy(_ reference: String, values: [String: String], id: String) throws -> (copy: URL, directory: String?) {
-        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    func copy(_ reference: String, values: [String: String], id: String,
+              from workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws -> (copy: URL, directory: String?) {
         let file = try RecipeLibrary(workingDirectory: workingDirectory, environment: environment).locate(reference)
         _ = try RecipeLoader().load(file, given: values, workingDirectory: workingDirectory, ask: nil)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -69,33 +70,21 @@ struct Schedules {
         guard FileManager.default.fileExists(atPath: job.workingDirectory) else {
             return (ExitStatus.failure, nil, "", "its directory \(job.workingDirectory) is gone")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
         // The copy finds what its original names by relative path (sub-recipes, includes) where the original is.
         let directory = job.recipeDirectory.map { ["--recipe-directory", $0] } ?? []
-        process.arguments = ["run", "--recipe", job.recipeCopy] + directory + job.params.keys.sorted().flatMap { ["--params", "\($0)=\(job.params[$0]!)"] }
-            + ["--output-format", "json"]
-        process.currentDirectoryURL = URL(fileURLWithPath: job.workingDirectory)
-        // The run's errors go to a file, read once it ended: a pipe left unread while the answer is read could fill
-        // and stall it.
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("gander-schedule-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = try? FileHandle(forWritingTo: errorFile)
-        process.standardInput = FileHandle.nullDevice
+        let arguments = ["run", "--recipe", job.recipeCopy] + directory
+            + job.params.keys.sorted().flatMap { ["--params", "\($0)=\(job.params[$0]!)"] } + ["--output-format", "json"]
+        let finished: ProcessLauncher.Finished
         do {
-            try process.run()
+            finished = try ProcessLauncher.runBlocking(Self.executable, arguments, directory: URL(fileURLWithPath: job.workingDirectory))
         } catch {
             return (ExitStatus.failure, nil, "", "gander could not start: \(error)")
         }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
+        let stderr = String(decoding: finished.errors, as: UTF8.self)
+        let outputData = finished.output
         let summary = try? JSONValue(parsing: outputData)
         let lastError = stderr.split(separator: "\n").last.map { String($0).replacingOccurrences(of: "gander: ", with: "") }
-        return (process.terminationStatus, summary?["session_id"]?.stringValue, summary?["final_text"]?.stringValue ?? "",
+        return (finished.status, summary?["session_id"]?.stringValue, summary?["final_text"]?.stringValue ?? "",
                 summary?["error"]?.stringValue ?? lastError)
     }
 
