@@ -11,13 +11,17 @@ public final class SessionStore: Sendable {
     /// How long a write waits for another process's write before it gives up.
     public static let busyTimeout: TimeInterval = 5
 
+    /// How long opening waits for other Gander processes that are opening the same database. Each holds the setup
+    /// lock for milliseconds, but six processes starting together on a busy machine can queue for seconds.
+    static let setupLockTimeout: TimeInterval = 60
+
     /// Opens (or creates) the database at `url` and brings its schema up to date.
     public init(url: URL, busyTimeout: TimeInterval = SessionStore.busyTimeout) throws {
         path = url.path
+        let directory = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true,
-                attributes: [.posixPermissions: 0o700])
+                at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             var configuration = Configuration()
             configuration.busyMode = .timeout(busyTimeout)
             configuration.journalMode = .wal
@@ -27,31 +31,40 @@ public final class SessionStore: Sendable {
                 // sessions promise) without an fsync per message; only a power loss may take the last commits.
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-            try Self.createPrivately(url.path)
-            database = try DatabaseQueue(path: url.path, configuration: configuration)
-            try Self.migrate(database, in: url.deletingLastPathComponent(), busyTimeout: busyTimeout)
+            database = try Self.withSetupLock(in: directory, databasePath: url.path) {
+                try Self.createPrivately(url.path)
+                let database = try DatabaseQueue(path: url.path, configuration: configuration)
+                try SessionSchema.migrator.migrate(database)
+                return database
+            }
         } catch {
             throw StoreError.from(error, path: url.path)
         }
     }
 
-    /// Brings the schema up to date with the database's directory locked. GRDB's migrator reads which migrations are
-    /// applied before it takes SQLite's write lock, so processes opening a new database at the same moment would
-    /// each try to create it; the lock makes them take turns, and each later one finds the work done.
-    private static func migrate(_ database: DatabaseQueue, in directory: URL, busyTimeout: TimeInterval) throws {
+    /// Runs the opening of the database with its directory locked, so Gander processes open it one at a time.
+    /// Opening writes: switching a new database to WAL answers SQLITE_BUSY at once, without waiting out the busy
+    /// timeout, when another connection is doing the same, and GRDB's migrator reads which migrations are applied
+    /// before it takes SQLite's write lock, so processes opening a new database together would each try to create it.
+    /// Taking turns, each later process finds the work done.
+    private static func withSetupLock<Value>(
+        in directory: URL, databasePath: String, _ body: () throws -> Value
+    ) throws -> Value {
         // The directory, not the database file: closing any descriptor of a file drops the POSIX locks SQLite holds
-        // on it, and SQLite never locks the directory.
+        // on it, and SQLite never locks the directory. The lock goes with the descriptor, also when a process dies.
         let descriptor = open(directory.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw StoreError.unwritable(path: directory.path, detail: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
-        let deadline = Date(timeIntervalSinceNow: busyTimeout)
+        let deadline = Date(timeIntervalSinceNow: setupLockTimeout)
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else { throw StoreError.locked(path: database.path) }
-            usleep(10_000)
+            guard errno == EWOULDBLOCK || errno == EINTR, Date() < deadline else {
+                throw StoreError.locked(path: databasePath)
+            }
+            usleep(5_000)
         }
-        try SessionSchema.migrator.migrate(database)
+        return try body()
     }
 
     /// Creates the database file readable and writable by its owner alone (SQLite gives its journal files the same

@@ -225,6 +225,31 @@ struct SessionStoreTests {
         #expect(try store.messages(of: session.id).count == 1)
     }
 
+    @Test("many openers of a new database at once each get it, with its schema, and their sessions", arguments: 1...5)
+    func concurrentOpeners(round: Int) async throws {
+        let directory = try TemporaryDirectory(prefix: "gander-store")
+        defer { directory.remove() }
+        let url = directory.file("gander.sqlite")
+        let openers = 12
+        let outcomes = await withTaskGroup(of: String?.self) { group in
+            for index in 0..<openers {
+                group.addTask {
+                    await Task.detached {
+                        do {
+                            let store = try SessionStore(url: url)
+                            _ = try store.create(SessionDraft(
+                                name: "opener \(index)", workingDirectory: "/work", provider: "openai", model: "m"))
+                            return nil
+                        } catch { return String(describing: error) }
+                    }.value
+                }
+            }
+            return await group.reduce(into: [String]()) { if let failure = $1 { $0.append(failure) } }
+        }
+        #expect(outcomes.isEmpty, "round \(round): \(outcomes)")
+        #expect(try SessionStore(url: url).sessions().count == openers)
+    }
+
     @Test("two connections appending at once lose nothing and keep the order of each")
     func concurrentWriters() async throws {
         let fixture = try StoreFixture()
