@@ -12,7 +12,6 @@ Usage: bench/web.py BIN_DIR  (prints a Markdown table; RUNS=N to change the numb
 """
 import json
 import os
-import random
 import statistics
 import subprocess
 import sys
@@ -95,8 +94,9 @@ def fetch_in_a_run(bin_dir, url):
 
 def main():
     gander = os.path.join(sys.argv[1], "gander")
-    port = random.randint(20000, 40000)
-    server = subprocess.Popen([sys.executable, SERVER, "--port", str(port)])
+    # The fixture binds a free port and prints it first.
+    server = subprocess.Popen([sys.executable, SERVER], stdout=subprocess.PIPE, text=True)
+    port = int(server.stdout.readline())
     url = f"http://127.0.0.1:{port}/article-1mb"
     try:
         for _ in range(100):

@@ -15,16 +15,13 @@ private struct BedrockServer {
 
     init(_ replies: JSONValue) async throws {
         directory = try TemporaryDirectory(prefix: "gander-bedrock")
-        port = LoopbackPort.free()
         try directory.write("script.json", replies.canonicalText)
         process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)
         process.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("bedrock/server.py").path,
-                             String(port), directory.file("script.json").path, directory.file("log.jsonl").path, Self.secret]
-        process.standardOutput = FileHandle.nullDevice
+                             directory.file("script.json").path, directory.file("log.jsonl").path, Self.secret]
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        try await LoopbackPort.waitUntilListening(port, attempts: 100)
+        port = try await LoopbackPort.announced(by: process)
     }
 
     var url: String { "http://127.0.0.1:\(port)" }

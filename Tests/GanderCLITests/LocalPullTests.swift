@@ -18,29 +18,11 @@ private struct HubServer {
         root = try TemporaryDirectory(prefix: "gander-hub")
         process = Process()
         process.executableURL = URL(fileURLWithPath: mcpPython)
-        // Port 0, read back from the server's first line: a port picked here and bound there could be taken between.
         process.arguments = [mcpFixtures.deletingLastPathComponent().appendingPathComponent("hub/hub_server.py").path,
                              "--root", root.path, "--port", "0", "--log", root.file("requests.jsonl").path]
             + (file.map { ["--drop-once", $0] } ?? [])
-        let output = Pipe()
-        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = ""
-        while !line.contains("\n") {
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            line += String(decoding: data, as: UTF8.self)
-        }
-        guard let bound = Int(line.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
-            throw HubStartFailure()
-        }
-        port = bound
-    }
-
-    struct HubStartFailure: Error, CustomStringConvertible {
-        var description: String { "the stand-in Hub did not start" }
+        port = try await LoopbackPort.announced(by: process)
     }
 
     /// Writes a GGUF-looking file of `size` bytes into ORG/REPO and returns its SHA-256.

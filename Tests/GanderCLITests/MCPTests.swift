@@ -137,14 +137,17 @@ struct MCPTests {
 
     @Test("a streamable-HTTP server written with the mcp SDK: remembered tools wait for it, and annotations drive smart mode")
     func httpServer() async throws {
-        let port = LoopbackPort.free()
-        let server = try launchPython([mcpFixtures.appendingPathComponent("http_server.py").path, String(port)])
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: mcpPython)
+        server.arguments = [mcpFixtures.appendingPathComponent("http_server.py").path]
+        server.standardInput = FileHandle.nullDevice
+        server.standardError = FileHandle.nullDevice
+        let port = try await LoopbackPort.announced(by: server)
         defer {
             // Foundation starts children with the test runner's signal mask, where SIGTERM may be blocked.
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
         }
-        if !(try await LoopbackPort.waitUntilListening(port)) { Issue.record("the HTTP fixture never listened on \(port)") }
         let url = "http://127.0.0.1:\(port)/mcp"
         let scenario = try await Scenario(.openai, [
             .text("ready"),
@@ -411,16 +414,5 @@ struct MCPTests {
         let directory = scenario.home.file(".config/gander")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: directory.appendingPathComponent("config.yaml"))
-    }
-
-    private func launchPython(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: mcpPython)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
     }
 }

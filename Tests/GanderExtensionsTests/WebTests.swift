@@ -10,29 +10,21 @@ final class WebFixtureServer: Sendable {
     private let process: Process
 
     init() async throws {
-        port = LoopbackPort.free()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/web/web_server.py")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, "--port", String(port)]
-        process.standardOutput = FileHandle.nullDevice
+        process.arguments = ["python3", script.path]
         process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
         // Python starts slowly while the other suites run in parallel on two cores.
-        guard try await LoopbackPort.waitUntilListening(port, attempts: 600) else {
-            process.terminate()
-            throw WebFixtureError()
-        }
+        port = try await LoopbackPort.announced(by: process)
+        self.process = process
     }
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     deinit { process.terminate() }
 }
-
-struct WebFixtureError: Error {}
 
 /// What the ledger was told, kept in memory.
 final class RecordingLedger: OutboundLedger, @unchecked Sendable {

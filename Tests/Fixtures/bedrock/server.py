@@ -1,6 +1,8 @@
 """Plays AWS Bedrock's ConverseStream on loopback for Gander's tests.
 
-  server.py PORT SCRIPT.json LOG.jsonl SECRET_ACCESS_KEY
+  server.py SCRIPT.json LOG.jsonl SECRET_ACCESS_KEY
+
+Binds a free loopback port and prints it as its first line.
 
 Every request's SigV4 signature is recomputed with botocore, from the secret key, the headers the request says it
 signed and its body; a mismatch is answered as AWS answers it. Replies follow SCRIPT.json, one per request:
@@ -21,7 +23,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-PORT, SCRIPT, LOG, SECRET = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+SCRIPT, LOG, SECRET = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(SCRIPT) as handle:
     replies = json.load(handle)
 
@@ -103,4 +105,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Handler).serve_forever()
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()

@@ -1,5 +1,11 @@
-"""A streamable-HTTP MCP server written with the mcp Python SDK (MCPServer, called FastMCP before mcp 2.0)."""
-import sys
+"""A streamable-HTTP MCP server written with the mcp Python SDK (MCPServer, called FastMCP before mcp 2.0).
+
+Binds a free loopback port, prints it as its first line, then serves /mcp until killed.
+"""
+import asyncio
+import socket
+
+import uvicorn
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
@@ -25,4 +31,11 @@ def shout(text: str) -> str:
     return text.upper()
 
 
-server.run(transport="streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
+
+# Bound and listening before the port is printed: a client that connects at once waits in the backlog.
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(64)
+print(listener.getsockname()[1], flush=True)
+app = server.streamable_http_app(host="127.0.0.1")
+asyncio.run(uvicorn.Server(uvicorn.Config(app, log_level="warning")).serve(sockets=[listener]))

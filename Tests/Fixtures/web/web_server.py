@@ -156,6 +156,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port", type=int, default=0, help="0 (the default) takes a free one")
     arguments = parser.parse_args()
-    Server(("127.0.0.1", arguments.port), Handler).serve_forever()
+    server = Server(("127.0.0.1", arguments.port), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
