@@ -104,6 +104,9 @@ let package = Package(
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            // The web app `gander serve` offers at /, compiled into the binary as it is committed.
+            resources: [.embedInCode("WebApp/index.html"), .embedInCode("WebApp/app.js"), .embedInCode("WebApp/app.css"),
+                        .embedInCode("WebApp/favicon.svg")],
             swiftSettings: strict
         ),
         .target(

@@ -70,6 +70,42 @@ struct ServeTests {
         #expect(server.isRunning, "a client going away does not end the server")
     }
 
+    @Test("the web app in Chromium: a session in a folder, a streamed answer, an edit approved from the keyboard with its diff, the ledger, 400 px wide")
+    func webApp() async throws {
+        var answer = ScriptedReply.text("Done: **greeting.txt** now says `goodbye`.\n\n- one change")
+        answer.chunkSize = 6
+        let scenario = try await Scenario(.openai, [
+            .tools(editor(["command": "str_replace", "path": "greeting.txt", "old_str": "hello", "new_str": "goodbye"])),
+            answer,
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("greeting.txt", "hello\nworld\n")
+        let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "web-secret"])
+        defer { server.terminate() }
+
+        let page = URL(fileURLWithPath: client).deletingLastPathComponent().appendingPathComponent("web_client.py").path
+        let result = try await ChildCommand.run([mcpPython, page, "\(port)", "web-secret", scenario.workspace.url.path],
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(240))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        #expect(report["console_errors"] == [], "the page ran without errors")
+        #expect(report["url_after_load"]?.stringValue?.contains("web-secret") == false, "the secret leaves the address bar")
+        #expect(report["sessions_listed"] == 1)
+        #expect(report["question"]?.stringValue?.contains("greeting.txt") == true, "\(report["question"] ?? .null)")
+        #expect(report["choices"]?.arrayValue?.count == 4)
+        #expect(report["diff_added"] == ["+ goodbye"] && report["diff_removed"] == ["- hello"], "\(report)")
+        #expect(try scenario.workspace.read("greeting.txt") == "goodbye\nworld\n", "the approved edit is on disk")
+        #expect(report["tool_status"] == "completed")
+        let html = report["answer_html"]?.stringValue ?? ""
+        #expect(html.contains("<strong>greeting.txt</strong>") && html.contains("<code>goodbye</code>") && html.contains("<li>one change</li>"),
+                "the answer is rendered Markdown: \(html)")
+        #expect((report["message_chunks"]?.intValue ?? 0) > 3, "the answer arrived in pieces, as it streamed")
+        let rows = report["ledger_rows"]?.arrayValue ?? []
+        #expect(rows.count == 2, "one row per model request: \(rows)")
+        #expect(rows.first?.arrayValue?.dropFirst().first?.stringValue?.contains("127.0.0.1") == true, "\(rows)")
+        #expect(report["narrow_overflow"] == 0 && report["narrow_prompt_visible"] == true, "usable 400 px wide")
+    }
+
     @Test("without a secret, gander serve does not start unless told to")
     func refusesWithoutSecret() async throws {
         let scenario = try await Scenario(.openai, [])

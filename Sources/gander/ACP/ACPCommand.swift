@@ -59,7 +59,7 @@ actor ACPAgent {
                     "agentCapabilities": ["loadSession": true,
                                           "promptCapabilities": ["image": false, "audio": false, "embeddedContext": true],
                                           "mcpCapabilities": ["http": true, "sse": false],
-                                          "sessionCapabilities": ["list": .object([:])]],
+                                          "sessionCapabilities": ["list": .object([:]), "fork": .object([:])]],
                     "authMethods": [],
                     "agentInfo": ["name": "gander", "title": "Gander", "version": .string(GanderCommand.configuration.version)]]
         case "authenticate":
@@ -68,18 +68,29 @@ actor ACPAgent {
             let session = try await open(params, connection: connection, resuming: nil)
             // After the answer, which names the session the update is for.
             Task { await session.advertiseCommands() }
-            return ["sessionId": .string(session.id), "modes": await session.modes()]
+            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models()]
+        case "session/fork":
+            // A copy of the saved conversation as a new session, opened here; the original stays as it was.
+            let original = try Self.string(params, "sessionId")
+            let copy: SessionInfo
+            do {
+                copy = try Self.store().fork(original, name: nil)
+            } catch let error as StoreError {
+                throw ACPConnection.Failure.invalidParams(error.description)
+            }
+            let session = try await open(params, connection: connection, resuming: copy.id)
+            Task { await session.advertiseCommands() }
+            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models()]
         case "session/load":
             let id = try Self.string(params, "sessionId")
             let session = try await open(params, connection: connection, resuming: id)
             await session.replay()
             await session.advertiseCommands()
-            return ["modes": await session.modes()]
+            return ["modes": await session.modes(), "models": session.models()]
         case "session/list":
-            let store = try SessionStore(url: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)
             let cwd = params["cwd"]?.stringValue
             let formatter = ISO8601DateFormatter()
-            return ["sessions": .array(try store.sessions(in: cwd).map { info in
+            return ["sessions": .array(try Self.store().sessions(in: cwd).map { info in
                 ["sessionId": .string(info.id), "cwd": .string(info.workingDirectory), "title": .string(info.name ?? info.id),
                  "updatedAt": .string(formatter.string(from: info.updatedAt))]
             })]
@@ -91,6 +102,16 @@ actor ACPAgent {
         case "session/set_mode":
             try await session(params).setMode(try Self.string(params, "modeId"))
             return .object([:])
+        case "session/set_model":
+            try session(params).setModel(try Self.string(params, "modelId"))
+            return .object([:])
+        case "_gander/ledger":
+            // What left the machine for this session, as `gander audit --json` shows it: the web app's ledger view.
+            let id = try Self.string(params, "sessionId")
+            let rows = try Self.store().ledgerRows(LedgerQuery(session: id))
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            return ["rows": try JSONValue(parsing: String(decoding: try encoder.encode(rows), as: UTF8.self))]
         default:
             throw ACPConnection.Failure(code: -32601, message: "Gander does not offer \(method)")
         }
@@ -168,6 +189,10 @@ actor ACPAgent {
             if let key = header["name"]?.stringValue { headers[key] = header["value"]?.stringValue ?? "" }
         }
         return ExtensionConfig(name: name, transport: .streamableHTTP(url: url, headers: headers))
+    }
+
+    private static func store() throws -> SessionStore {
+        try SessionStore(url: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)
     }
 
     private static func string(_ params: JSONValue, _ key: String) throws -> String {

@@ -1,5 +1,7 @@
 import Foundation
 import GanderCore
+import GanderLocal
+import GanderProviders
 import GanderRecipes
 import GanderStore
 
@@ -11,10 +13,17 @@ final class ACPSession: @unchecked Sendable {
     private let connection: ACPConnection
     private let store: SessionStore
     private let assembly: AgentAssembly
-    private let agent: Agent
+    /// The agent the next turn runs; `session/set_model` puts one with another model in its place between turns.
+    private var agent: Agent
+    private var choice: ProviderChoice
+    /// Puts an agent together for a provider and model, with everything else of the session's.
+    private let makeAgent: (ProviderChoice) throws -> Agent
+    private let settings: Settings
     private let permissions: Permissions
     private let lock = NSLock()
     private var history: [Message]
+    /// What the session's turns have cost so far, where the model's price is known.
+    private var cost = 0.0
     /// The turn under way, which `session/cancel` stops.
     private var current: AgentRun?
     /// Recipes the client may run as `/name argument`: config.yaml's `slash_commands:`, then the recipes found by
@@ -35,7 +44,6 @@ final class ACPSession: @unchecked Sendable {
         var modelOptions = options.modelOptions
         modelOptions.adopt(recipe?.recipe.settings)
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
-        let provider = try modelOptions.makeProvider(choice, settings: settings)
         let mode = try settings.mode(flag: options.agentOptions.mode, fallback: .smart).mode
         permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
         let sandbox = settings.sandbox(flag: options.agentOptions.sandbox, networkFlag: options.agentOptions.sandboxNetwork, mode: mode)
@@ -58,11 +66,17 @@ final class ACPSession: @unchecked Sendable {
         assembly.systemPrompt.recipeInstructions = recipe?.recipe.instructions
         self.assembly = assembly
         let redactor = settings.config.redact ? try store.redactor(for: session.id) : nil
-        agent = assembly.agent(provider: provider, contextPolicy: try settings.contextPolicy(for: choice),
-                               limits: options.agentOptions.limits(with: recipe?.recipe.settings), permissions: permissions,
-                               approver: ACPApprover(connection: connection, session: session.id, workingDirectory: cwd),
-                               log: store.log(for: session.id, price: settings.price(for: choice)),
-                               ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)
+        let limits = options.agentOptions.limits(with: recipe?.recipe.settings)
+        let approver = ACPApprover(connection: connection, session: session.id, workingDirectory: cwd)
+        makeAgent = { [store, permissions] choice in
+            assembly.agent(provider: try modelOptions.makeProvider(choice, settings: settings),
+                           contextPolicy: try settings.contextPolicy(for: choice), limits: limits, permissions: permissions,
+                           approver: approver, log: store.log(for: session.id, price: settings.price(for: choice)),
+                           ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)
+        }
+        self.settings = settings
+        self.choice = choice
+        agent = try makeAgent(choice)
     }
 
     /// Starts the MCP servers; they live as long as the session.
@@ -112,6 +126,38 @@ final class ACPSession: @unchecked Sendable {
         }
         await permissions.setMode(mode)
         await connection.notify("session/update", ["sessionId": .string(id), "update": ["sessionUpdate": "current_mode_update", "currentModeId": .string(name)]])
+    }
+
+    /// What `session/new` and `session/load` say of the models: the one in use and the provider's default. Any model
+    /// of the session's provider can be asked for by name.
+    func models() -> JSONValue {
+        let current = lock.withLock { choice }
+        var names = [current.model].compactMap { $0 }
+        if let fallback = current.provider == "local" ? LocalRuntime.defaultModelName : ProviderFactory.defaultModel(for: current.provider),
+           !names.contains(fallback) {
+            names.append(fallback)
+        }
+        return ["currentModelId": .string(current.model ?? ""),
+                "availableModels": .array(names.map { ["modelId": .string($0), "name": .string("\(current.provider)/\($0)")] })]
+    }
+
+    /// Talks to `model` of the same provider from the next turn on, and records it with the session.
+    func setModel(_ model: String) throws {
+        let next = lock.withLock { settings.providerChoice(providerFlag: choice.provider, modelFlag: model) }
+        let replacement: Agent
+        do {
+            replacement = try makeAgent(next)
+        } catch {
+            throw ACPConnection.Failure.invalidParams("model \(model): \(error)")
+        }
+        try lock.withLock {
+            guard current == nil else {
+                throw ACPConnection.Failure.invalidParams("a turn is under way in session \(id); change the model once it ends")
+            }
+            agent = replacement
+            choice = next
+        }
+        try store.setModel(of: id, provider: next.provider, model: model)
     }
 
     /// The saved conversation, sent again as updates (`session/load`).
@@ -192,9 +238,13 @@ final class ACPSession: @unchecked Sendable {
             }
         }
         let conversation = await run.conversation
-        lock.withLock {
+        let price = settings.price(for: lock.withLock { choice })
+        let turnCost = price?.cost(of: usage)
+        let sessionCost: Double? = lock.withLock {
             history = conversation
             current = nil
+            cost += turnCost ?? 0
+            return turnCost.map { _ in cost }
         }
         let reason: String
         switch outcome?.stopReason {
@@ -206,7 +256,8 @@ final class ACPSession: @unchecked Sendable {
         return ["stopReason": .string(reason),
                 "usage": ["totalTokens": .integer(Int64(usage.inputTokens + usage.outputTokens)), "inputTokens": .integer(Int64(usage.inputTokens)),
                           "outputTokens": .integer(Int64(usage.outputTokens)), "cachedReadTokens": .integer(Int64(usage.cacheReadTokens)),
-                          "cachedWriteTokens": .integer(Int64(usage.cacheWriteTokens))]]
+                          "cachedWriteTokens": .integer(Int64(usage.cacheWriteTokens))],
+                "_meta": ["costUsd": turnCost.map { .number($0) } ?? .null, "sessionCostUsd": sessionCost.map { .number($0) } ?? .null]]
     }
 
     /// The todo extension's checklist as an ACP plan.

@@ -55,9 +55,15 @@ struct ServeCommand: AsyncParsableCommand {
         let options = self.options
         let origins = Set(allowedOrigin)
         let board = ServerBoard()
+        let webScheme = tls.isEmpty ? "http" : "https"
 
         let router = Router()
         router.get("/health") { _, _ in "ok\n" }
+        // The web app: static files with no data in them, so they need no secret; the page asks for it and sends it
+        // with its WebSocket like any client.
+        for file in WebAppFile.all {
+            router.get(RouterPath(file.path)) { _, _ in file.response }
+        }
         router.group().add(middleware: ServerGate<BasicRequestContext>(secret: secret, allowedOrigins: origins)).get("/status") { _, _ -> Response in
             let status: JSONValue = ["version": .string(GanderCommand.configuration.version), "connections": .integer(Int64(await board.connections))]
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: status.canonicalText + "\n")))
@@ -97,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "gander"),
             onServerRunning: { channel in
                 let bound = channel.localAddress?.port ?? 0
-                FileHandle.standardError.write(Data("gander: serving ACP on \(scheme)://\(shownHost):\(bound)/acp\n".utf8))
+                FileHandle.standardError.write(Data(("gander: serving ACP on \(scheme)://\(shownHost):\(bound)/acp; "
+                    + "the web app is at \(webScheme)://\(shownHost):\(bound)/\n").utf8))
             },
             logger: logger)
         do {
@@ -169,6 +176,32 @@ struct ServerGate<Context: RequestContext>: RouterMiddleware {
             difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
         }
         return difference == 0
+    }
+}
+
+/// One file of the web app, as committed in WebApp/ and compiled into the binary.
+struct WebAppFile: Sendable {
+    let path: String
+    let contentType: String
+    let bytes: [UInt8]
+
+    static let all = [
+        WebAppFile(path: "/", contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html),
+        WebAppFile(path: "/app.js", contentType: "text/javascript; charset=utf-8", bytes: PackageResources.app_js),
+        WebAppFile(path: "/app.css", contentType: "text/css; charset=utf-8", bytes: PackageResources.app_css),
+        WebAppFile(path: "/favicon.svg", contentType: "image/svg+xml", bytes: PackageResources.favicon_svg),
+    ]
+
+    var response: Response {
+        Response(status: .ok, headers: [
+            .contentType: contentType,
+            // Its own scripts and styles only, and WebSockets to this server: a model's answer rendered in the page
+            // cannot load or send anything elsewhere.
+            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+            HTTPField.Name("Referrer-Policy")!: "no-referrer",
+            .cacheControl: "no-cache",
+        ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 
