@@ -28,8 +28,7 @@ public final class LocalProvider: ModelProvider, Sendable {
     private let templateNoticeDue = Atomic<Bool>(true)
 
     public init(runtime: LocalRuntime, model: String?, contextLimit: Int?, sampling: SamplingSettings,
-                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount),
-                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
+                threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), workingDirectory: URL) throws {
         let resolved = try runtime.resolveModel(model)
         self.runtime = runtime
         self.model = resolved.name

@@ -171,7 +171,8 @@ struct ConfigureCommand: AsyncParsableCommand {
         let extensionEntry = try plan.extensionCommand.map(ExtensionEntries.fromCommandLine)
         print("checking \(choice.provider)/\(choice.model ?? "") …")
         let provider = try choice.make(baseURL: nil, retries: 2, sampling: SamplingSettings(), contextLimit: nil,
-                                       environment: environment, directories: settings.directories)
+                                       environment: environment, directories: settings.directories,
+                                       workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         if let problem = await ProviderProbe.check(provider) {
             throw ConfigureError("\(choice.provider) did not answer, so nothing was saved: \(problem)")
         }

@@ -52,7 +52,8 @@ struct InfoCommand: AsyncParsableCommand {
             let line: String
             do {
                 let provider = try choice.make(baseURL: nil, retries: 1, sampling: SamplingSettings(), contextLimit: nil,
-                                               environment: settings.providerEnvironment, directories: settings.directories)
+                                               environment: settings.providerEnvironment, directories: settings.directories,
+                                               workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
                 if let problem = await ProviderProbe.check(provider) {
                     line = "✗ \(problem)"
                     status = ExitStatus.failure

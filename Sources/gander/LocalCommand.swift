@@ -208,7 +208,8 @@ extension LocalCommand {
         func run() async throws {
             let provider = try LocalProvider(
                 runtime: LocalRuntime(environment: ProcessInfo.processInfo.environment), model: model,
-                contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads)
+                contextLimit: contextLimit, sampling: SamplingSettings(temperature: 0, maxTokens: maxTokens), threads: threads,
+                workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             if let turns {

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import GanderCore
 import GanderLocal
@@ -43,12 +44,12 @@ struct ModelOptions: ParsableArguments {
         temperature = temperature ?? settings.temperature.map { Float($0) }
     }
 
-    /// The provider `choice` names, configured by these flags.
-    func makeProvider(_ choice: ProviderChoice, settings: Settings) throws -> any ModelProvider {
+    /// The provider `choice` names, configured by these flags, for an agent working in `workingDirectory`.
+    func makeProvider(_ choice: ProviderChoice, settings: Settings, workingDirectory: URL) throws -> any ModelProvider {
         try choice.make(baseURL: baseURL, retries: maxRetries, sampling: sampling,
                         contextLimit: try settings.userContextLimit(for: choice)?.tokens,
                         environment: settings.providerEnvironment,
-                        directories: settings.directories)
+                        directories: settings.directories, workingDirectory: workingDirectory)
     }
 }
 

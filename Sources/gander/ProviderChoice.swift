@@ -44,11 +44,13 @@ struct ProviderChoice {
     /// The provider, ready to use.
     /// `contextLimit` is the user's: the window Ollama and the embedded model are asked to open.
     /// A name Gander does not know is looked up among the custom providers' files in `directories`.
+    /// `workingDirectory` is where the agent works, which the embedded model's harness shows a small model and
+    /// holds it to: the session's folder, not necessarily the process's (`gander serve` has many).
     func make(baseURL: String?, retries: Int, sampling: SamplingSettings, contextLimit: Int?,
-              environment: [String: String], directories: GanderDirectories) throws -> any ModelProvider {
+              environment: [String: String], directories: GanderDirectories, workingDirectory: URL) throws -> any ModelProvider {
         if provider == "local" {
             return try LocalProvider(runtime: LocalRuntime(environment: environment), model: model,
-                                     contextLimit: contextLimit, sampling: sampling)
+                                     contextLimit: contextLimit, sampling: sampling, workingDirectory: workingDirectory)
         }
         var settings = ProviderSettings(provider: provider, model: model, baseURL: baseURL, contextLimit: contextLimit,
                                         retryPolicy: RetryPolicy(maxAttempts: retries))

@@ -161,7 +161,7 @@ struct RunCommand: AsyncParsableCommand {
         modelOptions.adopt(recipe?.recipe.settings)
         let limits = agentOptions.limits(with: recipe?.recipe.settings)
         let choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
-        let provider = try modelOptions.makeProvider(choice, settings: settings)
+        let provider = try modelOptions.makeProvider(choice, settings: settings, workingDirectory: workingDirectory)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .auto).mode
         let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
 

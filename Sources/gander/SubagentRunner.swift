@@ -37,7 +37,7 @@ struct SubagentRunner: Sendable {
             var options = modelOptions
             options.adopt(task.settings)
             let choice = settings.providerChoice(providerFlag: options.provider, modelFlag: options.model)
-            let provider = try options.makeProvider(choice, settings: settings)
+            let provider = try options.makeProvider(choice, settings: settings, workingDirectory: context.workingDirectory)
             var built = try AgentAssembly(
                 settings: settings, provider: choice.provider, sandbox: sandbox,
                 recipe: try RecipeExtensions(task.extensions ?? [.builtin("developer")]),

@@ -6,6 +6,8 @@ import Testing
 
 /// The runtime `make test` installs (`gander local install`) in the user's data directory.
 let installedRuntime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
+/// Where the provider's harness looks for the files a small model is shown: the test process's own folder.
+private let processDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 
 func collect(_ provider: LocalProvider, _ request: ModelRequest) async throws -> [ProviderEvent] {
     var events: [ProviderEvent] = []
@@ -22,7 +24,7 @@ struct LocalProviderTests {
     @Test("loads a GGUF and streams an answer in several pieces")
     func streams() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
-                                         sampling: SamplingSettings(maxTokens: 24))
+                                         sampling: SamplingSettings(maxTokens: 24), workingDirectory: processDirectory)
         let events = try await collect(provider, ModelRequest(systemPrompt: "You are helpful.", messages: [.user("Say hello.")], tools: []))
 
         let deltas = events.filter { if case .textDelta = $0 { true } else { false } }
@@ -47,8 +49,8 @@ struct LocalProviderTests {
             events.lazy.compactMap { if case .usage(let usage) = $0 { usage } else { nil } }.first
         }
         // A fresh provider is a fresh engine with an empty KV cache, as a new process has.
-        let first = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling), request)
-        let second = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling), request)
+        let first = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling, workingDirectory: processDirectory), request)
+        let second = try await collect(try LocalProvider(runtime: runtime, model: model, contextLimit: 2048, sampling: sampling, workingDirectory: processDirectory), request)
         let firstUsage = try #require(usage(first))
         let secondUsage = try #require(usage(second))
         #expect(secondUsage.cacheReadTokens >= firstUsage.inputTokens - 1, "the prompt came from the cache: \(secondUsage)")
@@ -59,8 +61,8 @@ struct LocalProviderTests {
     func reproducible() async throws {
         let sampling = SamplingSettings(temperature: 0.9, topP: 0.95, seed: 7, maxTokens: 20)
         let request = ModelRequest(systemPrompt: "You are a poet.", messages: [.user("Write about the sea.")], tools: [])
-        let first = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling)
-        let second = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling)
+        let first = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling, workingDirectory: processDirectory)
+        let second = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048, sampling: sampling, workingDirectory: processDirectory)
         #expect(text(of: try await collect(first, request)) == text(of: try await collect(second, request)))
     }
 
@@ -71,7 +73,7 @@ struct LocalProviderTests {
                                                                             "days": ["type": "integer", "maximum": 14]],
                                           "required": ["city"], "additionalProperties": false])
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 4096,
-                                         sampling: SamplingSettings(temperature: 0, maxTokens: 128))
+                                         sampling: SamplingSettings(temperature: 0, maxTokens: 128), workingDirectory: processDirectory)
         let events = try await collect(provider, ModelRequest(
             systemPrompt: "You are an assistant with tools.", messages: [.user("What is the weather in Paris? Use the tool.")],
             tools: [tool]))
@@ -94,7 +96,7 @@ struct LocalProviderTests {
     @Test("the next turn evaluates only what is new: the shared prefix comes from the KV cache")
     func prefixReuse() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
-                                         sampling: SamplingSettings(temperature: 0, maxTokens: 8))
+                                         sampling: SamplingSettings(temperature: 0, maxTokens: 8), workingDirectory: processDirectory)
         var messages: [Message] = [.user("Name a colour.")]
         func usage(_ events: [ProviderEvent]) -> Usage? {
             events.compactMap { if case .usage(let usage) = $0 { usage } else { nil } }.first
@@ -111,7 +113,7 @@ struct LocalProviderTests {
     @Test("an answer cut off by the token cap is marked so, never passed on as finished")
     func cutOff() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 2048,
-                                         sampling: SamplingSettings(temperature: 0, maxTokens: 3))
+                                         sampling: SamplingSettings(temperature: 0, maxTokens: 3), workingDirectory: processDirectory)
         let events = try await collect(provider, ModelRequest(
             systemPrompt: "You are helpful.", messages: [.user("Tell me a long story about a dragon.")], tools: []))
         #expect(events.last == .stop(.maxTokens))
@@ -121,7 +123,7 @@ struct LocalProviderTests {
     func groundedAnswer() async throws {
         let editor = ToolSpec(name: "developer__text_editor", description: "View and edit files.", inputSchema: ["type": "object"])
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 4096,
-                                         sampling: SamplingSettings(temperature: 0))
+                                         sampling: SamplingSettings(temperature: 0), workingDirectory: processDirectory)
         let call = ToolCall(id: "c1", name: "developer__text_editor", arguments: #"{"command":"view","path":"config.ini"}"#)
         let messages: [Message] = [
             .user("What port is set in config.ini?"),
@@ -142,7 +144,7 @@ struct LocalProviderTests {
     @Test("a conversation longer than the window loses its oldest turns, and says so")
     func contextOverflow() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 512,
-                                         sampling: SamplingSettings(maxTokens: 16))
+                                         sampling: SamplingSettings(maxTokens: 16), workingDirectory: processDirectory)
         var messages: [Message] = [.user("Remember the word apple.")]
         for turn in 0..<30 {
             messages.append(Message(role: .assistant, content: [.text("Noted, item \(turn): " + String(repeating: "blah ", count: 20))]))
@@ -158,7 +160,7 @@ struct LocalProviderTests {
     @Test("one message larger than the window is a clear error")
     func promptTooLong() async throws {
         let provider = try LocalProvider(runtime: installedRuntime, model: LocalRuntime.smolLM2Name, contextLimit: 256,
-                                         sampling: SamplingSettings(maxTokens: 16))
+                                         sampling: SamplingSettings(maxTokens: 16), workingDirectory: processDirectory)
         let request = ModelRequest(systemPrompt: "x", messages: [.user(String(repeating: "word ", count: 2000))], tools: [])
         await #expect(throws: LocalModelError.self) { _ = try await collect(provider, request) }
     }
@@ -176,7 +178,7 @@ struct LocalProviderTests {
         let notGGUF = try directory.write("text.gguf", "hello")
 
         for file in [truncated, garbage, notGGUF] {
-            let provider = try LocalProvider(runtime: installedRuntime, model: file.path, contextLimit: 512, sampling: SamplingSettings())
+            let provider = try LocalProvider(runtime: installedRuntime, model: file.path, contextLimit: 512, sampling: SamplingSettings(), workingDirectory: processDirectory)
             #expect(throws: LocalModelError.unreadableModel(file.path)) { try provider.load() }
         }
     }
@@ -184,14 +186,14 @@ struct LocalProviderTests {
     @Test("an unknown model name lists the known ones")
     func unknownModel() throws {
         #expect(throws: LocalModelError.unknownModel("no-such-model", known: installedRuntime.models().map(\.name))) {
-            _ = try LocalProvider(runtime: installedRuntime, model: "no-such-model", contextLimit: nil, sampling: SamplingSettings())
+            _ = try LocalProvider(runtime: installedRuntime, model: "no-such-model", contextLimit: nil, sampling: SamplingSettings(), workingDirectory: processDirectory)
         }
     }
 
     @Test("without the runtime, one line says how to install it")
     func runtimeMissing() throws {
         let empty = LocalRuntime(environment: ["GANDER_RUNTIME_DIR": "/nonexistent/gander-runtime", "HOME": "/nonexistent"])
-        let provider = try LocalProvider(runtime: empty, model: "/nonexistent/model.gguf", contextLimit: nil, sampling: SamplingSettings())
+        let provider = try LocalProvider(runtime: empty, model: "/nonexistent/model.gguf", contextLimit: nil, sampling: SamplingSettings(), workingDirectory: processDirectory)
         #expect(throws: LocalModelError.runtimeMissing) { try provider.load() }
         #expect(LocalModelError.runtimeMissing.description.contains("gander local install"))
     }

@@ -69,7 +69,7 @@ final class ACPSession: @unchecked Sendable {
         let limits = options.agentOptions.limits(with: recipe?.recipe.settings)
         let approver = ACPApprover(connection: connection, session: session.id, workingDirectory: cwd)
         makeAgent = { [store, permissions] choice in
-            assembly.agent(provider: try modelOptions.makeProvider(choice, settings: settings),
+            assembly.agent(provider: try modelOptions.makeProvider(choice, settings: settings, workingDirectory: cwd),
                            contextPolicy: try settings.contextPolicy(for: choice), limits: limits, permissions: permissions,
                            approver: approver, log: store.log(for: session.id, price: settings.price(for: choice)),
                            ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)

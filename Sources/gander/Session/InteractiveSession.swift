@@ -41,12 +41,12 @@ final class InteractiveSession {
         self.recipe = recipe
         self.opening = opening
         choice = settings.providerChoice(providerFlag: modelOptions.provider, modelFlag: modelOptions.model)
-        let provider = try modelOptions.makeProvider(choice, settings: settings)
+        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let provider = try modelOptions.makeProvider(choice, settings: settings, workingDirectory: workingDirectory)
         let mode = try settings.mode(flag: agentOptions.mode, fallback: .smart).mode
         permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
 
         let sandbox = settings.sandbox(flag: agentOptions.sandbox, networkFlag: agentOptions.sandboxNetwork, mode: mode)
-        let workingDirectory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         store = try SessionStore(url: settings.directories.sessionDatabase)
         session = try sessionOptions.session(
             in: store, workingDirectory: workingDirectory.path, provider: choice.provider, model: choice.model ?? "")
@@ -346,7 +346,7 @@ final class InteractiveSession {
         let next = settings.providerChoice(providerFlag: provider, modelFlag: model)
         var options = modelOptions
         if provider != choice.provider { options.baseURL = nil }
-        agent.provider = try options.makeProvider(next, settings: settings)
+        agent.provider = try options.makeProvider(next, settings: settings, workingDirectory: assembly.workingDirectory)
         agent.contextPolicy = try settings.contextPolicy(for: next)
         agent.log = store.log(for: session.id, price: settings.price(for: next))
         choice = next

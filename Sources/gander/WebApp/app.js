@@ -52,6 +52,7 @@ function connect() {
 
 function setConnection(text, bad = false) {
   $("connection").textContent = text;
+  $("connection").dataset.state = text === "connected" ? "connected" : bad ? "failed" : "waiting";
   $("connection").classList.toggle("bad", bad);
 }
 
@@ -125,6 +126,8 @@ function beginSession(id, result) {
   showModes(result.modes);
   showModels(result.models);
   for (const element of [$("prompt"), $("send"), $("toggle-ledger")]) element.disabled = false;
+  // On a narrow screen the list lies over the chat: out of the way once a session is open.
+  if (matchMedia("(max-width: 700px)").matches) $("sessions").classList.add("closed");
   $("prompt").focus();
   if (state.ledgerOpen) refreshLedger();
 }
@@ -423,6 +426,15 @@ function askPermission(id, params) {
 async function refreshLedger() {
   if (!state.session) return;
   const { rows } = await request("_gander/ledger", { sessionId: state.session });
+  if (rows.length === 0) {
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = 6;
+    td.textContent = "Nothing has left this machine in this session.";
+    tr.append(td);
+    $("ledger-rows").replaceChildren(tr);
+    return;
+  }
   $("ledger-rows").replaceChildren(...rows.map((row) => {
     const tr = document.createElement("tr");
     const cells = [

@@ -4,7 +4,8 @@
 
 Opens the app with the secret in the fragment, starts a session in FOLDER, asks for an edit, approves it from the
 keyboard, waits for the diff and the streamed answer, opens the ledger, then looks at the app 400 px wide. Prints what
-it saw as one JSON object; the Swift test judges it.
+it saw as one JSON object; the Swift test judges it. It waits on selectors only: the page's Content-Security-Policy
+forbids eval, which Playwright's polled wait_for_function needs.
 """
 import json
 import sys
@@ -22,7 +23,7 @@ with sync_playwright() as playwright:
     page.on("websocket", lambda socket: socket.on("framereceived", lambda frame: report["frames"].append(frame)))
 
     page.goto(f"http://127.0.0.1:{port}/#token={secret}")
-    page.wait_for_function("document.getElementById('connection').textContent === 'connected'", timeout=30_000)
+    page.wait_for_selector("#connection[data-state=connected]", timeout=30_000)
     report["url_after_load"] = page.url
 
     page.fill("#cwd", folder)
@@ -40,7 +41,7 @@ with sync_playwright() as playwright:
     page.wait_for_selector(".tool .diff .add", timeout=60_000)
     report["diff_added"] = page.locator(".tool .diff .add").all_inner_texts()
     report["diff_removed"] = page.locator(".tool .diff .del").all_inner_texts()
-    page.wait_for_function("document.getElementById('send').disabled === false", timeout=60_000)
+    page.wait_for_selector("#send:not([disabled])", timeout=60_000)
     report["answer_html"] = page.locator(".message.agent").last.inner_html()
     report["tool_status"] = page.locator(".tool .status").last.inner_text()
     report["usage"] = page.inner_text("#usage")
