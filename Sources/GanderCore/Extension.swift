@@ -50,6 +50,8 @@ public struct ToolContext: Sendable {
     public var redactor: SecretRedactor?
     /// Where a tool that runs an agent of its own (a sub-agent) streams that agent's events, nested in the run's.
     public var events: (@Sendable (AgentEvent) -> Void)?
+    /// Where the editor reads and writes text files when a client holds them (an editor's buffers); nil: the disk.
+    public var documents: (any TextDocuments)?
 
     /// Where a tool's own requests off the machine are recorded, as rows of `provider` and `model`.
     public func recorder(provider: String, model: String) -> LedgerRecorder? {
@@ -93,4 +95,15 @@ public struct ToolOutput: Sendable, Equatable {
 
     public static func text(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)]) }
     public static func error(_ text: String) -> ToolOutput { ToolOutput(content: [.text(text)], isError: true) }
+}
+
+/// Where the text editor reads and writes text files. An editor that drives Gander (over ACP's `fs/*`) holds files
+/// in buffers: reading through it sees unsaved changes, and edits land in the buffer the user is looking at.
+/// A client may offer reading, writing or both; what it does not offer, the editor does on disk.
+public protocol TextDocuments: Sendable {
+    /// The file's text as the client has it; nil when the client does not read files (the disk is read instead).
+    func read(_ url: URL) async throws -> String?
+    /// Replaces the file's text in the client, which creates it if need be; false when the client does not write
+    /// files (the disk is written instead).
+    func write(_ text: String, to url: URL) async throws -> Bool
 }

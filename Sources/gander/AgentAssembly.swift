@@ -76,9 +76,12 @@ struct AgentAssembly {
     /// leaves the machine; `redactor` replaces secrets before it leaves (nil when the user turned redaction off).
     func agent(provider: any ModelProvider, contextPolicy: ContextPolicy, limits: AgentLimits, permissions: Permissions,
                approver: (any ToolApprover)? = nil, log: (any ConversationLog)? = nil,
-               ledger: (any OutboundLedger)? = nil, redactor: SecretRedactor?, session: String) -> Agent {
+               ledger: (any OutboundLedger)? = nil, redactor: SecretRedactor?, session: String,
+               documents: (any TextDocuments)? = nil) -> Agent {
+        var context = ToolContext(workingDirectory: workingDirectory, ledger: ledger)
+        context.documents = documents
         var agent = Agent(provider: provider, router: ToolRouter(extensions: extensions), systemPrompt: systemPrompt,
-                          context: ToolContext(workingDirectory: workingDirectory, ledger: ledger), limits: limits,
+                          context: context, limits: limits,
                           permissions: permissions, approver: approver, log: log, contextPolicy: contextPolicy)
         agent.checkpointer = WorkingTreeCheckpointer(checkpoints: checkpoints, session: session)
         agent.ledger = ledger

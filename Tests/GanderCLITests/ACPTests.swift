@@ -93,4 +93,44 @@ struct ACPTests {
                 "a replayed edit has no diff: the file's old text is gone")
         #expect(report["unknown_session"]?.stringValue?.contains("no session no-such-session is open") == true, "\(report["unknown_session"] ?? .null)")
     }
+
+    @Test("an editor that holds files: views and edits go through its buffers, not the disk; the model and mode switched as config options; a session forked and loaded")
+    func editorBuffers() async throws {
+        let scenario = try await Scenario(.openai, [
+            .tools(editor(["command": "view", "path": "notes.txt"])),
+            .tools(editor(["command": "str_replace", "path": "notes.txt", "old_str": "unsaved", "new_str": "edited"])),
+            .text("Fixed."),
+            .text("Still fixed."),
+        ])
+        defer { Task { await scenario.finish() } }
+        try scenario.workspace.write("notes.txt", "what is on disk\n")
+        let client = URL(fileURLWithPath: self.client).deletingLastPathComponent().appendingPathComponent("editor_client.py").path
+
+        let result = try await ChildCommand.run(
+            [mcpPython, client, scenario.workspace.url.path, "--", GanderProcess.executable.path, "acp"] + scenario.providerArguments,
+            in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(180))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        let notes = scenario.workspace.file("notes.txt").path
+
+        let viewed = report["updates"]?.arrayValue?.first { $0["sessionUpdate"] == "tool_call_update" && $0["status"] == "completed" }
+        #expect(viewed?.canonicalText.contains("unsaved line from the editor") == true, "the view showed the buffer: \(viewed ?? .null)")
+        #expect(report["writes"] == [["path": .string(notes), "content": "edited line from the editor\n"]], "\(report["writes"] ?? .null)")
+        #expect(report["reads"]?.arrayValue?.allSatisfy { $0.stringValue == notes } == true)
+        #expect(try scenario.workspace.read("notes.txt") == "what is on disk\n", "the disk is the editor's to save")
+        #expect(report["edit"] == "end_turn" && report["second"] == "end_turn")
+
+        let options = report["config_options"]?.arrayValue ?? []
+        #expect(options.compactMap { $0["id"]?.stringValue } == ["mode", "model"])
+        #expect(report["set_mode"]?.arrayValue?.first?["currentValue"] == "auto")
+        #expect(report["set_model"]?.arrayValue?.last?["currentValue"] == "gpt-switched")
+        #expect(report["bad_option"]?.stringValue?.contains("the options are mode and model") == true, "\(report["bad_option"] ?? .null)")
+        let models = scenario.server.chatRequests.compactMap { $0.body?["model"]?.stringValue }
+        #expect(models.count == 4 && models.last == "gpt-switched" && models.first != "gpt-switched", "\(models)")
+
+        #expect(report["fork"]?.stringValue.map { !$0.isEmpty } == true)
+        let replayed = report["fork_replayed"]?.arrayValue ?? []
+        #expect(replayed.first?["content"]?["text"] == "fix notes.txt", "the fork carries the conversation: \(replayed)")
+        #expect(report["bad_fork"]?.stringValue?.contains("no-such-session") == true, "\(report["bad_fork"] ?? .null)")
+    }
 }

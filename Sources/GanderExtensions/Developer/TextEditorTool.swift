@@ -43,26 +43,27 @@ struct TextEditorTool: Sendable {
         else { return .error("Pass `command` and a non-empty `path`.") }
         let url = context.resolve(path)
         if let refusal = protected.refusal(for: url) { return .error(refusal) }
+        let files = FileAccess(documents: context.documents)
         do {
             switch command {
-            case "view": return try await view(url, range: arguments["view_range"])
+            case "view": return try await view(url, range: arguments["view_range"], files: files)
             case "create":
                 guard let text = arguments["file_text"]?.stringValue else {
                     return .error("`create` needs `file_text`, the whole contents of the new file.")
                 }
-                return .text(try await create(url, text: text))
+                return .text(try await create(url, text: text, files: files))
             case "str_replace":
                 guard let old = arguments["old_str"]?.stringValue, !old.isEmpty else {
                     return .error("`str_replace` needs a non-empty `old_str` copied exactly from the file.")
                 }
-                return .text(try await replace(url, old: old, new: arguments["new_str"]?.stringValue ?? ""))
+                return .text(try await replace(url, old: old, new: arguments["new_str"]?.stringValue ?? "", files: files))
             case "insert":
                 guard let line = arguments["insert_line"]?.intValue else {
                     return .error("`insert` needs `insert_line`, the line after which to insert (0 for the top).")
                 }
                 guard let text = arguments["new_str"]?.stringValue else { return .error("`insert` needs `new_str`.") }
-                return .text(try await insert(url, after: line, text: text))
-            case "undo_edit": return .text(try await undo(url))
+                return .text(try await insert(url, after: line, text: text, files: files))
+            case "undo_edit": return .text(try await undo(url, files: files))
             default:
                 return .error("Unknown command \"\(command)\"; use view, create, str_replace, insert or undo_edit.")
             }
@@ -81,7 +82,7 @@ struct TextEditorTool: Sendable {
     // MARK: view
 
     /// The lines shown, with the stretch of the file they came from for the ledger.
-    private func view(_ url: URL, range: JSONValue?) async throws -> ToolOutput {
+    private func view(_ url: URL, range: JSONValue?, files: FileAccess) async throws -> ToolOutput {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw EditorError.notFound(url.path)
@@ -94,7 +95,7 @@ struct TextEditorTool: Sendable {
             return await image.output(describing: url.path, sources: [span])
         }
 
-        let file = try TextFile(url: url)
+        let file = try await files.load(url)
         let lines = file.lines
         var start = 1
         var end = lines.count
@@ -152,22 +153,22 @@ struct TextEditorTool: Sendable {
 
     // MARK: edits
 
-    private func create(_ url: URL, text: String) async throws -> String {
+    private func create(_ url: URL, text: String, files: FileAccess) async throws -> String {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         if isDirectory.boolValue { throw EditorError.isDirectory(url.path) }
-        let previous = exists ? try Data(contentsOf: url) : nil
+        let previous = exists ? try await files.previousContents(of: url) : nil
         // Writing a file back as it was is no edit: the model is told so rather than told it replaced the file.
         if let previous, Self.sameText(String(decoding: previous, as: UTF8.self), text) { throw EditorError.unchanged(url.path) }
-        try AtomicFileWriter.write(Data(text.utf8), to: url)
+        try await files.write(Data(text.utf8), to: url)
         await history.record(previous, for: key(url))
         let lineCount = text.isEmpty ? 0 : text.split(separator: "\n", omittingEmptySubsequences: false).count
             - (text.hasSuffix("\n") ? 1 : 0)
         return "\(exists ? "Replaced" : "Created") \(url.path) (\(lineCount) lines)."
     }
 
-    private func replace(_ url: URL, old: String, new: String) async throws -> String {
-        let file = try TextFile(url: url)
+    private func replace(_ url: URL, old: String, new: String, files: FileAccess) async throws -> String {
+        let file = try await files.load(url)
         let old = file.adoptingLineEnding(old)
         let new = file.adoptingLineEnding(new)
         let occurrences = file.text.ranges(of: old)
@@ -180,13 +181,13 @@ struct TextEditorTool: Sendable {
         let firstLine = file.lineNumber(at: match.lowerBound)
         var updated = file.text
         updated.replaceSubrange(match, with: new)
-        try await commit(updated, replacing: file)
+        try await commit(updated, replacing: file, files: files)
         let newLines = new.split(separator: "\n", omittingEmptySubsequences: false).count
-        return "Edited \(url.path).\n" + (try snippet(url, around: firstLine, count: newLines))
+        return "Edited \(url.path).\n" + (try snippet(updated, of: url, around: firstLine, count: newLines))
     }
 
-    private func insert(_ url: URL, after line: Int, text: String) async throws -> String {
-        let file = try TextFile(url: url)
+    private func insert(_ url: URL, after line: Int, text: String, files: FileAccess) async throws -> String {
+        let file = try await files.load(url)
         let lineCount = file.lines.count
         guard (0...lineCount).contains(line) else {
             throw EditorError.badRange("insert_line \(line) is outside the file; use 0 to \(lineCount)")
@@ -200,16 +201,16 @@ struct TextEditorTool: Sendable {
         }
         let index = line == lineCount ? updated.endIndex : offset
         updated.insert(contentsOf: inserted, at: index)
-        try await commit(updated, replacing: file)
+        try await commit(updated, replacing: file, files: files)
         let insertedLines = inserted.split(separator: "\n", omittingEmptySubsequences: true).count
         return "Inserted \(insertedLines) lines after line \(line) of \(url.path).\n"
-            + (try snippet(url, around: line + 1, count: insertedLines))
+            + (try snippet(updated, of: url, around: line + 1, count: insertedLines))
     }
 
-    private func undo(_ url: URL) async throws -> String {
+    private func undo(_ url: URL, files: FileAccess) async throws -> String {
         guard let previous = await history.popLatest(for: key(url)) else { throw EditorError.nothingToUndo(url.path) }
         if let previous {
-            try AtomicFileWriter.write(previous, to: url)
+            try await files.write(previous, to: url)
         } else {
             try FileManager.default.removeItem(at: url)
         }
@@ -218,20 +219,56 @@ struct TextEditorTool: Sendable {
         return "Undid the last edit: \(what). \(left) earlier edit\(left == 1 ? "" : "s") can still be undone."
     }
 
-    private func commit(_ text: String, replacing file: TextFile) async throws {
-        try AtomicFileWriter.write(Data(text.utf8), to: file.url)
+    private func commit(_ text: String, replacing file: TextFile, files: FileAccess) async throws {
+        try await files.write(Data(text.utf8), to: file.url)
         await history.record(file.data, for: key(file.url))
     }
 
     private func key(_ url: URL) -> String { url.resolvingSymlinksInPath().path }
 
-    /// A few numbered lines around an edit so the model can check it without another view.
-    private func snippet(_ url: URL, around line: Int, count: Int) throws -> String {
-        let lines = try TextFile(url: url).lines
+    /// A few numbered lines of the edited `text` around the edit, so the model can check it without another view.
+    private func snippet(_ text: String, of url: URL, around line: Int, count: Int) throws -> String {
+        let lines = try TextFile(url: url, data: Data(text.utf8)).lines
         let first = max(1, line - 3)
         let last = min(lines.count, line + count + 2)
         guard first <= last else { return "" }
         return (first...last).map { Self.numbered(lines[$0 - 1], line: $0) }.joined(separator: "\n")
+    }
+}
+
+/// How the editor reaches files: the disk, written atomically, or the client's documents where a client holds them.
+struct FileAccess: Sendable {
+    let documents: (any TextDocuments)?
+
+    func load(_ url: URL) async throws -> TextFile {
+        guard let documents else { return try TextFile(url: url) }
+        try TextFile.checkReadable(url)
+        let text: String?
+        do {
+            text = try await documents.read(url)
+        } catch {
+            throw EditorError.clientFailed(url.path, String(describing: error))
+        }
+        guard let text else { return try TextFile(url: url) }
+        return try TextFile(url: url, data: Data(text.utf8))
+    }
+
+    /// What the file holds before `create` replaces it, for undo: the client's text, or the bytes on disk when the
+    /// client has no text of it (a binary file is put back byte for byte).
+    func previousContents(of url: URL) async throws -> Data {
+        if documents != nil, let file = try? await load(url) { return file.data }
+        return try Data(contentsOf: url)
+    }
+
+    func write(_ data: Data, to url: URL) async throws {
+        if let documents, let text = String(bytes: data, encoding: .utf8) {
+            do {
+                if try await documents.write(text, to: url) { return }
+            } catch {
+                throw EditorError.clientFailed(url.path, String(describing: error))
+            }
+        }
+        try AtomicFileWriter.write(data, to: url)
     }
 }
 
@@ -243,14 +280,24 @@ struct TextFile {
     /// `\r\n` when every line ends so; `\n` otherwise.
     let lineEnding: String
 
+    /// The file as it is on disk.
     init(url: URL) throws {
+        try Self.checkReadable(url)
+        try self.init(url: url, data: try Data(contentsOf: url))
+    }
+
+    /// A file that is there and readable: what the editor may read, from the disk or from a client's buffer.
+    static func checkReadable(_ url: URL) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw EditorError.notFound(url.path)
         }
         if isDirectory.boolValue { throw EditorError.isDirectory(url.path) }
         guard FileManager.default.isReadableFile(atPath: url.path) else { throw EditorError.unreadable(url.path) }
-        let data = try Data(contentsOf: url)
+    }
+
+    /// The file's `data`, read already, checked to be text.
+    init(url: URL, data: Data) throws {
         if data.prefix(8192).contains(0) { throw EditorError.binary(url.path, bytes: data.count) }
         guard let text = String(validatingUTF8Data: data) else { throw EditorError.binary(url.path, bytes: data.count) }
         self.url = url
@@ -311,6 +358,7 @@ enum EditorError: Error, CustomStringConvertible {
     case nothingToUndo(String)
     case cannotWrite(String, String)
     case unchanged(String)
+    case clientFailed(String, String)
 
     var description: String {
         switch self {
@@ -326,6 +374,7 @@ enum EditorError: Error, CustomStringConvertible {
         case .badRange(let detail): "Invalid range: \(detail)."
         case .nothingToUndo(let path): "There is no edit of \(path) to undo."
         case .cannotWrite(let path, let reason): "\(path) could not be written: \(reason)."
+        case .clientFailed(let path, let reason): "The editor holding \(path) could not give or take it: \(reason)."
         case .unchanged(let path):
             "Nothing changed: \(path) already holds exactly this text. Write the corrected text, or use str_replace with the text to change and what replaces it."
         }

@@ -47,6 +47,8 @@ struct ACPCommand: AsyncParsableCommand {
 actor ACPAgent {
     private let options: ACPOptions
     private var sessions: [String: ACPSession] = [:]
+    /// The files the client reads and writes for its sessions, as `initialize` said.
+    private var clientFiles: ACPClientDocuments.Offer?
 
     init(options: ACPOptions) {
         self.options = options
@@ -55,6 +57,7 @@ actor ACPAgent {
     func handle(_ method: String, _ params: JSONValue, _ connection: ACPConnection) async throws -> JSONValue? {
         switch method {
         case "initialize":
+            clientFiles = ACPClientDocuments.Offer(params["clientCapabilities"])
             return ["protocolVersion": 1,
                     "agentCapabilities": ["loadSession": true,
                                           "promptCapabilities": ["image": false, "audio": false, "embeddedContext": true],
@@ -68,7 +71,8 @@ actor ACPAgent {
             let session = try await open(params, connection: connection, resuming: nil)
             // After the answer, which names the session the update is for.
             Task { await session.advertiseCommands() }
-            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models()]
+            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models(),
+                    "configOptions": await session.configOptions()]
         case "session/fork":
             // A copy of the saved conversation as a new session, opened here; the original stays as it was.
             let original = try Self.string(params, "sessionId")
@@ -80,13 +84,15 @@ actor ACPAgent {
             }
             let session = try await open(params, connection: connection, resuming: copy.id)
             Task { await session.advertiseCommands() }
-            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models()]
+            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models(),
+                    "configOptions": await session.configOptions()]
         case "session/load":
             let id = try Self.string(params, "sessionId")
             let session = try await open(params, connection: connection, resuming: id)
             await session.replay()
             await session.advertiseCommands()
-            return ["modes": await session.modes(), "models": session.models()]
+            return ["modes": await session.modes(), "models": session.models(),
+                    "configOptions": await session.configOptions()]
         case "session/list":
             let cwd = params["cwd"]?.stringValue
             let formatter = ISO8601DateFormatter()
@@ -105,6 +111,15 @@ actor ACPAgent {
         case "session/set_model":
             try session(params).setModel(try Self.string(params, "modelId"))
             return .object([:])
+        case "session/set_config_option":
+            let session = try session(params)
+            let value = try Self.string(params, "value")
+            switch try Self.string(params, "configId") {
+            case "mode": try await session.setMode(value)
+            case "model": try session.setModel(value)
+            case let other: throw ACPConnection.Failure.invalidParams("no option \(other); the options are mode and model")
+            }
+            return ["configOptions": await session.configOptions()]
         case "_gander/ledger":
             // What left the machine for this session, as `gander audit --json` shows it: the web app's ledger view.
             let id = try Self.string(params, "sessionId")
@@ -145,7 +160,7 @@ actor ACPAgent {
         do {
             session = try ACPSession(options: options, connection: connection, cwd: URL(fileURLWithPath: cwd),
                                      clientServers: servers, resuming: resuming,
-                                     recipe: try Self.recipe(params["_meta"], cwd: URL(fileURLWithPath: cwd)))
+                                     recipe: try Self.recipe(params["_meta"], cwd: URL(fileURLWithPath: cwd)), clientFiles: clientFiles)
         } catch let failure as ACPConnection.Failure {
             throw failure
         } catch {

@@ -38,8 +38,9 @@ final class ACPSession: @unchecked Sendable {
 
     /// `recipe`, named in `session/new`'s `_meta`, gives the session its instructions, extensions and settings, as
     /// `gander session --recipe` does; its prompt is the client's to send.
+    /// `clientFiles` is what the client offered of `fs/*` in `initialize`: the editor then reads and writes through it.
     init(options: ACPOptions, connection: ACPConnection, cwd: URL, clientServers: [ExtensionConfig], resuming: String? = nil,
-         recipe: LoadedRecipe? = nil) throws {
+         recipe: LoadedRecipe? = nil, clientFiles: ACPClientDocuments.Offer? = nil) throws {
         let settings = try Settings(offline: options.agentOptions.offline)
         var modelOptions = options.modelOptions
         modelOptions.adopt(recipe?.recipe.settings)
@@ -72,7 +73,8 @@ final class ACPSession: @unchecked Sendable {
             assembly.agent(provider: try modelOptions.makeProvider(choice, settings: settings, workingDirectory: cwd),
                            contextPolicy: try settings.contextPolicy(for: choice), limits: limits, permissions: permissions,
                            approver: approver, log: store.log(for: session.id, price: settings.price(for: choice)),
-                           ledger: store.ledger(for: session.id), redactor: redactor, session: session.id)
+                           ledger: store.ledger(for: session.id), redactor: redactor, session: session.id,
+                           documents: clientFiles.map { ACPClientDocuments(connection: connection, session: session.id, offered: $0) })
         }
         self.settings = settings
         self.choice = choice
@@ -139,6 +141,19 @@ final class ACPSession: @unchecked Sendable {
         }
         return ["currentModelId": .string(current.model ?? ""),
                 "availableModels": .array(names.map { ["modelId": .string($0), "name": .string("\(current.provider)/\($0)")] })]
+    }
+
+    /// The session's settings as ACP's config options: the mode and the model, each a choice of values.
+    func configOptions() async -> JSONValue {
+        let mode = await permissions.mode
+        let models = models()
+        let modelChoices: [JSONValue] = (models["availableModels"]?.arrayValue ?? []).map { ["value": $0["modelId"] ?? .null, "name": $0["name"] ?? .null] }
+        return [
+            ["type": "select", "id": "mode", "name": "Mode", "category": "mode", "currentValue": .string(mode.rawValue),
+             "options": .array(PermissionMode.allCases.map { ["value": .string($0.rawValue), "name": .string($0.rawValue), "description": .string($0.summary)] })],
+            ["type": "select", "id": "model", "name": "Model", "category": "model", "currentValue": models["currentModelId"] ?? .null,
+             "options": .array(modelChoices)],
+        ]
     }
 
     /// Talks to `model` of the same provider from the next turn on, and records it with the session.
@@ -333,5 +348,41 @@ actor ACPApprover: ToolApprover {
             return .deny(reason: nil)
         default: return .deny(reason: nil)
         }
+    }
+}
+
+/// The client's documents over ACP's `fs/read_text_file` and `fs/write_text_file`, as far as it offered them: reads
+/// see the editor's unsaved buffers, and edits land in them. The path checks, the fence and the ledger stay Gander's.
+struct ACPClientDocuments: TextDocuments {
+    /// What the client said it does in `initialize`'s `clientCapabilities.fs`.
+    struct Offer: Sendable {
+        let reads: Bool
+        let writes: Bool
+
+        init?(_ capabilities: JSONValue?) {
+            reads = capabilities?["fs"]?["readTextFile"] == true
+            writes = capabilities?["fs"]?["writeTextFile"] == true
+            if !reads && !writes { return nil }
+        }
+    }
+
+    let connection: ACPConnection
+    let session: String
+    let offered: Offer
+
+    func read(_ url: URL) async throws -> String? {
+        guard offered.reads else { return nil }
+        let answer = try await connection.request("fs/read_text_file", ["sessionId": .string(session), "path": .string(url.path)]).get()
+        guard let content = answer["content"]?.stringValue else {
+            throw ACPConnection.Failure.internalError("the client's fs/read_text_file answer has no content")
+        }
+        return content
+    }
+
+    func write(_ text: String, to url: URL) async throws -> Bool {
+        guard offered.writes else { return false }
+        _ = try await connection.request("fs/write_text_file",
+                                          ["sessionId": .string(session), "path": .string(url.path), "content": .string(text)]).get()
+        return true
     }
 }
