@@ -133,4 +133,24 @@ struct ACPTests {
         #expect(replayed.first?["content"]?["text"] == "fix notes.txt", "the fork carries the conversation: \(replayed)")
         #expect(report["bad_fork"]?.stringValue?.contains("no-such-session") == true, "\(report["bad_fork"] ?? .null)")
     }
+
+    @Test("bad input on stdio: not JSON is -32700, a message over 16 MiB is refused unread, an unknown method -32601, an unknown session named; the connection lives on")
+    func badInput() async throws {
+        let scenario = try await Scenario(.openai, [])
+        defer { Task { await scenario.finish() } }
+        let client = URL(fileURLWithPath: self.client).deletingLastPathComponent().appendingPathComponent("raw_client.py").path
+        let result = try await ChildCommand.run([mcpPython, client, GanderProcess.executable.path, "acp"] + scenario.providerArguments,
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(120))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        let answers = report["answers"]?.arrayValue ?? []
+        try #require(answers.count == 6, "\(answers)")
+        #expect(answers[0]["error"]?["code"] == -32700 && answers[0]["id"] == .null)
+        #expect(answers[1]["result"]?["protocolVersion"] == 1, "still answering after the bad line")
+        #expect(answers[2]["error"]?["code"] == -32600 && answers[2]["error"]?["message"]?.stringValue?.contains("16 MiB") == true, "\(answers[2])")
+        #expect(answers[3]["id"] == 3 && answers[3]["error"]?["code"] == -32601)
+        #expect(answers[4]["id"] == 4 && answers[4]["error"]?["message"]?.stringValue?.contains("no-such-session") == true, "\(answers[4])")
+        #expect(answers[5]["error"]?["message"]?.stringValue?.contains("cwd must be an absolute path") == true, "\(answers[5])")
+        #expect(report["exit"] == 0, "stdin closed: the agent ends cleanly")
+    }
 }

@@ -17,6 +17,16 @@ actor ACPConnection {
 
     typealias Handler = @Sendable (_ method: String, _ params: JSONValue, _ connection: ACPConnection) async throws -> JSONValue?
 
+    /// The largest message read, on stdio and over the WebSocket alike. A longer one is refused without being held
+    /// in memory: a client cannot make Gander buffer without end.
+    static let maximumMessageBytes = 16 << 20
+
+    /// What arrives from the client: a message, or word that one over the size cap was skipped.
+    enum Incoming: Sendable {
+        case message(String)
+        case oversized
+    }
+
     private var pending: [Int: CheckedContinuation<Result<JSONValue, Failure>, Never>] = [:]
     private var nextID = 0
     /// Sends one message to the client.
@@ -27,16 +37,21 @@ actor ACPConnection {
     }
 
     /// On stdio: messages are lines, and nothing but protocol messages goes to stdout.
-    static func standardIO() -> (connection: ACPConnection, incoming: AsyncStream<String>) {
+    static func standardIO() -> (connection: ACPConnection, incoming: AsyncStream<Incoming>) {
         (ACPConnection { line in FileHandle.standardOutput.write(Data((line + "\n").utf8)) }, standardInputLines())
     }
 
     /// Reads `incoming` until the client goes away; then `onClose` runs (which stops the turns under way: nobody is
     /// there to see them), and this returns once every request under way has finished.
-    func serve(_ incoming: AsyncStream<String>, onClose: @escaping @Sendable () async -> Void, _ handler: @escaping Handler) async {
-        let lines = incoming
+    func serve(_ incoming: AsyncStream<Incoming>, onClose: @escaping @Sendable () async -> Void, _ handler: @escaping Handler) async {
+        let messages = incoming
         await withTaskGroup(of: Void.self) { group in
-            for await line in lines {
+            for await incoming in messages {
+                guard case .message(let line) = incoming else {
+                    await send(["jsonrpc": "2.0", "id": .null, "error": [
+                        "code": -32600, "message": .string("a message over \(Self.maximumMessageBytes >> 20) MiB was not read")]])
+                    continue
+                }
                 guard !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
                 guard let message = try? JSONValue(parsing: line), case .object(let fields) = message else {
                     await send(["jsonrpc": "2.0", "id": .null, "error": ["code": -32700, "message": "not a JSON object"]])
@@ -91,14 +106,71 @@ actor ACPConnection {
         await write(message.canonicalText)
     }
 
-    /// Stdin's lines, read on a thread of their own (reading blocks).
-    static func standardInputLines() -> AsyncStream<String> {
+    /// Stdin's lines, read on a thread of their own (reading blocks). A line over the cap is skipped to its end
+    /// as it arrives, never held whole.
+    static func standardInputLines() -> AsyncStream<Incoming> {
         AsyncStream { continuation in
             let reader = Thread {
-                while let line = readLine(strippingNewline: true) { continuation.yield(line) }
+                var splitter = LineSplitter(maximumBytes: maximumMessageBytes)
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let count = read(STDIN_FILENO, &buffer, buffer.count)
+                    if count < 0, errno == EINTR { continue }
+                    guard count > 0 else { break }
+                    for line in splitter.feed(buffer[..<count]) { continuation.yield(line) }
+                }
+                if let last = splitter.finish() { continuation.yield(last) }
                 continuation.finish()
             }
             reader.start()
         }
+    }
+}
+
+/// Cuts a byte stream into lines of at most `maximumBytes`; a longer line becomes `.oversized` once, and its bytes
+/// are dropped as they come.
+struct LineSplitter {
+    let maximumBytes: Int
+    private var pending: [UInt8] = []
+    private var skipping = false
+
+    init(maximumBytes: Int) {
+        self.maximumBytes = maximumBytes
+    }
+
+    mutating func feed(_ bytes: ArraySlice<UInt8>) -> [ACPConnection.Incoming] {
+        var lines: [ACPConnection.Incoming] = []
+        var rest = bytes[...]
+        while !rest.isEmpty {
+            let newline = rest.firstIndex(of: UInt8(ascii: "\n"))
+            let piece = rest[..<(newline ?? rest.endIndex)]
+            if !skipping {
+                if pending.count + piece.count > maximumBytes {
+                    skipping = true
+                    pending.removeAll()
+                    lines.append(.oversized)
+                } else {
+                    pending += piece
+                }
+            }
+            guard let newline else { break }
+            if !skipping { lines.append(.message(Self.text(pending))) }
+            pending.removeAll(keepingCapacity: true)
+            skipping = false
+            rest = rest[rest.index(after: newline)...]
+        }
+        return lines
+    }
+
+    /// What is left when the stream ends without a final newline.
+    mutating func finish() -> ACPConnection.Incoming? {
+        defer { pending.removeAll() }
+        return skipping || pending.isEmpty ? nil : .message(Self.text(pending))
+    }
+
+    private static func text(_ bytes: [UInt8]) -> String {
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasSuffix("\r") { text.removeLast() }
+        return text
     }
 }

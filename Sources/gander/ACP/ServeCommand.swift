@@ -75,11 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
             await board.opened()
             let agent = ACPAgent(options: options)
             let connection = ACPConnection { text in try? await outbound.write(.text(text)) }
-            let (incoming, feed) = AsyncStream.makeStream(of: String.self)
+            let (incoming, feed) = AsyncStream.makeStream(of: ACPConnection.Incoming.self)
             let reader = Task {
                 do {
-                    for try await message in inbound.messages(maxSize: 16 << 20) {
-                        if case .text(let text) = message { feed.yield(text) }
+                    // A frame over the cap closes the connection (1009, message too big) without being read.
+                    for try await message in inbound.messages(maxSize: ACPConnection.maximumMessageBytes) {
+                        if case .text(let text) = message { feed.yield(.message(text)) }
                     }
                 } catch {}
                 feed.finish()
