@@ -76,4 +76,39 @@ public enum ChildCommand {
                       stdout: (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
     }
+
+    /// Starts `process` with its stdout on a pipe and returns the first line it prints (nil if it ends first). The
+    /// line is read on a thread of its own, so the parallel suites' few pool threads keep running meanwhile; a
+    /// process that says nothing within `timeout` is killed, which ends the read.
+    public static func firstLine(of process: Process, within timeout: Duration = .seconds(120)) async throws -> String? {
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let reader = output.fileHandleForReading
+        let answered = NSCondition()
+        nonisolated(unsafe) var done = false
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var text = ""
+                while !text.contains("\n") {
+                    let data = reader.availableData
+                    if data.isEmpty { break }
+                    text += String(decoding: data, as: UTF8.self)
+                }
+                answered.withLock {
+                    done = true
+                    answered.signal()
+                }
+                continuation.resume(returning: text.isEmpty ? nil : text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init))
+            }
+            Thread.detachNewThread {
+                let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds))
+                let silent = answered.withLock {
+                    while !done, answered.wait(until: deadline) {}
+                    return !done
+                }
+                if silent { kill(process.processIdentifier, SIGKILL) }
+            }
+        }
+    }
 }

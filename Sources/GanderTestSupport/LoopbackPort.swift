@@ -37,39 +37,9 @@ public enum LoopbackPort {
     }
 
     /// Starts a fixture server that binds port 0 and prints the port it got as its first line, and returns that port.
-    /// Unlike a port picked here and handed over, nothing can take it in between. The line is read on a thread of its
-    /// own, so the parallel suites' few pool threads keep running while Python starts; a server that says nothing
-    /// within `timeout` is killed, which ends the read.
+    /// Unlike a port picked here and handed over, nothing can take it in between.
     public static func announced(by process: Process, within timeout: Duration = .seconds(120)) async throws -> Int {
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let reader = output.fileHandleForReading
-        let answered = NSCondition()
-        nonisolated(unsafe) var done = false
-        let line: String? = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var text = ""
-                while !text.contains("\n") {
-                    let data = reader.availableData
-                    if data.isEmpty { break }
-                    text += String(decoding: data, as: UTF8.self)
-                }
-                answered.withLock {
-                    done = true
-                    answered.signal()
-                }
-                continuation.resume(returning: text.split(separator: "\n").first.map(String.init))
-            }
-            Thread.detachNewThread {
-                let deadline = Date(timeIntervalSinceNow: Double(timeout.components.seconds))
-                let silent = answered.withLock {
-                    while !done, answered.wait(until: deadline) {}
-                    return !done
-                }
-                if silent { kill(process.processIdentifier, SIGKILL) }
-            }
-        }
+        let line = try await ChildCommand.firstLine(of: process, within: timeout)
         guard let line, let port = Int(line.trimmingCharacters(in: .whitespaces)) else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             throw FixtureServerDidNotStart(program: process.arguments?.first ?? process.executableURL?.path ?? "?")

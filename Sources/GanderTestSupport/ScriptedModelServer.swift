@@ -215,13 +215,18 @@ private final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHand
                             context: context)
             }
         }
-        guard let (reply, turn) = state.nextReply() else {
+        guard let (scripted, turn) = state.nextReply() else {
             return send(status: .badRequest, contentType: "application/json",
                         chunks: [#"{"error":{"message":"the scripted server has no more replies"}}"#], context: context)
         }
+        var reply = scripted
         if reply.drop == true {
             context.close(promise: nil)
             return
+        }
+        if let prefix = reply.echoPrefix {
+            let said = (try? JSONValue(parsing: body))?["messages"]?.arrayValue?.last { $0["role"] == "user" }?["content"]
+            reply.text = prefix + (said?.stringValue ?? said?.arrayValue?.compactMap { $0["text"]?.stringValue }.joined() ?? "")
         }
         if let status = reply.status {
             return send(status: HTTPResponseStatus(statusCode: status), contentType: "application/json",

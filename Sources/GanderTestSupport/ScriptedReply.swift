@@ -30,6 +30,9 @@ public struct ScriptedReply: Codable, Sendable {
     /// A stream sent exactly as written instead of one built from the fields above, for replies the fields cannot
     /// describe (Gemini's `promptFeedback`).
     public var rawStream: String?
+    /// Chat Completions only: answer this text followed by the request's last user message, so sessions served in
+    /// parallel, which take replies in no set order, each get an answer of their own.
+    public var echoPrefix: String?
 
     public init(text: String? = nil, thinking: String? = nil, toolCalls: [ScriptedToolCall]? = nil, status: Int? = nil,
                 body: String? = nil, headers: [String: String]? = nil, drop: Bool? = nil, breakAfterChunks: Int? = nil,
@@ -49,6 +52,13 @@ public struct ScriptedReply: Codable, Sendable {
     }
 
     public static func text(_ text: String) -> ScriptedReply { ScriptedReply(text: text) }
+
+    /// Answers `prefix` and the last thing the user said.
+    public static func echo(_ prefix: String) -> ScriptedReply {
+        var reply = ScriptedReply()
+        reply.echoPrefix = prefix
+        return reply
+    }
 
     public static func tools(_ calls: ScriptedToolCall...) -> ScriptedReply { ScriptedReply(toolCalls: calls) }
 

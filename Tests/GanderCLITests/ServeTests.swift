@@ -70,6 +70,60 @@ struct ServeTests {
         #expect(server.isRunning, "a client going away does not end the server")
     }
 
+    private var crowd: String {
+        URL(fileURLWithPath: client).deletingLastPathComponent().appendingPathComponent("crowd_client.py").path
+    }
+
+    @Test("twenty clients at once, each a session of its own: each finishes its own task, all in the one database")
+    func twentySessions() async throws {
+        let scenario = try await Scenario(.openai, Array(repeating: ScriptedReply.echo("done: "), count: 20))
+        defer { Task { await scenario.finish() } }
+        let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "crowd-secret"])
+        defer { server.terminate() }
+
+        let result = try await ChildCommand.run([mcpPython, crowd, "crowd", "\(port)", "crowd-secret", scenario.workspace.url.path, "20"],
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(240))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let sessions = try JSONValue(parsing: result.stdout).arrayValue ?? []
+        #expect(sessions.count == 20)
+        for session in sessions {
+            let index = session["index"]?.intValue ?? -1
+            #expect(session["stop"] == "end_turn" && session["text"]?.stringValue == "done: task \(index)", "\(session)")
+        }
+        #expect(Set(sessions.compactMap { $0["session"]?.stringValue }).count == 20)
+        let stored = try await scenario.sessions()
+        #expect(stored.count == 20 && stored.allSatisfy { $0["message_count"] == 2 }, "\(stored)")
+    }
+
+    @Test("a server killed mid-turn and started again offers the session with every finished message")
+    func killedServer() async throws {
+        var stall = ScriptedReply.text("An answer that never finishes, because the server dies.")
+        stall.chunkSize = 8
+        stall.stallAfterChunks = 2
+        let scenario = try await Scenario(.openai, [.text("First answer."), stall])
+        defer { Task { await scenario.finish() } }
+        let (first, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "kill-secret"])
+        let stalled = Process()
+        stalled.executableURL = URL(fileURLWithPath: mcpPython)
+        stalled.arguments = [crowd, "stall", "\(port)", "kill-secret", scenario.workspace.url.path]
+        stalled.environment = scenario.environment
+        stalled.standardError = FileHandle.nullDevice
+        let session = try #require(try await ChildCommand.firstLine(of: stalled, within: .seconds(120)), "the stalling client never began")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        kill(stalled.processIdentifier, SIGKILL)
+
+        let (second, secondPort) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "kill-secret"])
+        defer { second.terminate() }
+        let result = try await ChildCommand.run([mcpPython, crowd, "load", "\(secondPort)", "kill-secret", scenario.workspace.url.path, session],
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(120))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        #expect(report["listed"]?.arrayValue?.contains(.string(session)) == true)
+        let replayed = (report["replayed"]?.arrayValue ?? []).filter { $0["content"] != nil }.map { "\($0["sessionUpdate"]?.stringValue ?? ""): \($0["content"]?["text"]?.stringValue ?? "")" }
+        #expect(replayed == ["user_message_chunk: first", "agent_message_chunk: First answer.", "user_message_chunk: second"], "\(replayed)")
+    }
+
     @Test("the web app in Chromium: a session in a folder, a streamed answer, an edit approved from the keyboard with its diff, the ledger, 400 px wide")
     func webApp() async throws {
         var answer = ScriptedReply.text("Done: **greeting.txt** now says `goodbye`.\n\n- one change")
