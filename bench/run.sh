@@ -48,7 +48,9 @@ section python3 bench/scale.py "$bin"
 bash bench/install-peers.sh
 section python3 bench/peers.py "$bin" bench/.peers
 bash scripts/install-mcp-test-servers.sh
-section python3 bench/mcp.py "$gander" "${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gander-dev/mcp-venv}"
+test_venv="${GANDER_MCP_TEST_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/gander-dev/mcp-venv}"
+section python3 bench/mcp.py "$gander" "$test_venv"
+section "$test_venv/bin/python" bench/acp.py "$bin"
 section python3 bench/context.py "$gander"
 section python3 bench/providers.py "$bin"
 section python3 bench/trust.py "$bin"
