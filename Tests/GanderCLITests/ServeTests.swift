@@ -124,6 +124,23 @@ struct ServeTests {
         #expect(replayed == ["user_message_chunk: first", "agent_message_chunk: First answer.", "user_message_chunk: second"], "\(replayed)")
     }
 
+    @Test("ACP over plain HTTP: the SDK's streamable-HTTP client, two sessions at once, each answer on its own session's stream")
+    func httpTransport() async throws {
+        let scenario = try await Scenario(.openai, [ScriptedReply.echo("heard: "), ScriptedReply.echo("heard: ")])
+        defer { Task { await scenario.finish() } }
+        let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "http-secret"])
+        defer { server.terminate() }
+        let client = URL(fileURLWithPath: self.client).deletingLastPathComponent().appendingPathComponent("http_client.py").path
+        let result = try await ChildCommand.run([mcpPython, client, "\(port)", "http-secret", scenario.workspace.url.path],
+                                                in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(120))
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let report = try JSONValue(parsing: result.stdout)
+        #expect(report["without_secret"] == 401 && report["unknown_connection"] == 404)
+        #expect(report["protocol"] == 1 && report["stops"] == ["end_turn", "end_turn"])
+        #expect(report["texts"] == ["first": "heard: one", "second": "heard: two"], "\(report["texts"] ?? .null)")
+        #expect(report["listed"] == 2)
+    }
+
     @Test("the web app in Chromium: a session in a folder, a streamed answer, an edit approved from the keyboard with its diff, the ledger, 400 px wide")
     func webApp() async throws {
         var answer = ScriptedReply.text("Done: **greeting.txt** now says `goodbye`.\n\n- one change")

@@ -64,7 +64,10 @@ struct ServeCommand: AsyncParsableCommand {
         for file in WebAppFile.all {
             router.get(RouterPath(file.path)) { _, _ in file.response }
         }
-        router.group().add(middleware: ServerGate<BasicRequestContext>(secret: secret, allowedOrigins: origins)).get("/status") { _, _ -> Response in
+        let gate = ServerGate<BasicRequestContext>(secret: secret, allowedOrigins: origins)
+        // ACP over plain HTTP beside the WebSocket, at the same path.
+        ACPHTTPConnections(options: options, board: board).register(on: router, gate: gate)
+        router.group().add(middleware: gate).get("/status") { _, _ -> Response in
             let status: JSONValue = ["version": .string(GanderCommand.configuration.version), "connections": .integer(Int64(await board.connections))]
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: status.canonicalText + "\n")))
         }
