@@ -118,6 +118,9 @@ private final class AgentLoop: @unchecked Sendable {
     func run(_ input: Message) async {
         do {
             finish(try await loop(input))
+        } catch let cutOff as ReplyCutOff {
+            emit(.error(cutOff.description))
+            finish(.cutOff)
         } catch {
             emit(.error(String(describing: error)))
             finish(.error)

@@ -60,6 +60,8 @@ public enum AgentStopReason: String, Codable, Sendable {
     case maxTurns = "max_turns"
     /// The user interrupted the run.
     case interrupted
+    /// The model's reply was cut off by its output-token limit: what came is kept, and the run ends saying so.
+    case cutOff = "max_tokens"
     /// An error the run could not recover from.
     case error
 }

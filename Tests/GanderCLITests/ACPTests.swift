@@ -94,13 +94,14 @@ struct ACPTests {
         #expect(report["unknown_session"]?.stringValue?.contains("no session no-such-session is open") == true, "\(report["unknown_session"] ?? .null)")
     }
 
-    @Test("an editor that holds files: views and edits go through its buffers, not the disk; the model and mode switched as config options; a session forked and loaded")
+    @Test("an editor that holds files: views and edits go through its buffers, not the disk; the model and mode switched as config options; a cut-off answer is max_tokens; a session forked and loaded")
     func editorBuffers() async throws {
         let scenario = try await Scenario(.openai, [
             .tools(editor(["command": "view", "path": "notes.txt"])),
             .tools(editor(["command": "str_replace", "path": "notes.txt", "old_str": "unsaved", "new_str": "edited"])),
             .text("Fixed."),
             .text("Still fixed."),
+            ScriptedReply(text: "The first half of", finishReason: "length"),
         ])
         defer { Task { await scenario.finish() } }
         try scenario.workspace.write("notes.txt", "what is on disk\n")
@@ -119,6 +120,7 @@ struct ACPTests {
         #expect(report["reads"]?.arrayValue?.allSatisfy { $0.stringValue == notes } == true)
         #expect(try scenario.workspace.read("notes.txt") == "what is on disk\n", "the disk is the editor's to save")
         #expect(report["edit"] == "end_turn" && report["second"] == "end_turn")
+        #expect(report["cut_off"] == "max_tokens", "a reply cut off at the token limit is ACP's max_tokens, not an error")
 
         let options = report["config_options"]?.arrayValue ?? []
         #expect(options.compactMap { $0["id"]?.stringValue } == ["mode", "model"])
@@ -126,7 +128,7 @@ struct ACPTests {
         #expect(report["set_model"]?.arrayValue?.last?["currentValue"] == "gpt-switched")
         #expect(report["bad_option"]?.stringValue?.contains("the options are mode and model") == true, "\(report["bad_option"] ?? .null)")
         let models = scenario.server.chatRequests.compactMap { $0.body?["model"]?.stringValue }
-        #expect(models.count == 4 && models.last == "gpt-switched" && models.first != "gpt-switched", "\(models)")
+        #expect(models.count == 5 && models.last == "gpt-switched" && models.first != "gpt-switched", "\(models)")
 
         #expect(report["fork"]?.stringValue.map { !$0.isEmpty } == true)
         let replayed = report["fork_replayed"]?.arrayValue ?? []

@@ -266,6 +266,7 @@ final class ACPSession: @unchecked Sendable {
         case .answered: reason = "end_turn"
         case .interrupted: reason = "cancelled"
         case .maxTurns: reason = "max_turn_requests"
+        case .cutOff: reason = "max_tokens"
         case .error, nil: throw ACPConnection.Failure.internalError(failure ?? "the turn failed")
         }
         return ["stopReason": .string(reason),

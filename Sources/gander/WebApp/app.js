@@ -221,7 +221,9 @@ function setBusy(running) {
 function showUsage(result) {
   const usage = result.usage;
   if (!usage) return;
-  const cost = result._meta && typeof result._meta.costUsd === "number" ? ` · $${result._meta.costUsd.toFixed(4)}` : "";
+  const meta = result._meta || {};
+  const cost = typeof meta.costUsd === "number"
+    ? ` · $${meta.costUsd.toFixed(4)} this turn, $${meta.sessionCostUsd.toFixed(4)} since the session opened here` : "";
   $("usage").dataset.turn = `${usage.inputTokens} tokens in, ${usage.outputTokens} out${cost}`;
   renderUsage();
 }

@@ -3,7 +3,7 @@
 Usage: editor_client.py WORKSPACE -- GANDER ARGS...
 The steps: initialize with the fs capabilities; a new session; auto mode through session/set_config_option; a prompt
 whose view and edit of notes.txt go through the client's buffer; the model switched through the config option; a
-second prompt; a fork of the session, loaded on the same connection. Prints what it saw as JSON.
+second prompt; one whose answer is cut off at the token limit; a fork of the session, loaded on the same connection. Prints what it saw as JSON.
 """
 import asyncio
 import json
@@ -65,6 +65,7 @@ async def main():
         except acp.RequestError as error:
             report["bad_option"] = str(error)
         report["second"] = (await conn.prompt(session_id=sid, prompt=[text_block("and now?")])).stop_reason
+        report["cut_off"] = (await conn.prompt(session_id=sid, prompt=[text_block("explain everything")])).stop_reason
         fork = await conn.fork_session(session_id=sid, cwd=workspace, mcp_servers=[])
         report["fork"] = fork.session_id
         before = len(editor.updates)
