@@ -157,7 +157,7 @@ async def serve_load(gander, workdir, project, env):
     await asyncio.sleep(0.5)
     after = rss_kib(server.pid)
 
-    delays = []
+    delays = []  # (sent ns, delay ms, session)
 
     async def prompt(socket, session):
         await socket.send(json.dumps({"jsonrpc": "2.0", "id": 3, "method": "session/prompt",
@@ -173,7 +173,7 @@ async def serve_load(gander, workdir, project, env):
             if update.get("sessionUpdate") == "agent_message_chunk":
                 carried += update["content"]["text"]
                 *stamps, carried = carried.split(";")
-                delays += [(arrived - int(stamp)) / 1e6 for stamp in stamps if stamp]
+                delays.extend((int(stamp), (arrived - int(stamp)) / 1e6, session) for stamp in stamps if stamp)
 
     began = time.perf_counter()
     await asyncio.gather(*(prompt(socket, session) for socket, session in zip(sockets, sessions)))
@@ -183,8 +183,12 @@ async def serve_load(gander, workdir, project, env):
     server.terminate()
     server.wait(timeout=30)
     model.shutdown()
-    delays.sort()
-    return {"p50": delays[len(delays) // 2], "p99": delays[int(len(delays) * 0.99)], "tokens": len(delays),
+    # Once every session has had its first token, all 50 are streaming and none is starting.
+    all_streaming = max(min(sent for sent, _, owner in delays if owner == session) for session in sessions)
+    burst = sorted(delay for _, delay, _ in delays)
+    steady = sorted(delay for sent, delay, _ in delays if sent > all_streaming)
+    return {"p50": burst[len(burst) // 2], "p99": burst[int(len(burst) * 0.99)], "tokens": len(burst),
+            "steady_p50": steady[len(steady) // 2], "steady_p99": steady[int(len(steady) * 0.99)], "steady_tokens": len(steady),
             "per_session_kib": (after - before) / SESSIONS, "before_mib": before / 1024, "elapsed_s": elapsed}
 
 
@@ -204,12 +208,12 @@ def web_app_load(gander, project, env):
             transferred = []
             page.on("requestfinished", lambda request: transferred.append(request.sizes()["responseBodySize"]
                                                                           + request.sizes()["responseHeadersSize"]))
-            began = time.perf_counter()
             page.goto(f"http://127.0.0.1:{port}/#token=bench-secret")
-            page.wait_for_selector("#connection[data-state=connected]")
-            page.wait_for_selector("#session-list li, #empty")
+            page.wait_for_selector("#session-list li")
+            # Milliseconds since the navigation began, read in the page as soon as the list was seen.
+            ready = page.evaluate("performance.now()")
             if run > 0:  # the first load warms Chromium itself
-                loads.append((time.perf_counter() - began) * 1000)
+                loads.append(ready)
                 sizes.append(sum(transferred))
             context.close()
         browser.close()
@@ -219,7 +223,7 @@ def web_app_load(gander, project, env):
 
 
 def main():
-    bin_dir = sys.argv[1]
+    bin_dir = os.path.abspath(sys.argv[1])
     gander = os.path.join(bin_dir, "gander")
     workdir, project, env = bench_project("gander-bench-acp-", "one\n")
     acp, headless = stdio_latency(gander, bin_dir, workdir, project, env)
@@ -230,12 +234,14 @@ def main():
     print("|---|---|---|")
     print(f"| ACP on stdio: session/prompt → first agent_message_chunk (median of {RUNS}) | {acp:.1f} ms | within 2 ms of the headless run |")
     print(f"| headless `gander run`: process start → first streamed text (median of {RUNS}) | {headless:.1f} ms | |")
-    print(f"| gander serve, {SESSIONS} sessions at once, model token → client's WebSocket frame, p50 / p99 ({load['tokens']} tokens) | "
-          f"{load['p50']:.1f} / {load['p99']:.1f} ms | p99 ≤ 20 ms |")
+    print(f"| gander serve, {SESSIONS} sessions prompted in the same instant, model token → client's WebSocket frame, p50 / p99 "
+          f"({load['tokens']} tokens) | {load['p50']:.1f} / {load['p99']:.1f} ms | p99 ≤ 20 ms |")
+    print(f"| the same, once all {SESSIONS} are streaming (the {load['steady_tokens']} tokens sent after every session's first) | "
+          f"{load['steady_p50']:.1f} / {load['steady_p99']:.1f} ms | p99 ≤ 20 ms |")
     print(f"| gander serve memory per idle session ({SESSIONS} opened; {load['before_mib']:.0f} MiB before) | "
           f"{load['per_session_kib'] / 1024:.2f} MiB | ≤ 2 MiB |")
     print(f"| web app first load, bytes transferred (median of {RUNS}) | {page_bytes / 1024:.1f} KiB | ≤ 100 KB |")
-    print(f"| web app: navigation → connected with the session list, headless Chromium (median of {RUNS}) | {page_ms:.0f} ms | ≤ 300 ms |")
+    print(f"| web app: navigation start → connected, its session list shown, headless Chromium (median of {RUNS}) | {page_ms:.0f} ms | ≤ 300 ms |")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import GanderCore
 import GanderRecipes
 import GanderStore
@@ -207,11 +208,28 @@ actor ACPAgent {
     }
 
     private static func store() throws -> SessionStore {
-        try SessionStore(url: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)
+        try OpenStores.shared.store(at: GanderDirectories(environment: ProcessInfo.processInfo.environment).sessionDatabase)
     }
 
     private static func string(_ params: JSONValue, _ key: String) throws -> String {
         guard let value = params[key]?.stringValue, !value.isEmpty else { throw ACPConnection.Failure.invalidParams("\(key) is missing") }
         return value
+    }
+}
+
+/// The session databases this process has open, one connection each, shared by every ACP client and session in it:
+/// opening one takes milliseconds (its lock, WAL, the schema check), which a server answering many clients and
+/// sessions should pay once, not on every `session/list` and `session/new`.
+final class OpenStores: Sendable {
+    static let shared = OpenStores()
+    private let stores = Mutex<[URL: SessionStore]>([:])
+
+    func store(at url: URL) throws -> SessionStore {
+        try stores.withLock { open in
+            if let store = open[url] { return store }
+            let store = try SessionStore(url: url)
+            open[url] = store
+            return store
+        }
     }
 }

@@ -48,7 +48,7 @@ final class ACPSession: @unchecked Sendable {
         let mode = try settings.mode(flag: options.agentOptions.mode, fallback: .smart).mode
         permissions = Permissions(mode: mode, rules: settings.config.permissions, commandRules: settings.config.commands)
         let sandbox = settings.sandbox(flag: options.agentOptions.sandbox, networkFlag: options.agentOptions.sandboxNetwork, mode: mode)
-        store = try SessionStore(url: settings.directories.sessionDatabase)
+        store = try OpenStores.shared.store(at: settings.directories.sessionDatabase)
         let session: SessionInfo
         if let resuming {
             session = try store.session(matching: resuming)
