@@ -103,6 +103,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             // The web app `gander serve` offers at /, compiled into the binary as it is committed.
             resources: [.embedInCode("WebApp/index.html"), .embedInCode("WebApp/app.js"), .embedInCode("WebApp/app.css"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import GanderCore
 import HTTPTypes
@@ -188,20 +189,37 @@ struct WebAppFile: Sendable {
     let path: String
     let contentType: String
     let bytes: [UInt8]
+    /// What the page may load and run: its own script and style only, and WebSockets to this server, so a model's
+    /// answer rendered in it cannot load or send anything elsewhere.
+    var scriptSource = "'self'"
+    var styleSource = "'self'"
 
     static let all = [
-        WebAppFile(path: "/", contentType: "text/html; charset=utf-8", bytes: PackageResources.index_html),
+        page,
         WebAppFile(path: "/app.js", contentType: "text/javascript; charset=utf-8", bytes: PackageResources.app_js),
         WebAppFile(path: "/app.css", contentType: "text/css; charset=utf-8", bytes: PackageResources.app_css),
         WebAppFile(path: "/favicon.svg", contentType: "image/svg+xml", bytes: PackageResources.favicon_svg),
     ]
 
+    /// index.html with app.css and app.js in it, so the first load is one request, not three; the policy names the
+    /// two by their hashes, so nothing else inline runs.
+    static let page: WebAppFile = {
+        let style = String(decoding: PackageResources.app_css, as: UTF8.self)
+        let script = String(decoding: PackageResources.app_js, as: UTF8.self)
+        let html = String(decoding: PackageResources.index_html, as: UTF8.self)
+            .replacingOccurrences(of: #"<link rel="stylesheet" href="/app.css">"#, with: "<style>\(style)</style>")
+            .replacingOccurrences(of: #"<script src="/app.js"></script>"#, with: "<script>\(script)</script>")
+        func hash(_ text: String) -> String { "'sha256-\(Data(SHA256.hash(data: Data(text.utf8))).base64EncodedString())'" }
+        var page = WebAppFile(path: "/", contentType: "text/html; charset=utf-8", bytes: Array(html.utf8))
+        page.scriptSource = hash(script)
+        page.styleSource = hash(style)
+        return page
+    }()
+
     var response: Response {
         Response(status: .ok, headers: [
             .contentType: contentType,
-            // Its own scripts and styles only, and WebSockets to this server: a model's answer rendered in the page
-            // cannot load or send anything elsewhere.
-            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            .contentSecurityPolicy: "default-src 'none'; script-src \(scriptSource); style-src \(styleSource); connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
             HTTPField.Name("X-Content-Type-Options")!: "nosniff",
             HTTPField.Name("Referrer-Policy")!: "no-referrer",
             .cacheControl: "no-cache",
