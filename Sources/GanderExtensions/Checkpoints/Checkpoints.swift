@@ -58,7 +58,7 @@ public struct Checkpoints: Sendable {
     /// Snapshots the tree now. Returns the checkpoint and, when files were left out, a line saying which.
     @discardableResult
     public func take(session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
-        try await take(try await stage(), session: session, instruction: instruction)
+        try await exclusively { try await record(try await stageTree(), session: session, instruction: instruction) }
     }
 
     /// The tree as `stage` wrote it, ready to become a checkpoint.
@@ -72,14 +72,22 @@ public struct Checkpoints: Sendable {
     /// first time, every file is read and stored. The agent does it while the model thinks, and `take(_:…)` then
     /// only records it.
     public func stage() async throws -> Staged {
-        try await prepareRepository()
-        let (tree, leftOut, manifest) = try await snapshotTree()
-        return Staged(tree: tree, leftOut: leftOut, manifest: manifest)
+        try await exclusively { try await stageTree() }
     }
 
     /// Records a staged tree as a checkpoint.
     @discardableResult
     public func take(_ staged: Staged, session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
+        try await exclusively { try await record(staged, session: session, instruction: instruction) }
+    }
+
+    private func stageTree() async throws -> Staged {
+        try await prepareRepository()
+        let (tree, leftOut, manifest) = try await snapshotTree()
+        return Staged(tree: tree, leftOut: leftOut, manifest: manifest)
+    }
+
+    private func record(_ staged: Staged, session: String, instruction: String) async throws -> (Checkpoint, note: String?) {
         let (tree, leftOut, manifest) = (staged.tree, staged.leftOut, staged.manifest)
         let firstLine = instruction.split(separator: "\n").first.map { String($0.prefix(200)) } ?? ""
         var arguments = ["commit-tree", tree, "-m", "gander-session: \(session)\n\n\(firstLine)"]
@@ -117,8 +125,10 @@ public struct Checkpoints: Sendable {
 
     /// The tree as it is now, as a git tree id, for comparing with checkpoints. Nothing is recorded.
     public func currentTree() async throws -> String {
-        try await prepareRepository()
-        return try await snapshotTree().tree
+        try await exclusively {
+            try await prepareRepository()
+            return try await snapshotTree().tree
+        }
     }
 
     // MARK: Restoring
@@ -126,7 +136,11 @@ public struct Checkpoints: Sendable {
     /// Puts the files back as they were at `checkpoint`: files changed or deleted since come back, files created
     /// since are removed. The state before the restore is taken as a checkpoint first, so an undo can be undone.
     public func restore(_ checkpoint: Checkpoint, session: String) async throws -> Restoration {
-        try await take(session: session, instruction: "(the files before undo)")
+        try await exclusively { try await restoreTree(checkpoint, session: session) }
+    }
+
+    private func restoreTree(_ checkpoint: Checkpoint, session: String) async throws -> Restoration {
+        _ = try await record(try await stageTree(), session: session, instruction: "(the files before undo)")
         let now = try await git(["rev-parse", "\(Self.headRef)^{tree}"])
         let differences = try await git(["diff-tree", "-r", "--no-renames", "--name-status", "-z", now, checkpoint.commit],
                                   trimming: false)
@@ -167,6 +181,27 @@ public struct Checkpoints: Sendable {
     }
 
     // MARK: The shadow repository
+
+    /// Runs `body` with this tree's shadow repository to itself. Its index is one file: two stagings at once — two
+    /// sessions of `gander serve` in one folder, or two Gander processes — would trip over git's index.lock and one
+    /// of them lose its checkpoint. The lock is a file lock, so it holds across processes and goes with a process
+    /// that dies; waiting for it sleeps rather than blocks a thread.
+    private func exclusively<Value>(_ body: () async throws -> Value) async throws -> Value {
+        try FileManager.default.createDirectory(at: repository, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let descriptor = open(repository.appendingPathComponent("gander.lock").path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CheckpointError.unlockable(workTree.path, String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                throw CheckpointError.unlockable(workTree.path, String(cString: strerror(errno)))
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return try await body()
+    }
 
     static let refPrefix = "refs/gander/checkpoints/"
     static let headRef = "refs/gander/head"
@@ -321,6 +356,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case gitMissing
     case git(String, String)
     case tooManyFiles(String, Int)
+    case unlockable(String, String)
 
     public var description: String {
         switch self {
@@ -328,6 +364,7 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .git(let command, let said): "git \(command) failed while keeping a checkpoint: \(said)"
         case .tooManyFiles(let root, let limit):
             "\(root) holds more than \(limit) files, too many to checkpoint each turn; no checkpoint was taken"
+        case .unlockable(let root, let reason): "the checkpoints of \(root) could not be locked (\(reason)); no checkpoint was taken"
         }
     }
 }
