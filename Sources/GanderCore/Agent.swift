@@ -121,6 +121,9 @@ private final class AgentLoop: @unchecked Sendable {
         } catch let cutOff as ReplyCutOff {
             emit(.error(cutOff.description))
             finish(.cutOff)
+        } catch let failure as any ModelCallFailure where failure.isRefusal {
+            emit(.error(String(describing: failure)))
+            finish(.refused)
         } catch {
             emit(.error(String(describing: error)))
             finish(.error)

@@ -62,6 +62,8 @@ public enum AgentStopReason: String, Codable, Sendable {
     case interrupted
     /// The model's reply was cut off by its output-token limit: what came is kept, and the run ends saying so.
     case cutOff = "max_tokens"
+    /// The provider's content filter or guardrail refused the request or stopped the answer.
+    case refused = "refusal"
     /// An error the run could not recover from.
     case error
 }

@@ -100,4 +100,10 @@ public enum ProviderEvent: Sendable, Equatable {
 /// agent recovers from by compacting.
 public protocol ModelCallFailure: Error {
     var isContextOverflow: Bool { get }
+    /// Whether the provider's safety system (a content filter, a guardrail) refused the request or stopped the answer.
+    var isRefusal: Bool { get }
+}
+
+extension ModelCallFailure {
+    public var isRefusal: Bool { false }
 }

@@ -134,7 +134,7 @@ struct OpenAIChatFormat: WireFormat {
                 }
                 if let reason = choice["finish_reason"]?.stringValue {
                     if reason == "content_filter" {
-                        throw ProviderError.streamError(
+                        throw ProviderError.refused(
                             provider: provider,
                             message: "the content filter stopped the answer\(ContentFilter.categories(choice["content_filter_results"]))"
                                 + "; rephrase the request, or leave out what may have been flagged")

@@ -110,7 +110,7 @@ struct OpenAIResponsesFormat: WireFormat {
                 finished = true
                 let reason = event["response"]?["incomplete_details"]?["reason"]?.stringValue ?? ""
                 if reason == "content_filter" {
-                    throw ProviderError.streamError(
+                    throw ProviderError.refused(
                         provider: "openai",
                         message: "the content filter stopped the answer; rephrase the request, or leave out what may have been flagged")
                 }

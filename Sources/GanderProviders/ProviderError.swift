@@ -12,6 +12,8 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
     case malformed(provider: String, detail: String)
     /// The provider reported an error inside the stream.
     case streamError(provider: String, message: String)
+    /// The provider's content filter or guardrail refused the request or stopped the answer.
+    case refused(provider: String, message: String)
     /// The provider cannot be set up as configured.
     case configuration(String)
     /// The network is off (`--offline`), and this request would have left the machine.
@@ -27,6 +29,10 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
         case .streamError(_, let message): Self.saysContextOverflow(message)
         default: false
         }
+    }
+
+    public var isRefusal: Bool {
+        if case .refused = self { true } else { false }
     }
 
     private static func saysContextOverflow(_ message: String) -> Bool {
@@ -48,7 +54,7 @@ public enum ProviderError: ModelCallFailure, CustomStringConvertible, Equatable 
             return "the connection to \(provider) broke before the answer was complete (\(reason)). Try again."
         case .malformed(let provider, let detail):
             return "\(provider) sent a reply Gander cannot read (\(detail)). Check that the base URL points at a \(provider)-compatible server."
-        case .streamError(let provider, let message):
+        case .streamError(let provider, let message), .refused(let provider, let message):
             return "\(provider) reported an error: \(message)"
         case .configuration(let message):
             return message

@@ -56,7 +56,7 @@ final class EventPrinter: @unchecked Sendable {
         case .text:
             if let finalOutput, outcome.stopReason == .answered {
                 writeOut(Data((finalOutput.canonicalText + "\n").utf8))
-            } else if !outcome.finalText.isEmpty, outcome.stopReason != .error, outcome.stopReason != .cutOff {
+            } else if !outcome.finalText.isEmpty, ![.error, .cutOff, .refused].contains(outcome.stopReason) {
                 writeOut(Data((outcome.finalText.hasSuffix("\n") ? outcome.finalText : outcome.finalText + "\n").utf8))
             }
         case .json:

@@ -137,7 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         switch outcome?.stopReason {
         case .answered: return ExitStatus.success
         case .interrupted: return ExitStatus.interrupted
-        case .error, .cutOff, .maxTurns, nil: return ExitStatus.failure
+        case .error, .cutOff, .refused, .maxTurns, nil: return ExitStatus.failure
         }
     }
 

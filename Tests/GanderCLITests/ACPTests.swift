@@ -94,7 +94,7 @@ struct ACPTests {
         #expect(report["unknown_session"]?.stringValue?.contains("no session no-such-session is open") == true, "\(report["unknown_session"] ?? .null)")
     }
 
-    @Test("an editor that holds files: views and edits go through its buffers, not the disk; the model and mode switched as config options; a cut-off answer is max_tokens; a session forked and loaded; the editor's MCP server in session/new")
+    @Test("an editor that holds files: views and edits go through its buffers, not the disk; the model and mode switched as config options; a cut-off answer is max_tokens; a session forked and loaded; the editor's MCP server in session/new; a refusal")
     func editorBuffers() async throws {
         let scenario = try await Scenario(.openai, [
             .tools(editor(["command": "view", "path": "notes.txt"])),
@@ -104,6 +104,7 @@ struct ACPTests {
             ScriptedReply(text: "The first half of", finishReason: "length"),
             .tools(ScriptedToolCall("time__get_current_time", #"{"timezone":"Europe/Paris"}"#)),
             .text("Evening in Paris."),
+            ScriptedReply(text: "I", finishReason: "content_filter"),
         ])
         defer { Task { await scenario.finish() } }
         try scenario.workspace.write("notes.txt", "what is on disk\n")
@@ -130,7 +131,7 @@ struct ACPTests {
         #expect(report["set_model"]?.arrayValue?.last?["currentValue"] == "gpt-switched")
         #expect(report["bad_option"]?.stringValue?.contains("the options are mode and model") == true, "\(report["bad_option"] ?? .null)")
         let models = scenario.server.chatRequests.compactMap { $0.body?["model"]?.stringValue }
-        #expect(models == Array(repeating: "scripted-model", count: 3) + ["gpt-switched", "gpt-switched"] + ["scripted-model", "scripted-model"],
+        #expect(models == Array(repeating: "scripted-model", count: 3) + ["gpt-switched", "gpt-switched"] + Array(repeating: "scripted-model", count: 3),
                 "the switched session's later turns, and only they, went to the new model: \(models)")
 
         #expect(report["fork"]?.stringValue.map { !$0.isEmpty } == true)
@@ -143,6 +144,7 @@ struct ACPTests {
         #expect(scenario.server.chatRequests.last?.offeredTools.contains("time__get_current_time") == true, "the editor's server's tools are offered")
         let timed = report["mcp_updates"]?.arrayValue?.first { $0["sessionUpdate"] == "tool_call_update" && $0["status"] == "completed" }
         #expect(timed?.canonicalText.contains("Europe/Paris") == true, "the tool ran in the editor's server: \(timed ?? .null)")
+        #expect(report["refusal"] == "refusal", "the content filter's stop is ACP's refusal")
     }
 
     @Test("bad input on stdio: not JSON is -32700, a message over 16 MiB is refused unread, an unknown method -32601, an unknown session named; the connection lives on")

@@ -142,7 +142,7 @@ struct BedrockConverseFormat: WireFormat {
             case "tool_use": return .toolUse
             case "max_tokens", "model_context_window_exceeded": return .maxTokens
             case "guardrail_intervened", "content_filtered":
-                throw ProviderError.streamError(
+                throw ProviderError.refused(
                     provider: "bedrock",
                     message: "the answer was stopped by \(reason == "guardrail_intervened" ? "a Bedrock guardrail" : "Bedrock's content filter"); "
                         + "rephrase the request, or leave out what may have been flagged")

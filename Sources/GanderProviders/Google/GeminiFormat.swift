@@ -117,7 +117,7 @@ struct GeminiFormat: WireFormat {
                 throw ProviderError.streamError(provider: provider, message: error)
             }
             if let blocked = chunk["promptFeedback"]?["blockReason"]?.stringValue {
-                throw ProviderError.streamError(
+                throw ProviderError.refused(
                     provider: provider,
                     message: "Gemini refused the request (\(blocked)\(Self.categories(chunk["promptFeedback"]?["safetyRatings"])))"
                         + "; rephrase it, or leave out what may have been flagged")
@@ -160,7 +160,7 @@ struct GeminiFormat: WireFormat {
             case "STOP": return sawToolCall ? .toolUse : .endTurn
             case "MAX_TOKENS": return .maxTokens
             case "SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY":
-                throw ProviderError.streamError(
+                throw ProviderError.refused(
                     provider: provider,
                     message: "Gemini stopped its answer for safety (\(reason)\(Self.categories(candidate?["safetyRatings"])))"
                         + "; rephrase the request, or leave out what may have been flagged")

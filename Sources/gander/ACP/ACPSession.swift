@@ -267,6 +267,7 @@ final class ACPSession: @unchecked Sendable {
         case .interrupted: reason = "cancelled"
         case .maxTurns: reason = "max_turn_requests"
         case .cutOff: reason = "max_tokens"
+        case .refused: reason = "refusal"
         case .error, nil: throw ACPConnection.Failure.internalError(failure ?? "the turn failed")
         }
         return ["stopReason": .string(reason),

@@ -80,7 +80,7 @@ final class SessionView {
             case .interrupted: terminal.write(style.yellow("⏹ interrupted") + style.dim(" — what came so far is kept") + "\n")
             case .maxTurns: terminal.write(style.yellow("stopped at the turn limit") + "\n")
             case .answered where outcome.finalText.isEmpty: terminal.write(style.dim("(the model gave an empty answer)") + "\n")
-            case .answered, .error, .cutOff: break
+            case .answered, .error, .cutOff, .refused: break
             }
         }
     }

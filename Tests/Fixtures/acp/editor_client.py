@@ -4,7 +4,8 @@ Usage: editor_client.py WORKSPACE -- GANDER ARGS...
 The steps: initialize with the fs capabilities; a new session; auto mode through session/set_config_option; a prompt
 whose view and edit of notes.txt go through the client's buffer; the model switched through the config option; a
 second prompt; one whose answer is cut off at the token limit; a fork of the session, loaded on the same connection;
-a session with the editor's own MCP server (mcp-server-time, over stdio), whose tool the model calls. Prints what it saw as JSON.
+a session with the editor's own MCP server (mcp-server-time, over stdio), whose tool the model calls; a prompt the
+provider's content filter stops. Prints what it saw as JSON.
 """
 import asyncio
 import json
@@ -83,6 +84,7 @@ async def main():
         timed = (await conn.new_session(cwd=workspace, mcp_servers=[clock])).session_id
         report["mcp_stop"] = (await conn.prompt(session_id=timed, prompt=[text_block("what time is it in Paris?")])).stop_reason
         report["mcp_updates"] = [u for u in editor.updates if u["session"] == timed]
+        report["refusal"] = (await conn.prompt(session_id=timed, prompt=[text_block("something flagged")])).stop_reason
     report["reads"], report["writes"] = editor.reads, editor.writes
     report["updates"] = [u for u in editor.updates if u["session"] == sid]
     print(json.dumps(report))
