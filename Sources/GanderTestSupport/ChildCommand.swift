@@ -112,3 +112,13 @@ public enum ChildCommand {
         }
     }
 }
+
+extension Process {
+    /// Ends a helper process for certain and reaps it. Foundation starts children with the test runner's signal
+    /// mask, in which SIGTERM may be blocked, so `terminate()` can leave a fixture server running after the tests.
+    public func stopForGood() {
+        guard isRunning else { return }
+        kill(processIdentifier, SIGKILL)
+        waitUntilExit()
+    }
+}

@@ -220,7 +220,7 @@ private final class SecretServiceSession: Sendable {
     }
 
     func close() {
-        for daemon in daemons.reversed() where daemon.isRunning { daemon.terminate() }
+        for daemon in daemons.reversed() { daemon.stopForGood() }
         home.remove()
         runtime.remove()
     }

@@ -29,7 +29,7 @@ struct ServeTests {
             seen += String(decoding: data, as: UTF8.self)
             if let match = seen.firstMatch(of: /127\.0\.0\.1:(\d+)\/acp/), let port = Int(match.1) { return (process, port) }
         }
-        process.terminate()
+        process.stopForGood()
         throw ServeFailure(seen)
     }
 
@@ -46,7 +46,7 @@ struct ServeTests {
         let scenario = try await Scenario(.openai, [.text("Answer A."), .text("Answer B."), stall])
         defer { Task { await scenario.finish() } }
         let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "s3cret-for-tests"])
-        defer { server.terminate() }
+        defer { server.stopForGood() }
 
         let result = try await ChildCommand.run([mcpPython, client, "\(port)", "s3cret-for-tests", scenario.workspace.url.path],
                                                 in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(180))
@@ -79,7 +79,7 @@ struct ServeTests {
         let scenario = try await Scenario(.openai, Array(repeating: ScriptedReply.echo("done: "), count: 20))
         defer { Task { await scenario.finish() } }
         let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "crowd-secret"])
-        defer { server.terminate() }
+        defer { server.stopForGood() }
 
         let result = try await ChildCommand.run([mcpPython, crowd, "crowd", "\(port)", "crowd-secret", scenario.workspace.url.path, "20"],
                                                 in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(240))
@@ -114,7 +114,7 @@ struct ServeTests {
         kill(stalled.processIdentifier, SIGKILL)
 
         let (second, secondPort) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "kill-secret"])
-        defer { second.terminate() }
+        defer { second.stopForGood() }
         let result = try await ChildCommand.run([mcpPython, crowd, "load", "\(secondPort)", "kill-secret", scenario.workspace.url.path, session],
                                                 in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(120))
         #expect(result.status == 0, "stderr: \(result.stderr)")
@@ -129,7 +129,7 @@ struct ServeTests {
         let scenario = try await Scenario(.openai, [ScriptedReply.echo("heard: "), ScriptedReply.echo("heard: ")])
         defer { Task { await scenario.finish() } }
         let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "http-secret"])
-        defer { server.terminate() }
+        defer { server.stopForGood() }
         let client = URL(fileURLWithPath: self.client).deletingLastPathComponent().appendingPathComponent("http_client.py").path
         let result = try await ChildCommand.run([mcpPython, client, "\(port)", "http-secret", scenario.workspace.url.path],
                                                 in: scenario.workspace.url, environment: scenario.environment, timeout: .seconds(120))
@@ -152,7 +152,7 @@ struct ServeTests {
         defer { Task { await scenario.finish() } }
         try scenario.workspace.write("greeting.txt", "hello\nworld\n")
         let (server, port) = try serve(scenario, environment: ["GANDER_SERVER_SECRET": "web-secret"])
-        defer { server.terminate() }
+        defer { server.stopForGood() }
 
         let page = URL(fileURLWithPath: client).deletingLastPathComponent().appendingPathComponent("web_client.py").path
         let result = try await ChildCommand.run([mcpPython, page, "\(port)", "web-secret", scenario.workspace.url.path],

@@ -24,10 +24,10 @@ struct ScreenshotTests {
         var environment = ProcessInfo.processInfo.environment
         environment["DISPLAY"] = display
         let server = try start(["Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"], environment: environment)
-        defer { server.terminate() }
+        defer { server.stopForGood() }
         try await Task.sleep(for: .milliseconds(800))
         let window = try start(["xlogo", "-geometry", "200x150+10+10", "-bg", "red", "-fg", "red"], environment: environment)
-        defer { window.terminate() }
+        defer { window.stopForGood() }
         try await Task.sleep(for: .milliseconds(800))
 
         let shots = try TemporaryDirectory(prefix: "gander-shots")

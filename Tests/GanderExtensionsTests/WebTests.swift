@@ -23,7 +23,7 @@ final class WebFixtureServer: Sendable {
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
-    deinit { process.terminate() }
+    deinit { process.stopForGood() }
 }
 
 /// What the ledger was told, kept in memory.
