@@ -72,8 +72,7 @@ actor ACPAgent {
             let session = try await open(params, connection: connection, resuming: nil)
             // After the answer, which names the session the update is for.
             Task { await session.advertiseCommands() }
-            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models(),
-                    "configOptions": await session.configOptions()]
+            return await session.state(with: ["sessionId": .string(session.id)])
         case "session/fork":
             // A copy of the saved conversation as a new session, opened here; the original stays as it was.
             let original = try Self.string(params, "sessionId")
@@ -85,15 +84,13 @@ actor ACPAgent {
             }
             let session = try await open(params, connection: connection, resuming: copy.id)
             Task { await session.advertiseCommands() }
-            return ["sessionId": .string(session.id), "modes": await session.modes(), "models": session.models(),
-                    "configOptions": await session.configOptions()]
+            return await session.state(with: ["sessionId": .string(session.id)])
         case "session/load":
             let id = try Self.string(params, "sessionId")
             let session = try await open(params, connection: connection, resuming: id)
             await session.replay()
             await session.advertiseCommands()
-            return ["modes": await session.modes(), "models": session.models(),
-                    "configOptions": await session.configOptions()]
+            return await session.state()
         case "session/list":
             let cwd = params["cwd"]?.stringValue
             let formatter = ISO8601DateFormatter()

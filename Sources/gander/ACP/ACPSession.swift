@@ -115,6 +115,16 @@ final class ACPSession: @unchecked Sendable {
         return commands
     }
 
+    /// What `session/new`, `session/load` and `session/fork` answer, beside `fields`: the modes and the models, in
+    /// the protocol's first shape and as config options.
+    func state(with fields: [String: JSONValue] = [:]) async -> JSONValue {
+        var answer = fields
+        answer["modes"] = await modes()
+        answer["models"] = models()
+        answer["configOptions"] = await configOptions()
+        return .object(answer)
+    }
+
     /// What `session/new` and `session/load` say of the modes.
     func modes() async -> JSONValue {
         let mode = await permissions.mode
