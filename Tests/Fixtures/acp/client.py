@@ -9,6 +9,7 @@ connection, load the session and collect what it replays.
 """
 import asyncio
 import json
+import os
 import sys
 
 import acp
@@ -46,7 +47,7 @@ async def main():
     command = sys.argv[sys.argv.index("--") + 1:]
     report = {}
     recorder = Recorder(answers)
-    async with acp.spawn_agent_process(lambda agent: recorder, *command, cwd=workspace) as (conn, process):
+    async with acp.spawn_agent_process(lambda agent: recorder, *command, cwd=workspace, env=dict(os.environ)) as (conn, process):
         init = await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=ClientCapabilities())
         report["initialize"] = init.model_dump(by_alias=True, exclude_none=True, mode="json")
         session = await conn.new_session(cwd=workspace, mcp_servers=[])
@@ -80,7 +81,7 @@ async def main():
     report["permissions"] = recorder.permissions
 
     replay = Recorder([])
-    async with acp.spawn_agent_process(lambda agent: replay, *command, cwd=workspace) as (conn, process):
+    async with acp.spawn_agent_process(lambda agent: replay, *command, cwd=workspace, env=dict(os.environ)) as (conn, process):
         await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=ClientCapabilities())
         await conn.load_session(cwd=workspace, session_id=sid, mcp_servers=[])
         try:

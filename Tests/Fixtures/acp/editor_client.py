@@ -52,7 +52,7 @@ async def main():
     command = sys.argv[sys.argv.index("--") + 1:]
     editor = Editor(workspace)
     report = {}
-    async with acp.spawn_agent_process(lambda agent: editor, *command, cwd=workspace) as (conn, process):
+    async with acp.spawn_agent_process(lambda agent: editor, *command, cwd=workspace, env=dict(os.environ)) as (conn, process):
         capabilities = ClientCapabilities(fs=FileSystemCapabilities(read_text_file=True, write_text_file=True))
         await conn.initialize(protocol_version=acp.PROTOCOL_VERSION, client_capabilities=capabilities)
         session = await conn.new_session(cwd=workspace, mcp_servers=[])
