@@ -3,9 +3,10 @@
 Usage: client.py WORKSPACE ANSWERS -- GANDER ARGS...
 ANSWERS is a comma-separated list of the option ids to pick for each permission request, in order.
 The steps: initialize; a new session; a prompt that edits a file (asking first); a prompt whose command is answered
-by the next answer; set the mode; a recipe run as a command; a prompt that stalls and is cancelled; a session started from a recipe named in
-_meta; list the sessions; then, on a second
-connection, load the session and collect what it replays.
+by the next answer; set the mode; a recipe run as a command; a prompt that stalls and is cancelled; a session
+started from a recipe named in _meta; list the sessions; then, on a second connection, load the session and collect
+what it replays. The agent gets this process's whole environment (the SDK would pass only HOME, PATH and a few more),
+as an editor's agent settings would give it: the test's GANDER_* settings with it.
 """
 import asyncio
 import json
