@@ -11,8 +11,13 @@ Two ways to run a model, side by side on the same GGUF:
 - `--via server`: llama.cpp's own OpenAI-compatible server (`python -m llama_cpp.server` from Gander's runtime)
   started on the GGUF, with Gander's `openai` provider talking to it.
 
+Each task has an empty HOME of its own; all tasks of a run share one Gander data directory, as one user's runs do,
+so the local model's prompt cache (Gander's instructions and tools, evaluated once) carries from task to task as
+it does on a user's machine. `--cold` gives each task a fresh data directory instead: every run evaluates its whole
+prompt.
+
 Usage: python3 bench/local_suite.py GANDER --model GGUF [--via embedded|server] [--temperature T] [--only A,B]
-       [--label TEXT] [--json OUT] [--verbose]     (prints a markdown section on stdout)
+       [--label TEXT] [--json OUT] [--cold] [--verbose]     (prints a markdown section on stdout)
 """
 import argparse
 import json
@@ -251,12 +256,13 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def run_task(options, task, server):
+def run_task(options, task, server, data):
     name, kind, files, instruction, check = task
     directory = workspace(files)
     home = tempfile.mkdtemp(prefix="gander-suite-home-")
     env = {key: value for key, value in os.environ.items() if not key.endswith("_API_KEY")}
-    env.update(HOME=home, GANDER_RUNTIME_DIR=runtime_dir())
+    env.update(HOME=home, GANDER_RUNTIME_DIR=runtime_dir(),
+               GANDER_DATA_DIR=tempfile.mkdtemp(prefix="gander-suite-data-", dir=home) if options.cold else data)
     command = [options.gander, "run", "--mode", "auto", "--max-turns", "8", "--output-format", "stream-json"]
     if server:
         env.update(OPENAI_BASE_URL=f"http://127.0.0.1:{server.port}/v1", OPENAI_API_KEY="not-needed")
@@ -305,20 +311,24 @@ def main():
     parser.add_argument("--label")
     parser.add_argument("--json")
     parser.add_argument("--timeout", type=int, default=420)
+    parser.add_argument("--cold", action="store_true", help="a fresh data directory (no prompt cache) for each task")
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args()
     options.gander = os.path.abspath(options.gander)
     tasks = [t for t in TASKS if not options.only or t[0] in options.only.split(",")]
     server = Server(options.model) if options.via == "server" else None
+    data = tempfile.mkdtemp(prefix="gander-suite-data-")
     try:
-        results = [run_task(options, task, server) for task in tasks]
+        results = [run_task(options, task, server, data) for task in tasks]
     finally:
         if server:
             server.stop()
+        shutil.rmtree(data, ignore_errors=True)
     passed = [r for r in results if r["passed"]]
     seconds = [r["seconds"] for r in results]
     kinds = sorted({r["kind"] for r in results}, key=[t[1] for t in TASKS].index)
     temperature = "default temperature" if options.temperature is None else f"temperature {options.temperature:g}"
+    temperature += ", each task cold" if options.cold else ""
     label = options.label or os.path.basename(options.model)
     lines = [
         "", f"## Local suite: {label}, {options.via}, {temperature}", "",

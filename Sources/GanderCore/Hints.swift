@@ -27,14 +27,35 @@ public struct Hints: Sendable, Equatable {
         return Hints(files: files)
     }
 
-    /// The hints as a system prompt section, or an empty string when there are none.
-    public var promptSection: String {
+    /// The hints as a system prompt section, or an empty string when there are none. Each file is named relative to
+    /// `workingDirectory` (its parents as `../`, the home folder as `~`): the model needs no more to tell them apart,
+    /// and the prompt neither tells a provider where the user keeps the project nor differs between two checkouts of
+    /// it (a local model's prompt cache then serves both).
+    public func promptSection(workingDirectory: URL) -> String {
         guard !files.isEmpty else { return "" }
         var section = "# Project hints\n\nThe user wrote these for you. Follow them; nearer files take precedence.\n"
         for file in files {
-            section += "\n## \(file.path)\n\n\(file.text.trimmingCharacters(in: .whitespacesAndNewlines))\n"
+            let name = Self.displayPath(file.path, workingDirectory: workingDirectory.standardizedFileURL.path)
+            section += "\n## \(name)\n\n\(file.text.trimmingCharacters(in: .whitespacesAndNewlines))\n"
         }
         return section
+    }
+
+    /// `path` relative to `directory` when it lies in it or in one of its parents, else with the home folder as `~`.
+    static func displayPath(_ path: String, workingDirectory directory: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        var ancestor = directory
+        var ups = ""
+        while true {
+            if folder == ancestor { return ups + name }
+            guard ancestor != "/" else { break }
+            ancestor = (ancestor as NSString).deletingLastPathComponent
+            ups += "../"
+        }
+        let environment = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let home = URL(fileURLWithPath: environment ?? NSHomeDirectory()).standardizedFileURL.path
+        return path.hasPrefix(home + "/") ? "~" + path.dropFirst(home.count) : path
     }
 
     /// The working directory and its parents up to the enclosing git root, root first. Outside a git repository

@@ -25,7 +25,7 @@ public struct SystemPrompt: Sendable {
     public init(hints: Hints, workingDirectory: URL, date: Date = Date()) {
         preamble = Self.base + "\n\n"
             + "The working directory is \(workingDirectory.path). Today is \(Self.dayFormatter.string(from: date))."
-        hintSection = hints.promptSection
+        hintSection = hints.promptSection(workingDirectory: workingDirectory)
     }
 
     /// The prompt with what `extensions` say about their tools now.

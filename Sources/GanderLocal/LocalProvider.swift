@@ -258,10 +258,13 @@ public final class LocalProvider: ModelProvider, Sendable {
     /// message, in the model's tool names. With `remindsOfTask`, the latest results are followed by the user's
     /// instruction again, as the user would say it (no more: trained models echo a reminder with words of
     /// Gander's own back as their answer). It is left out of earlier turns, so each request changes only the end
-    /// of the cached prompt.
+    /// of the cached prompt. The date and the project hints open the first instruction rather than the system
+    /// message (`LocalToolset.splittingSituation`).
     static func nativeMessages(system: String, messages: [Message], toolset: LocalToolset,
                                 remindsOfTask: Bool) -> [ChatTemplate.Message] {
-        var result = [ChatTemplate.Message(role: "system", content: system)]
+        let (standing, situation) = LocalToolset.splittingSituation(system)
+        var result = [ChatTemplate.Message(role: "system", content: standing)]
+        var situationTold = situation.isEmpty
         let calls = Dictionary(messages.flatMap(\.toolCalls).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for message in messages {
             switch message.role {
@@ -276,7 +279,10 @@ public final class LocalProvider: ModelProvider, Sendable {
                     result.append(ChatTemplate.Message(role: "tool", content: toolResult.isError ? "Error: " + text : text,
                                                        toolName: name))
                 }
-                if !message.text.isEmpty { result.append(ChatTemplate.Message(role: "user", content: message.text)) }
+                guard !message.text.isEmpty else { continue }
+                let text = situationTold ? message.text : situation + "\n\n" + message.text
+                situationTold = true
+                result.append(ChatTemplate.Message(role: "user", content: text))
             }
         }
         if remindsOfTask, let last = messages.last, last.role == .user, last.text.isEmpty, !last.toolResults.isEmpty,

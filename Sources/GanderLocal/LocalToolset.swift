@@ -188,6 +188,26 @@ struct LocalToolset {
         return text
     }
 
+    /// An adapted system prompt cut in two: what stays the same from project to project and day to day (Gander's
+    /// instructions, a recipe's, the extensions'), and what does not (the date, the project hints). A trained
+    /// model's template puts the tools after the system message, so only with the changing part moved out does the
+    /// same long opening — instructions and tools — start every prompt and come from the prompt cache in any
+    /// project; the changing part is told with the first instruction instead.
+    static func splittingSituation(_ prompt: String) -> (standing: String, situation: String) {
+        var standing = prompt
+        var situation: [String] = []
+        if let date = standing.range(of: #" ?Today is [0-9-]+\."#, options: .regularExpression) {
+            situation.append(standing[date].trimmingCharacters(in: .whitespaces))
+            standing.removeSubrange(date)
+        }
+        if let hints = standing.range(of: "# Project hints\n") {
+            let end = standing.range(of: "\n\n# ", range: hints.upperBound..<standing.endIndex)?.lowerBound ?? standing.endIndex
+            situation.append(standing[hints.lowerBound..<end].trimmingCharacters(in: .whitespacesAndNewlines))
+            standing.removeSubrange(hints.lowerBound..<end)
+        }
+        return (standing.trimmingCharacters(in: .whitespacesAndNewlines), situation.joined(separator: "\n\n"))
+    }
+
     /// `spec` with its `path` argument held to `choices`.
     static func restricting(_ spec: ToolSpec, path choices: [String]) -> ToolSpec {
         guard case .object(var schema) = spec.inputSchema,

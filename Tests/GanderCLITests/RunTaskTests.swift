@@ -67,7 +67,7 @@ struct RunTaskTests {
         #expect(try scenario.workspace.read("notes.txt") == content)
     }
 
-    @Test("hints from AGENTS.md, .ganderhints and .goosehints reach the system prompt, the nearest last")
+    @Test("hints from AGENTS.md, .ganderhints and .goosehints reach the system prompt, the nearest last, named from the working directory")
     func hintsInSystemPrompt() async throws {
         let scenario = try await Scenario(.openai, [.text("ok")])
         defer { Task { await scenario.finish() } }
@@ -86,7 +86,8 @@ struct RunTaskTests {
         let root = try #require(prompt.range(of: "ROOT-HINT"))
         let nearest = try #require(prompt.range(of: "PKG-HINT"))
         #expect(global.lowerBound < root.lowerBound && root.lowerBound < nearest.lowerBound)
-        #expect(prompt.contains(scenario.workspace.file("pkg/.goosehints").path))
+        #expect(prompt.contains("## .goosehints\n") && prompt.contains("## ../AGENTS.md\n")
+                && prompt.contains("## ~/.config/gander/AGENTS.md\n"), "each named from the working directory")
         #expect(prompt.hasPrefix("You are Gander"))
     }
 

@@ -462,6 +462,20 @@ struct LocalDecodingTests {
             == "You are Gander.\n\nPaths are relative to the working directory. Today is 2026-12-06.\n\n# Extension clock\n\nx")
     }
 
+    @Test("a trained model's prompt opens the same in every project and on every day: the date and hints come with the instruction")
+    func standingOpening() {
+        let toolset = LocalToolset(tools: [], compact: false)
+        let prompt = "You are Gander.\n\nPaths are relative to the working directory. Today is 2026-12-07.\n\n# Extension clock\n\nx"
+            + "\n\n# Project hints\n\nThe user wrote these for you.\n\n## AGENTS.md\n\nRun it with `sh greet.sh NAME`.\n"
+        let split = LocalToolset.splittingSituation(prompt)
+        #expect(split.standing == "You are Gander.\n\nPaths are relative to the working directory.\n\n# Extension clock\n\nx")
+        #expect(split.situation == "Today is 2026-12-07.\n\n# Project hints\n\nThe user wrote these for you.\n\n## AGENTS.md\n\nRun it with `sh greet.sh NAME`.")
+        let messages = LocalProvider.nativeMessages(system: prompt, messages: [.user("Run greet.sh."), Message(role: .assistant, content: [.text("Hello.")]), .user("Again.")],
+                                                    toolset: toolset, remindsOfTask: false)
+        #expect(messages.map(\.content) == [split.standing, split.situation + "\n\nRun greet.sh.", "Hello.", "Again."],
+                "told once, with the first instruction")
+    }
+
     @Test("an error names things in the verbs' words; what a file holds is shown as it is")
     func errorVocabulary() {
         let error = "old_str was not found in a.txt; use str_replace with the text to change. Not run: the 4th call to developer__text_editor"
