@@ -203,6 +203,12 @@ final class LlamaEngine: @unchecked Sendable {
         if saved == 1 { rename(temporary.path, file.path) } else { unlink(temporary.path) }
     }
 
+    /// Evaluates `prompt` without generating, as the engine's first prompt: it starts from the prompt cache on disk
+    /// and leaves itself there. Returns how many of its tokens the cache already held.
+    func prepare(prompt: [Int32]) throws -> Int {
+        try evaluate(prompt)
+    }
+
     /// Brings the cache to hold exactly `prompt` and returns how many tokens were reused; the engine's first prompt
     /// starts from the prompt cache on disk and leaves its own there.
     private func evaluate(_ prompt: [Int32]) throws -> Int {

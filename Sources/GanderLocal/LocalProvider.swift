@@ -82,6 +82,22 @@ public final class LocalProvider: ModelProvider, Sendable {
         return stream
     }
 
+    /// Evaluates `request`'s prompt as its first turn would be, without generating, and leaves it in the prompt cache
+    /// on disk. `gander local install` does this once, so that the first run on a machine does not spend its first
+    /// seconds on the opening every run shares (Gander's instructions and the tools). Returns the prompt's length and
+    /// how many of its tokens the cache already held.
+    public func prepare(_ request: ModelRequest) throws -> (tokens: Int, alreadyCached: Int) {
+        generationLock.lock()
+        defer { generationLock.unlock() }
+        let engine = try loadedEngine()
+        let plan = LocalTurnPlan(request: request, chatTemplate: engine.chatTemplateText, workingDirectory: workingDirectory)
+        var request = request
+        if let system = plan.systemPrompt { request.systemPrompt = system }
+        let (prompt, _) = try fit(request, engine: engine, format: plan.format, toolset: plan.toolset,
+                                  workspace: plan.workspace, remindsOfTask: plan.remindsOfTask)
+        return (prompt.count, try engine.prepare(prompt: prompt))
+    }
+
     /// `wordsOnly` holds the reply to an answer of at least one character: the second try after an empty reply.
     private func generate(_ request: ModelRequest, cancelled: borrowing Atomic<Bool>, wordsOnly: Bool = false,
                           emit: (ProviderEvent) -> Void) throws {

@@ -39,7 +39,7 @@ struct AgentAssembly {
     /// replaces the user's extensions (config.yaml's, the flags') with the recipe's, as goose does; `additions` come
     /// on top (a recipe's final-output tool).
     /// `clientServers` are MCP servers an editor asked for (`gander acp`), beside the user's.
-    init(settings: Settings, provider: String, sandbox: CommandSandbox, extensionOptions: ExtensionOptions = ExtensionOptions(),
+    init(settings: Settings, provider: String, sandbox: CommandSandbox, extensionOptions: ExtensionOptions? = nil,
          recipe: RecipeExtensions? = nil, additions: [any Extension] = [], clientServers: [ExtensionConfig] = [],
          workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
         self.workingDirectory = workingDirectory

@@ -9,9 +9,10 @@ struct ExtensionSet: Sendable {
     private let directories: GanderDirectories
     private let environment: [String: String]
 
-    init(settings: Settings, options: ExtensionOptions, adding more: [ExtensionConfig] = []) throws {
+    init(settings: Settings, options: ExtensionOptions?, adding more: [ExtensionConfig] = []) throws {
         let configured = settings.config.extensions.filter(\.enabled)
-        try self.init(settings: settings, configs: configured + (try options.configs(besides: settings.config.extensions)) + more)
+        let flagged = try options?.configs(besides: settings.config.extensions) ?? []
+        try self.init(settings: settings, configs: configured + flagged + more)
     }
 
     /// Exactly these servers (a recipe's).

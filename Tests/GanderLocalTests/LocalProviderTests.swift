@@ -57,6 +57,29 @@ struct LocalProviderTests {
         #expect(text(of: first) == text(of: second))
     }
 
+    @Test("an install's preparation leaves a run's opening in the prompt cache, and a run with another instruction starts from it")
+    func preparedPromptCache() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let runtime = LocalRuntime(environment: ["GANDER_RUNTIME_DIR": installedRuntime.directory.path,
+                                                 "GANDER_DATA_DIR": directory.url.path])
+        let model = try installedRuntime.resolveModel(LocalRuntime.smolLM2Name).path
+        let system = String(repeating: "You are a careful assistant. ", count: 20)
+        func provider() throws -> LocalProvider {
+            try LocalProvider(runtime: runtime, model: model, contextLimit: 2048,
+                              sampling: SamplingSettings(temperature: 0, maxTokens: 8), workingDirectory: processDirectory)
+        }
+        let opening = ModelRequest(systemPrompt: system, messages: [.user("List the files in this folder.")], tools: [])
+        let prepared = try provider().prepare(opening)
+        #expect(prepared.tokens > 100 && prepared.alreadyCached == 0, "an empty cache: \(prepared)")
+        let again = try provider().prepare(opening)
+        #expect(again.alreadyCached >= prepared.tokens - 1, "a second install finds it there: \(again)")
+
+        let events = try await collect(try provider(), ModelRequest(systemPrompt: system, messages: [.user("Name a colour.")], tools: []))
+        let usage = try #require(events.lazy.compactMap { if case .usage(let usage) = $0 { usage } else { nil } }.first)
+        #expect(usage.cacheReadTokens >= prepared.tokens - 20, "only the instruction (~15 tokens) was evaluated: \(usage)")
+    }
+
     @Test("the same seed gives the same output")
     func reproducible() async throws {
         let sampling = SamplingSettings(temperature: 0.9, topP: 0.95, seed: 7, maxTokens: 20)
