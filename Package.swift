@@ -128,7 +128,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "in-process-bench",
-            dependencies: ["GanderCore", "GanderHost", "GanderProviders", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: ["GanderCore", "GanderHost", "GanderProviders", "GanderRecipes",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             path: "Sources/InProcessBench",
             swiftSettings: strict
         ),

@@ -20,11 +20,13 @@ section() {
 
 if [ "${1:-}" = local ]; then
   results=bench/results/local.md
-  models=(smollm2-135m-instruct qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct)
+  models=(smollm2-135m-instruct gemma-3-270m qwen2.5-coder-0.5b-instruct qwen2.5-coder-1.5b-instruct)
+  "$gander" local install gemma-3-270m
   "$gander" local install qwen2.5-coder-1.5b-instruct
   printf '# Local models on the everyday-task suite\n\nWritten by `make bench-local`; every section below comes from this one run.\n' > "$results"
   for model in "${models[@]}"; do
     section python3 bench/local_suite.py "$gander" --model "$model" --temperature 0
+    section python3 bench/local_suite.py "$gander" --model "$model"
   done
   section python3 bench/local_models.py "$gander" "${models[@]}"
   exit 0

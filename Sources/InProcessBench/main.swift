@@ -1,11 +1,13 @@
 // In-process figures that a whole-process run would drown in start-up: secret redaction per megabyte of request,
-// the outbound gate's own time per request and SigV4 signing per request. Run by bench/trust.py from a release
-// build; prints one JSON object.
+// the outbound gate's own time per request and SigV4 signing per request (bench/trust.py), and with
+// `recipe FILE NAME=VALUE…` the time to load a recipe as `gander run --recipe` does (bench/recipes.py). Run from a
+// release build; prints one JSON object.
 import AsyncHTTPClient
 import Foundation
 import GanderCore
 import GanderHost
 import GanderProviders
+import GanderRecipes
 
 /// Median milliseconds of `runs` runs of `body`.
 func median(runs: Int, _ body: () -> Void) -> Double {
@@ -42,6 +44,43 @@ func requestText(megabytes: Int) -> String {
 }
 
 let runs = Int(ProcessInfo.processInfo.environment["BENCH_RUNS"] ?? "") ?? 15
+
+/// Gander's own time to load a recipe before it runs anything: read the file, check it, settle the parameters'
+/// values, render it and read the result again. The first load is left out, as the file is then read from disk.
+func recipeFigures(path: String, pairs: [String]) throws -> [String: Double] {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent()
+    let given = try RecipeParameters.parse(pairs)
+    func load() throws {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        _ = try RecipeLoader().load(RecipeFile(text: text, url: url), given: given, workingDirectory: directory)
+    }
+    try load()
+    var failure: (any Error)?
+    let time = median(runs: runs) {
+        do { try load() } catch { failure = error }
+    }
+    if let failure { throw failure }
+    return ["recipe_load_ms": time]
+}
+
+func printJSON(_ result: [String: Double]) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    print(String(decoding: (try? encoder.encode(result)) ?? Data("{}".utf8), as: UTF8.self))
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.first == "recipe", arguments.count >= 2 {
+    do {
+        printJSON(try recipeFigures(path: arguments[arguments.startIndex + 1], pairs: Array(arguments.dropFirst(2))))
+        exit(0)
+    } catch {
+        FileHandle.standardError.write(Data("in-process-bench: \(error)\n".utf8))
+        exit(1)
+    }
+}
+
 let text = requestText(megabytes: 8)
 let redactor = SecretRedactor()
 var replaced = 0
@@ -90,6 +129,4 @@ let result: [String: Double] = [
     "redaction_remembered_ms_per_mb": rememberedRedaction / 8, "secrets_replaced_remembered_8mb": Double(rememberedReplaced),
     "gate_us_per_request": gateTime * 1000 / Double(gateRequests),
 ]
-let encoder = JSONEncoder()
-encoder.outputFormatting = .sortedKeys
-print(String(decoding: try encoder.encode(result), as: UTF8.self))
+printJSON(result)
