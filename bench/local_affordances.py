@@ -4,7 +4,7 @@ harness as it is, then once with each affordance switched off (GANDER_LOCAL_HARN
 affordance helps where the suite passes a task with it and fails it without; it hurts where the reverse holds.
 
 Usage: python3 bench/local_affordances.py GANDER --model GGUF [--temperature T] [--off A,B,...] [--baseline JSON]
-       [--keep DIR]      (prints a markdown section on stdout; each run's JSON goes to DIR when given)
+       [--keep DIR] [--timeout SECONDS]      (prints a markdown section on stdout; each run's JSON goes to DIR when given)
 --baseline reuses a run of bench/local_suite.py --json made with the same binary, model and temperature.
 """
 import argparse
@@ -18,12 +18,14 @@ AFFORDANCES = ["look-first", "change-before-answer", "quoted-answers", "count-an
                "answer-when-done", "task-reminder", "file-verbs", "add-line", "asked-verb-first"]
 
 
-def suite(gander, model, temperature, off, keep):
+def suite(gander, model, temperature, off, keep, timeout):
     out = os.path.join(keep, f"off-{off or 'none'}.json")
     arguments = [sys.executable, os.path.join(os.path.dirname(__file__), "local_suite.py"), gander, "--model", model,
                  "--json", out]
     if temperature is not None:
         arguments += ["--temperature", str(temperature)]
+    if timeout is not None:
+        arguments += ["--timeout", str(timeout)]
     env = dict(os.environ, GANDER_LOCAL_HARNESS_OFF=off)
     subprocess.run(arguments, env=env, check=True, stdout=subprocess.DEVNULL)
     with open(out) as handle:
@@ -38,6 +40,8 @@ def main():
     parser.add_argument("--off", help="the affordances to switch off one at a time (default: all of them)")
     parser.add_argument("--baseline")
     parser.add_argument("--keep")
+    parser.add_argument("--timeout", type=int, help="seconds a task may take (local_suite.py's default otherwise): "
+                        "a run without an affordance can loop until it; a task that passes takes well under a minute")
     options = parser.parse_args()
     keep = options.keep or tempfile.mkdtemp(prefix="gander-affordances-")
     os.makedirs(keep, exist_ok=True)
@@ -45,7 +49,7 @@ def main():
         with open(options.baseline) as handle:
             baseline = {result["name"]: result for result in json.load(handle)["results"]}
     else:
-        baseline = suite(options.gander, options.model, options.temperature, "", keep)
+        baseline = suite(options.gander, options.model, options.temperature, "", keep, options.timeout)
     passed = sum(result["passed"] for result in baseline.values())
     model = os.path.basename(options.model)
     print(f"\n## Each harness affordance switched off: {model}, temperature {options.temperature}\n")
@@ -53,7 +57,7 @@ def main():
     print("| switched off | tasks passed | change | it helped on (passes only with it) | it hurt on (passes only without it) |")
     print("|---|---|---|---|---|")
     for name in (options.off.split(",") if options.off else AFFORDANCES):
-        without = suite(options.gander, options.model, options.temperature, name, keep)
+        without = suite(options.gander, options.model, options.temperature, name, keep, options.timeout)
         count = sum(result["passed"] for result in without.values())
         helped = sorted(task for task, result in baseline.items() if result["passed"] and not without[task]["passed"])
         hurt = sorted(task for task, result in baseline.items() if not result["passed"] and without[task]["passed"])
