@@ -314,32 +314,16 @@ struct SecretScanner {
             for byte in "\n-@=:".utf8 { table[Int(byte)] = true }
             return table
         }()
-        /// The two bytes a key prefix, a JSON web token (`ey`) or a bearer token (`Be`) starts with.
-        let pairs: BytePairSet = {
-            var set = SecretScanner.startsPrefix
+        /// The two bytes a key prefix, a JSON web token (`ey`) or a bearer token (`Be`) starts with, by
+        /// `first << 8 | second`.
+        let pairs: [Bool] = {
+            var table = SecretScanner.startsPrefix
             for pair in ["ey", "Be", "be", "BE", "bE"] {
                 let bytes = Array(pair.utf8)
-                set.insert(bytes[0], bytes[1])
+                table[Int(bytes[0]) << 8 | Int(bytes[1])] = true
             }
-            return set
+            return table
         }()
-    }
-
-    /// A set of two-byte sequences as 65,536 bits. At 8 KB it stays in the first-level cache, which a table of
-    /// 65,536 `Bool`s (64 KB) does not, and the scan asks it about nearly every byte of text.
-    struct BytePairSet: Sendable {
-        private var words = [UInt64](repeating: 0, count: 1 << 10)
-
-        mutating func insert(_ first: UInt8, _ second: UInt8) {
-            let key = Int(first) << 8 | Int(second)
-            words[key >> 6] |= 1 << UInt64(key & 63)
-        }
-
-        @inline(__always)
-        func contains(_ first: UInt8, _ second: UInt8) -> Bool {
-            let key = Int(first) << 8 | Int(second)
-            return words[key >> 6] & (1 << UInt64(key & 63)) != 0
-        }
     }
 
     /// Prefixes of well-known key formats and the shortest body after them (gitleaks' catalogue names them).
@@ -367,12 +351,12 @@ struct SecretScanner {
         for entry in prefixed { table[Int(entry.prefix[0])].append(entry) }
         return table
     }()
-    /// Whether two bytes start any prefix: one load per byte of text decides, where fetching the list of prefixes
-    /// would retain arrays at the start of every word.
-    private static let startsPrefix: BytePairSet = {
-        var set = BytePairSet()
-        for entry in prefixed { set.insert(entry.prefix[0], entry.prefix[1]) }
-        return set
+    /// Whether two bytes start any prefix, by `first << 8 | second`: one load per byte of text decides, where fetching
+    /// the list of prefixes would retain arrays at the start of every word.
+    private static let startsPrefix: [Bool] = {
+        var table = [Bool](repeating: false, count: 1 << 16)
+        for entry in prefixed { table[Int(entry.prefix[0]) << 8 | Int(entry.prefix[1])] = true }
+        return table
     }()
     private static let pemBegin = Array("-----BEGIN ".utf8)
     private static let pemEnd = Array("-----END ".utf8)
@@ -413,7 +397,7 @@ struct SecretScanner {
             let byte = bytes[index]
             // Most bytes start nothing: a load or two says so, before anything else is touched. A byte of its own (a
             // line's end, `=`) can start something; a letter only with the one after it (`sk`, `ey`, `Be`).
-            guard triggers[Int(byte)] || index + 1 < count && pairs.contains(byte, bytes[index + 1]) else {
+            guard triggers[Int(byte)] || index + 1 < count && pairs[Int(byte) << 8 | Int(bytes[index + 1])] else {
                 index += 1
                 continue
             }
@@ -446,7 +430,7 @@ struct SecretScanner {
             case UInt8(ascii: "="), UInt8(ascii: ":"): hit = assignedValue(after: index, lineStart: lineStart)
             default: break
             }
-            if hit == nil, index + 1 < count, startsPrefix.contains(byte, bytes[index + 1]) {
+            if hit == nil, index + 1 < count, startsPrefix[Int(byte) << 8 | Int(bytes[index + 1])] {
                 hit = prefixedKey(at: index)
                 if let id = hit, id.kind == "aws_access_key_id", let secret = awsSecret(after: id.end) {
                     found.append(id)
